@@ -1,0 +1,202 @@
+// io_uring readiness: one multishot IORING_OP_POLL_ADD per registered fd. The kernel posts a
+// completion (CQE) each time the file wakes its waiters with a matching mask, so a wait reaps
+// only what happened: O(ready). That is once per wakeup, edge-like: an fd that stays readable
+// is not reported again until new data arrives. When the kernel ends a multishot (a CQE
+// without IORING_CQE_F_MORE), the poll is armed again.
+//
+// Each SQE carries user_data = generation << 32 | fd. remove() and modify() bump the fd's
+// generation, so CQEs still queued from the poll they cancelled are recognised and dropped.
+// add / modify / remove submit at once: one io_uring_enter each, the honest counterpart of
+// one epoll_ctl.
+#include <liburing.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "backends.h"
+#include "fd.h"
+#include "registry.h"
+
+namespace pollbench {
+namespace {
+
+constexpr unsigned kSqEntries = 4096;
+// CQEs beyond the ring wait in the kernel's overflow list (IORING_FEAT_NODROP); a big ring
+// keeps the common case off that slower path. 65536 is the kernel's IORING_MAX_CQ_ENTRIES.
+constexpr unsigned kCqEntries = 65536;
+constexpr std::uint64_t kIgnore = ~std::uint64_t{0};  // user_data of poll-remove requests
+
+unsigned poll_mask(Interest interest) {
+  unsigned mask = 0;
+  if (wants_read(interest)) mask |= POLLIN | POLLRDHUP;
+  if (wants_write(interest)) mask |= POLLOUT;
+  return mask;
+}
+
+std::uint64_t user_data(int fd, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+class IoUringPoller final : public Poller {
+ public:
+  IoUringPoller() {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = kCqEntries;
+    if (int rc = io_uring_queue_init_params(kSqEntries, &ring_, &params); rc < 0) {
+      throw_errno(-rc, "io_uring_queue_init_params");
+    }
+  }
+  ~IoUringPoller() override { io_uring_queue_exit(&ring_); }
+
+  std::string_view name() const override { return "io_uring"; }
+  Trigger trigger() const override { return Trigger::edge; }
+
+  void add(int fd, Interest interest, Token token) override {
+    const auto& slot = registry_.add(fd, interest, token, "io_uring");
+    arm(fd, slot.interest, slot.generation);
+    submit("io_uring poll add fd=", fd);
+  }
+
+  void modify(int fd, Interest interest, Token token) override {
+    const auto& slot = registry_.modify(fd, interest, token, "io_uring");
+    cancel(user_data(fd, slot.generation - 1));  // modify bumped the generation by one
+    arm(fd, slot.interest, slot.generation);
+    submit("io_uring poll modify fd=", fd);
+  }
+
+  void remove(int fd) override {
+    const auto& slot = registry_.remove(fd, "io_uring");
+    cancel(user_data(fd, slot.generation - 1));  // remove bumped the generation by one
+    submit("io_uring poll remove fd=", fd);
+  }
+
+  std::size_t wait(Events& events, std::chrono::nanoseconds timeout) override {
+    events.clear();
+    io_uring_cqe* cqe = nullptr;
+    if (timeout == std::chrono::nanoseconds::zero()) {
+      // Peek without blocking (liburing enters the kernel only to flush overflowed CQEs).
+      if (io_uring_peek_cqe(&ring_, &cqe) != 0) return 0;
+    } else {
+      __kernel_timespec ts{};
+      __kernel_timespec* tsp = nullptr;
+      if (timeout > std::chrono::nanoseconds::zero()) {
+        ts.tv_sec = timeout.count() / 1000000000;
+        ts.tv_nsec = timeout.count() % 1000000000;
+        tsp = &ts;
+      }
+      int rc = io_uring_wait_cqes(&ring_, &cqe, 1, tsp, nullptr);
+      if (rc == -ETIME || rc == -EINTR || rc == -EAGAIN) return 0;
+      if (rc < 0) throw_errno(-rc, "io_uring_wait_cqes");
+    }
+    reap(events);
+    if (rearm_pending_) submit("io_uring re-arm multishot, fd=", -1);
+    return events.size();
+  }
+
+  std::size_t watched() const override { return registry_.size(); }
+
+ private:
+  void reap(Events& events) {
+    unsigned head = 0;
+    unsigned seen = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (events.full()) break;
+      ++seen;
+      const std::uint64_t data = cqe->user_data;
+      if (data == kIgnore) continue;
+      const int fd = static_cast<int>(data & 0xffffffffU);
+      const auto generation = static_cast<std::uint32_t>(data >> 32);
+      if (!registry_.contains(fd) || registry_[fd].generation != generation) continue;  // stale
+      const auto& slot = registry_[fd];
+      if (!(cqe->flags & IORING_CQE_F_MORE) && cqe->res != -ECANCELED) {
+        arm(fd, slot.interest, slot.generation);  // the kernel ended this multishot
+        rearm_pending_ = true;
+      }
+      if (cqe->res == -ECANCELED) continue;
+      std::uint8_t ready = 0;
+      if (cqe->res < 0) {
+        ready = kError;
+      } else {
+        const auto mask = static_cast<unsigned>(cqe->res);
+        if (mask & (POLLIN | POLLPRI)) ready |= kReadable;
+        if (mask & POLLOUT) ready |= kWritable;
+        if (mask & (POLLHUP | POLLRDHUP)) ready |= kHangup;
+        if (mask & (POLLERR | POLLNVAL)) ready |= kError;
+      }
+      events.push(slot.token, fd, ready);
+    }
+    io_uring_cq_advance(&ring_, seen);
+  }
+
+  io_uring_sqe* next_sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) {  // submission queue full: flush it and take a fresh entry
+      io_uring_submit(&ring_);
+      sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) throw_errno(EBUSY, "io_uring_get_sqe");
+    }
+    return sqe;
+  }
+
+  void arm(int fd, Interest interest, std::uint32_t generation) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_poll_multishot(sqe, fd, poll_mask(interest));
+    io_uring_sqe_set_data64(sqe, user_data(fd, generation));
+  }
+
+  void cancel(std::uint64_t old) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_poll_remove(sqe, old);
+    io_uring_sqe_set_data64(sqe, kIgnore);
+  }
+
+  void submit(const char* what, int fd) {
+    int rc = io_uring_submit(&ring_);
+    if (rc < 0) throw_errno(-rc, what + std::to_string(fd));
+    rearm_pending_ = false;
+  }
+
+  io_uring ring_{};
+  Registry registry_;
+  bool rearm_pending_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Poller> make_io_uring_poller() { return std::make_unique<IoUringPoller>(); }
+
+// Really tries: a ring, and a multishot poll on a readable pipe that must complete with
+// IORING_CQE_F_MORE (multishot poll needs Linux 5.13).
+std::string io_uring_unavailable_reason() {
+  io_uring ring{};
+  if (int rc = io_uring_queue_init(4, &ring, 0); rc < 0) {
+    return std::string("io_uring_queue_init failed: ") + std::strerror(-rc) +
+           (rc == -EPERM ? " (io_uring disabled: see /proc/sys/kernel/io_uring_disabled or seccomp)" : "");
+  }
+  std::string reason;
+  try {
+    FdPair pipe = make_pipe();
+    write_byte(pipe.b.get());
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    io_uring_prep_poll_multishot(sqe, pipe.a.get(), POLLIN);
+    io_uring_submit(&ring);
+    io_uring_cqe* cqe = nullptr;
+    __kernel_timespec ts{1, 0};
+    if (int rc = io_uring_wait_cqe_timeout(&ring, &cqe, &ts); rc < 0) {
+      reason = std::string("multishot poll gave no completion: ") + std::strerror(-rc);
+    } else if (cqe->res < 0) {
+      reason = std::string("multishot poll refused: ") + std::strerror(-cqe->res) + " (needs Linux 5.13+)";
+    } else if (!(cqe->flags & IORING_CQE_F_MORE)) {
+      reason = "multishot poll not supported by this kernel (needs Linux 5.13+)";
+    }
+  } catch (const std::exception& e) {
+    reason = std::string("probe failed: ") + e.what();
+  }
+  io_uring_queue_exit(&ring);
+  return reason;
+}
+
+}  // namespace pollbench

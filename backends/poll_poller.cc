@@ -1,0 +1,80 @@
+// poll(2) over one dense pollfd array kept across waits. Removal swaps the last entry into
+// the hole (as libevent and libuv do), so the array stays dense and removal is O(1).
+//
+// One wait: poll() over all N entries (the kernel checks each), then scan all N revents.
+#include <poll.h>
+
+#include <cerrno>
+
+#include "backends.h"
+#include "registry.h"
+
+namespace pollbench {
+namespace {
+
+short poll_mask(Interest interest) {
+  short mask = 0;
+  if (wants_read(interest)) mask |= POLLIN;
+  if (wants_write(interest)) mask |= POLLOUT;
+  return mask;
+}
+
+class PollPoller final : public Poller {
+ public:
+  std::string_view name() const override { return "poll"; }
+  Trigger trigger() const override { return Trigger::level; }
+
+  void add(int fd, Interest interest, Token token) override {
+    registry_.add(fd, interest, token, "poll");
+    if (static_cast<std::size_t>(fd) >= index_.size()) index_.resize(static_cast<std::size_t>(fd) + 1);
+    index_[static_cast<std::size_t>(fd)] = pollfds_.size();
+    pollfds_.push_back(pollfd{fd, poll_mask(interest), 0});
+  }
+
+  void modify(int fd, Interest interest, Token token) override {
+    registry_.modify(fd, interest, token, "poll");
+    pollfds_[index_[static_cast<std::size_t>(fd)]].events = poll_mask(interest);
+  }
+
+  void remove(int fd) override {
+    registry_.remove(fd, "poll");
+    const std::size_t hole = index_[static_cast<std::size_t>(fd)];
+    pollfds_[hole] = pollfds_.back();
+    index_[static_cast<std::size_t>(pollfds_[hole].fd)] = hole;
+    pollfds_.pop_back();
+  }
+
+  std::size_t wait(Events& events, std::chrono::nanoseconds timeout) override {
+    events.clear();
+    int n = ::poll(pollfds_.data(), pollfds_.size(), timeout_ms(timeout));
+    if (n < 0) {
+      if (errno == EINTR) return 0;
+      throw_errno("poll nfds=" + std::to_string(pollfds_.size()));
+    }
+    for (std::size_t i = 0; n > 0 && i < pollfds_.size() && !events.full(); ++i) {
+      const short revents = pollfds_[i].revents;
+      if (revents == 0) continue;
+      --n;
+      std::uint8_t ready = 0;
+      if (revents & (POLLIN | POLLPRI)) ready |= kReadable;
+      if (revents & POLLOUT) ready |= kWritable;
+      if (revents & (POLLHUP | POLLRDHUP)) ready |= kHangup;
+      if (revents & (POLLERR | POLLNVAL)) ready |= kError;
+      events.push(registry_[pollfds_[i].fd].token, pollfds_[i].fd, ready);
+    }
+    return events.size();
+  }
+
+  std::size_t watched() const override { return registry_.size(); }
+
+ private:
+  Registry registry_;
+  std::vector<pollfd> pollfds_;
+  std::vector<std::size_t> index_;  // fd -> position in pollfds_
+};
+
+}  // namespace
+
+std::unique_ptr<Poller> make_poll_poller() { return std::make_unique<PollPoller>(); }
+
+}  // namespace pollbench

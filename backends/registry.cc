@@ -1,0 +1,60 @@
+#include "registry.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <climits>
+#include <system_error>
+
+namespace pollbench {
+
+void throw_errno(int err, const std::string& what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+
+void throw_errno(const std::string& what) { throw_errno(errno, what); }
+
+namespace {
+std::string describe(const char* backend, const char* op, int fd) {
+  return std::string(backend) + " " + op + " fd=" + std::to_string(fd);
+}
+}  // namespace
+
+Registry::Slot& Registry::add(int fd, Interest interest, Token token, const char* backend) {
+  if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) throw_errno(EBADF, describe(backend, "add", fd));
+  if (contains(fd)) throw_errno(EEXIST, describe(backend, "add (already registered)", fd));
+  if (static_cast<std::size_t>(fd) >= slots_.size()) slots_.resize(static_cast<std::size_t>(fd) + 1);
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  slot.registered = true;
+  slot.interest = interest;
+  slot.token = token;
+  ++slot.generation;
+  ++count_;
+  return slot;
+}
+
+Registry::Slot& Registry::modify(int fd, Interest interest, Token token, const char* backend) {
+  if (!contains(fd)) throw_errno(ENOENT, describe(backend, "modify (not registered)", fd));
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  slot.interest = interest;
+  slot.token = token;
+  ++slot.generation;
+  return slot;
+}
+
+const Registry::Slot& Registry::remove(int fd, const char* backend) {
+  if (!contains(fd)) throw_errno(ENOENT, describe(backend, "remove (not registered)", fd));
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  slot.registered = false;
+  ++slot.generation;
+  --count_;
+  return slot;
+}
+
+int timeout_ms(std::chrono::nanoseconds timeout) {
+  if (timeout < std::chrono::nanoseconds::zero()) return -1;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
+}  // namespace pollbench

@@ -1,0 +1,51 @@
+// The fd -> (interest, token) table every backend keeps, and the checks that give all
+// backends the same errors for bad input. Indexed by fd, so a lookup in a wait is O(1).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "poller.h"
+
+namespace pollbench {
+
+// Throws std::system_error(errno, "<op> fd=<fd>").
+[[noreturn]] void throw_errno(int err, const std::string& what);
+[[noreturn]] void throw_errno(const std::string& what);
+
+class Registry {
+ public:
+  struct Slot {
+    bool registered = false;
+    Interest interest = Interest::readable;
+    Token token = 0;
+    std::uint32_t generation = 0;  // bumped on every add/modify; io_uring tells stale CQEs by it
+  };
+
+  // Checks the fd is open and not registered (EBADF / EEXIST), then records it.
+  Slot& add(int fd, Interest interest, Token token, const char* backend);
+  // Checks the fd is registered (ENOENT), then records the new interest and token.
+  Slot& modify(int fd, Interest interest, Token token, const char* backend);
+  // Checks the fd is registered (ENOENT), then forgets it.
+  const Slot& remove(int fd, const char* backend);
+
+  const Slot& operator[](int fd) const { return slots_[static_cast<std::size_t>(fd)]; }
+  bool contains(int fd) const {
+    return fd >= 0 && static_cast<std::size_t>(fd) < slots_.size() && slots_[static_cast<std::size_t>(fd)].registered;
+  }
+  std::size_t size() const { return count_; }
+  // One past the highest fd ever registered (the table's length).
+  std::size_t span() const { return slots_.size(); }
+
+ private:
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
+};
+
+// Timeout conversions, rounded up so a short positive timeout never becomes a busy 0.
+// Negative means forever (-1 for poll and epoll).
+int timeout_ms(std::chrono::nanoseconds timeout);
+
+}  // namespace pollbench
