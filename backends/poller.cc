@@ -22,7 +22,10 @@ const Entry kEntries[] = {
 
 std::string valid_names() {
   std::string names;
-  for (const Entry& e : kEntries) names += (names.empty() ? "" : ", ") + std::string(e.name);
+  for (const Entry& e : kEntries) {
+    if (!names.empty()) names += ", ";
+    names += e.name;
+  }
   return names;
 }
 
