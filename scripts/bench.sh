@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# pollbench's main job: one command from a fresh clone to a run directory with the results
+# (Google Benchmark JSON), the plots and report.md. See usage() or --help.
+set -uo pipefail  # no -e: a failed step is recorded and the steps after it still run
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--skip-build] [options]
+
+Runs pollbench's benchmarks and writes a report, in steps:
+  1. packages  install missing Debian packages when run as root (apt-get; otherwise names them)
+  2. build     configure and build the release preset (build/release, -O2, no sanitizers)
+  3. wait      build/release/bin/wait_bench: per-wait cost against watched fds (select, poll,
+               epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls
+               -> DIR/wait.json
+  4. tcp       build/release/bin/tcp_bench: a TCP server under load against idle connections
+               -> DIR/tcp.json
+  5. plots     scripts/pollbench_plot.py -> DIR/*.png and DIR/*.svg
+  6. report    scripts/pollbench_report.py -> DIR/report.md
+
+Options:
+  --quick            short sweeps (small N, fewer repetitions): the whole job in under 2 minutes
+                     on 2 cores, for trying things out. Do not cite quick numbers.
+  --out DIR          write the run there (default: results/<host>-<YYYYmmdd>-<HHMMSS>). An
+                     existing non-empty DIR is refused: a run is never overwritten.
+  --backends a,b     only these backends (of: select, poll, epoll_lt, epoll_et, io_uring)
+  --skip-build       use the binaries already in build/release/bin
+  --bin-dir DIR      use the binaries in DIR instead (implies --skip-build)
+  --jobs N           parallel build jobs (default: nproc)
+  --wait-args ARGS   extra arguments for wait_bench, e.g. '--benchmark_min_time=0.01'
+  --tcp-args ARGS    extra arguments for tcp_bench
+  --step-timeout S   stop a benchmark step after S seconds (default: 600 with --quick, else 14400)
+  -h, --help         this text
+
+The run directory holds wait.json and tcp.json (Google Benchmark JSON with the machine's
+metadata in "context"), the plots, report.md, command.txt (this command line, for the report's
+"Reproduce" section), steps.tsv (each step's result and time) and logs/ (each step's output).
+Each JSON file is written under a temporary name and renamed only when its step succeeded, so a
+failed or interrupted step never leaves half a JSON file; the steps that finished keep theirs.
+
+Exit status: 0 every step succeeded; 1 a step failed (the message names it and why; the report
+still shows what finished); 2 usage error.
+Compare two runs with scripts/compare.sh OLD_DIR NEW_DIR.
+USAGE
+}
+
+die_usage() { echo "error: $*" >&2; echo "see: scripts/bench.sh --help" >&2; exit 2; }
+
+known_backends=(select poll epoll_lt epoll_et io_uring)
+quick=0 out="" backends="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout=""
+original_args=("$@")
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --skip-build) skip_build=1 ;;
+    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout)
+      [ $# -ge 2 ] || die_usage "$1 needs a value"
+      case "$1" in
+        --out) out=$2 ;; --backends) backends=$2 ;; --bin-dir) bin=$2 ;; --jobs) jobs=$2 ;;
+        --wait-args) wait_args=$2 ;; --tcp-args) tcp_args=$2 ;; --step-timeout) step_timeout=$2 ;;
+      esac
+      shift ;;
+    --out=*) out=${1#*=} ;;
+    --backends=*) backends=${1#*=} ;;
+    --bin-dir=*) bin=${1#*=} ;;
+    --jobs=*) jobs=${1#*=} ;;
+    --wait-args=*) wait_args=${1#*=} ;;
+    --tcp-args=*) tcp_args=${1#*=} ;;
+    --step-timeout=*) step_timeout=${1#*=} ;;
+    -h|--help) usage; exit 0 ;;
+    *) die_usage "unknown option '$1'" ;;
+  esac
+  shift
+done
+
+# --- validate the options before doing anything ----------------------------------------------
+is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
+[ -z "$jobs" ] && jobs=$(nproc)
+is_count "$jobs" || die_usage "--jobs takes a positive whole number, not '$jobs'"
+[ -z "$step_timeout" ] && { [ "$quick" = 1 ] && step_timeout=600 || step_timeout=14400; }
+is_count "$step_timeout" || die_usage "--step-timeout takes a positive number of seconds, not '$step_timeout'"
+if [ -n "$backends" ]; then
+  IFS=, read -r -a wanted <<<"$backends"
+  [ ${#wanted[@]} -gt 0 ] || die_usage "--backends needs at least one backend"
+  for b in "${wanted[@]}"; do
+    case " ${known_backends[*]} " in
+      *" $b "*) ;;
+      *) die_usage "unknown backend '$b' in --backends (known: $(IFS=,; echo "${known_backends[*]}"))" ;;
+    esac
+  done
+fi
+
+if [ -n "$bin" ]; then
+  [ -d "$bin" ] || die_usage "--bin-dir '$bin' is not a directory"
+  bin=$(cd "$bin" && pwd)
+  skip_build=1
+fi
+
+# --out is relative to where the command was typed; everything else runs from the repository.
+case "$out" in ''|/*) ;; *) out=$PWD/$out ;; esac
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo" || exit 1
+if [ -z "$out" ]; then
+  out="results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)"
+  base=$out n=2
+  while [ -e "$out" ]; do out="$base-$n"; n=$((n + 1)); done  # two runs in one second
+elif [ -e "$out" ] && { [ ! -d "$out" ] || [ -n "$(ls -A "$out" 2>/dev/null)" ]; }; then
+  die_usage "--out '$out' exists and is not an empty directory; refusing to overwrite an earlier run (choose a new DIR)"
+fi
+mkdir -p "$out/logs" || { echo "error: cannot create the run directory '$out'" >&2; exit 1; }
+out=$(cd "$out" && pwd)
+
+# --- bookkeeping --------------------------------------------------------------------------------
+# command.txt: this very command, run from the repository root, for the report's Reproduce section.
+# Quoted for a POSIX shell, and only where needed, so it reads as typed.
+shell_quote() {
+  case "$1" in
+    '') printf "''" ;;
+    *[!A-Za-z0-9_./,:=+@%-]*) printf "'%s'" "${1//\'/\'\\\'\'}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+{
+  printf 'scripts/bench.sh'
+  for a in "${original_args[@]}"; do printf ' '; shell_quote "$a"; done
+  printf '\n'
+} >"$out/command.txt"
+
+[ -n "$bin" ] || bin=$repo/build/release/bin
+total=6 step_no=0 start=$SECONDS failed=()
+: >"$out/steps.tsv"
+
+# step NAME TITLE: announces step k of n with the time so far.
+step() {
+  step_no=$((step_no + 1))
+  step_name=$1 step_start=$SECONDS
+  echo
+  echo "[$step_no/$total] $2... (elapsed $((SECONDS - start))s)"
+}
+# finish STATUS DETAIL: records the step's result in steps.tsv.
+finish() {
+  local status=$1 detail=${2:-} took=$((SECONDS - step_start))
+  printf '%s\t%s\t%s\t%s\n' "$step_name" "$status" "$took" "${detail//$'\t'/ }" >>"$out/steps.tsv"
+  if [ "$status" = ok ]; then
+    echo "    $step_name done in ${took}s"
+  elif [ "$status" = skipped ]; then
+    echo "    $step_name skipped: $detail"
+  else
+    failed+=("$step_name")
+    echo "error: step $step_no/$total ($step_name) $status: $detail" >&2
+  fi
+}
+# why EXIT_CODE LOG: a one-line reason from an exit status and the last line of the log.
+why() {
+  local code=$1 log=$2 reason last
+  if [ "$code" -eq 124 ]; then reason="timed out after ${step_timeout}s (--step-timeout)"
+  elif [ "$code" -gt 128 ]; then reason="killed by signal SIG$(kill -l $((code - 128)) 2>/dev/null || echo $((code - 128)))"
+  else reason="exit status $code"
+  fi
+  # What went wrong is usually the last line that says so, else the last line. A timeout has
+  # no such line: its last line is just the benchmark it stopped in.
+  last=$(grep -iE 'error|unknown|invalid|failed|cannot|refus' "$log" 2>/dev/null |
+         grep -vE '_errors=|^mitigations:' | tail -n 1 | cut -c1-300)
+  [ -n "$last" ] || [ "$code" -eq 124 ] || last=$(grep -v '^[[:space:]]*$' "$log" 2>/dev/null | tail -n 1 | cut -c1-300)
+  echo "$reason${last:+: $last} (full output: ${log#"$repo"/})"
+}
+skip() { finish skipped "$1"; }
+
+# shellcheck disable=SC2317  # called by the trap
+interrupted() {
+  echo >&2
+  echo "error: interrupted during step $step_no/$total ($step_name); finished results stay in $out" >&2
+  printf '%s\tinterrupted\t%s\t%s\n' "$step_name" "$((SECONDS - step_start))" "stopped by a signal" >>"$out/steps.tsv"
+  exit 130
+}
+trap interrupted INT TERM
+
+echo "pollbench: run directory $out"
+[ "$quick" = 1 ] && echo "quick mode: short sweeps for trying things out; do not cite these numbers"
+
+# --- 1. packages ----------------------------------------------------------------------------
+step packages "checking Debian packages"
+# shellcheck source=scripts/ensure_packages.sh
+. "$repo/scripts/ensure_packages.sh"
+# shellcheck source=scripts/find_python.sh
+. "$repo/scripts/find_python.sh"
+if ! ensure_packages "${POLLBENCH_BUILD_PACKAGES[@]}" "${POLLBENCH_PLOT_PACKAGES[@]}" 2>&1 | tee "$out/logs/packages.log"; then
+  finish failed "missing Debian packages ($(grep -o 'install .*' "$out/logs/packages.log" | tail -n 1))"
+  echo "error: cannot go on without them; run as root to install them, or install them yourself" >&2
+  exit 1
+fi
+if ! python=$(pollbench_find_python matplotlib numpy 2>"$out/logs/python.log"); then
+  cat "$out/logs/python.log" >&2
+  finish failed "no Python with matplotlib and numpy (see above)"
+  exit 1
+fi
+finish ok "python: $python"
+
+# --- 2. build -------------------------------------------------------------------------------
+step build "building the release preset (build/release)"
+if [ "$skip_build" = 1 ]; then
+  skip "--skip-build: using the binaries in ${bin#"$repo"/}"
+else
+  log=$out/logs/build.log
+  if cmake --preset release >"$log" 2>&1; then
+    # Only what the benchmarks need: the tests are scripts/test.sh's business, and a fresh clone
+    # builds these in well under a minute on 2 cores.
+    targets=()
+    available=$(cmake --build --preset release --target help 2>/dev/null)
+    for t in wait_bench tcp_bench loadgen pollserver; do
+      grep -qE "(^|[ .])$t(\$|[ :])" <<<"$available" && targets+=("$t")
+    done
+    [ ${#targets[@]} -gt 0 ] || targets=(all)
+    echo "    targets: ${targets[*]} (-j$jobs; output in ${log#"$repo"/})"
+    cmake --build --preset release -j"$jobs" --target "${targets[@]}" >>"$log" 2>&1
+    code=$?
+  else
+    code=$?
+  fi
+  if [ "$code" -eq 0 ]; then
+    finish ok "built ${targets[*]}"
+  else
+    tail -n 25 "$log" >&2
+    finish failed "$(why "$code" "$log")"
+    echo "error: nothing to run without a build; fix the build and run again" >&2
+    exit 1
+  fi
+fi
+
+# --- 3. and 4. the benchmark sweeps ---------------------------------------------------------
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the binaries raise it themselves too
+
+# run_sweep NAME BINARY EXTRA_ARGS: runs one benchmark binary into DIR/NAME.json, atomically.
+run_sweep() {
+  local name=$1 binary=$2 extra=$3
+  local json=$out/$name.json partial=$out/logs/$name.json.partial log=$out/logs/$name.log
+  local args=()
+  [ "$quick" = 1 ] && args+=(--quick)
+  [ -n "$backends" ] && args+=("--backends=$backends")
+  # shellcheck disable=SC2206  # extra arguments are split on spaces, as documented in --help
+  [ -n "$extra" ] && args+=($extra)
+  args+=("--benchmark_out=$partial" --benchmark_out_format=json)
+  if [ ! -x "$bin/$binary" ]; then
+    finish failed "$bin/$binary does not exist (the build did not make it)"
+    return
+  fi
+  echo "    $bin/$binary ${args[*]}"
+  timeout --kill-after=10 "$step_timeout" "$bin/$binary" "${args[@]}" 2>&1 | tee "$log"
+  local code=${PIPESTATUS[0]}
+  if [ "$code" -ne 0 ]; then
+    finish failed "$(why "$code" "$log")"
+    return
+  fi
+  # A zero exit with a file we cannot read is a failure too.
+  if ! "$python" "$repo/scripts/pollbench_results.py" "$partial" >>"$log" 2>&1; then
+    finish failed "$(tail -n 1 "$log")"
+    return
+  fi
+  mv "$partial" "$json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")"
+}
+
+step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench)"
+run_sweep wait wait_bench "$wait_args"
+step tcp "TCP server sweep against idle connections (tcp_bench)"
+run_sweep tcp tcp_bench "$tcp_args"
+
+# --- 5. and 6. plots and report: from whatever finished -------------------------------------
+have_results() { [ -f "$out/wait.json" ] || [ -f "$out/tcp.json" ]; }
+
+step plots "drawing the plots"
+if have_results; then
+  if "$python" "$repo/scripts/pollbench_plot.py" "$out" >"$out/logs/plots.log" 2>&1; then
+    finish ok "$(grep -c '\.png$' "$out/logs/plots.log") PNG plots (and SVG)"
+    grep -h '^note:' "$out/logs/plots.log" | sed 's/^/    /'
+  else
+    finish failed "$(why $? "$out/logs/plots.log")"
+  fi
+else
+  skip "no results to plot"
+fi
+
+step report "writing the report"
+if have_results; then
+  if "$python" "$repo/scripts/pollbench_report.py" "$out" >"$out/logs/report.log" 2>&1; then
+    finish ok "report.md"
+  else
+    finish failed "$(why $? "$out/logs/report.log")"
+  fi
+else
+  skip "no results to report"
+fi
+
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "done in $((SECONDS - start))s: $out/report.md"
+  exit 0
+fi
+echo "error: ${#failed[@]} step(s) failed: ${failed[*]} (after $((SECONDS - start))s)." >&2
+[ -f "$out/report.md" ] && echo "       The report shows what finished: $out/report.md" >&2
+echo "       Each step's output is in $out/logs/; steps.tsv lists the results." >&2
+exit 1

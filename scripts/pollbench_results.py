@@ -1,0 +1,477 @@
+#!/usr/bin/env python3
+"""Loads and validates pollbench's Google Benchmark JSON; shared by the plot, report and compare scripts.
+
+A pollbench result file is Google Benchmark 1.7 JSON (--benchmark_out_format=json) whose benchmark
+names say what was measured, as slash-separated labels and key:value parameters:
+
+    wait/<backend>/<fdkind>/fds:<N>/active:<A>     one wait with N watched fds, A of them ready
+    ctl/<backend>/<op>/fds:<N>                     one add / modify / remove with N watched
+    wakeup/<backend>/fds:<N>                       write-to-wakeup latency with N idle fds
+    raw/<mechanism>/<fdkind>/fds:<N>/active:<A>    the bare syscall, without the Poller layer
+    tcp/<backend>/idle:<I>/active:<A>              a server under load with I idle connections
+
+Google Benchmark appends how it ran (repeats:3, manual_time, ...); those parts are dropped here.
+Repetitions of one benchmark become one Point: the per-repetition times plus the aggregate rows
+(median, mean, stddev, cv). Per-family BigO / RMS rows lose their arguments in the name, so they
+are kept by family_index.
+
+Run as a program, it checks files and prints what they hold:
+    pollbench_results.py wait.json tcp.json
+and exits 1 with a message naming the problem when one is empty, truncated or not pollbench's.
+Only the standard library is needed for loading; fitting slopes needs numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AREAS = ("wait", "ctl", "wakeup", "raw", "tcp")
+# Every backend pollbench knows, in the order plots and tables list them.
+BACKENDS = ("select", "poll", "epoll_lt", "epoll_et", "io_uring")
+# raw/<mechanism>/... benchmarks call bare the syscall that this backend wraps.
+RAW_TO_BACKEND = {"select": "select", "poll": "poll", "epoll": "epoll_lt", "epoll_wait": "epoll_lt",
+                  "epoll_lt": "epoll_lt", "epoll_et": "epoll_et", "io_uring": "io_uring"}
+# Parts of a name that Google Benchmark adds to say how it ran, not what ran.
+_RUN_OPTION_KEYS = {"repeats", "min_time", "min_warmup_time", "iterations", "threads"}
+_RUN_OPTION_WORDS = {"manual_time", "real_time", "process_time"}
+# Row fields that are not user counters.
+_STANDARD_FIELDS = {
+    "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+    "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
+    "aggregate_name", "aggregate_unit", "label", "error_occurred", "error_message",
+    "big_o", "real_coefficient", "cpu_coefficient", "rms",
+}
+_NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+class ResultsError(Exception):
+    """A result file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class Point:
+    """One benchmark (one name and its arguments) with all its repetitions."""
+
+    run_name: str
+    area: str
+    labels: tuple[str, ...]  # e.g. ("select", "pipe") for wait/select/pipe/...
+    params: dict[str, int]  # e.g. {"fds": 1000, "active": 1}
+    family_index: int
+    real_ns: list[float] = field(default_factory=list)  # one per repetition
+    counters: list[dict[str, float]] = field(default_factory=list)  # one per repetition
+    aggregates: dict[str, dict] = field(default_factory=dict)  # aggregate_name -> row, times in ns
+
+    @property
+    def backend(self) -> str:
+        return self.labels[0] if self.labels else ""
+
+    @property
+    def mean_ns(self) -> float:
+        """Google Benchmark's time: the mean time per call (manual time: per wait) of a repetition,
+        median over repetitions."""
+        if "median" in self.aggregates:
+            return self.aggregates["median"]["real_time"]
+        return statistics.median(self.real_ns)
+
+    @property
+    def per_call_ns(self) -> float:
+        """The typical single call: the p50 of single calls (pollbench's histogram counter p50_ns),
+        median over repetitions. Robust to the rare preempted call that drags a mean up on a busy
+        machine. Falls back to mean_ns for benchmarks without the counter."""
+        p50 = self.counter("p50_ns")
+        return p50 if p50 is not None and p50 > 0 else self.mean_ns
+
+    @property
+    def per_call_spread_ns(self) -> tuple[float, float]:
+        """Lowest and highest repetition of per_call_ns: the error bars."""
+        values = [c["p50_ns"] for c in self.counters if c.get("p50_ns", 0) > 0]
+        if len(values) != len(self.counters) or not values:
+            values = self.real_ns
+        return min(values), max(values)
+
+    @property
+    def repetitions(self) -> int:
+        return len(self.real_ns)
+
+    def counter(self, name: str) -> float | None:
+        """A counter's median over repetitions, or None when the benchmark has no such counter."""
+        if "median" in self.aggregates and name in self.aggregates["median"]:
+            return float(self.aggregates["median"][name])
+        values = [c[name] for c in self.counters if name in c]
+        return statistics.median(values) if values else None
+
+
+@dataclass
+class Complexity:
+    """Google Benchmark's fitted complexity for one family: time ~ coefficient * big_o(N)."""
+
+    big_o: str
+    coefficient_ns: float
+    rms: float | None = None
+
+    def label(self) -> str:
+        return f"BigO {self.coefficient_ns:.3g}·{self.big_o}"
+
+
+@dataclass
+class Run:
+    """One result file."""
+
+    path: Path
+    context: dict
+    points: list[Point]
+    complexity: dict[int, Complexity]  # by family_index
+    errors: list[tuple[str, str]]  # (benchmark name, error message) of runs that failed
+
+    def select(self, area: str, labels: tuple[str | None, ...] = (), **params: int) -> list[Point]:
+        """Points of `area` whose leading labels match (None matches any) and whose params match.
+
+        A name measured by two families is returned once (the first)."""
+        out, names = [], set()
+        for p in self.points:
+            if p.area != area or p.run_name in names:
+                continue
+            if any(want is not None and (i >= len(p.labels) or p.labels[i] != want) for i, want in enumerate(labels)):
+                continue
+            if any(p.params.get(k) != v for k, v in params.items()):
+                continue
+            out.append(p)
+            names.add(p.run_name)
+        return out
+
+    def values(self, area: str, position: int) -> list[str]:
+        """The distinct labels at `position` of `area`'s names, backends first in pollbench's order."""
+        seen = []
+        for p in self.points:
+            if p.area == area and position < len(p.labels) and p.labels[position] not in seen:
+                seen.append(p.labels[position])
+        if position != 0:
+            return seen
+        if area == "raw":  # mechanisms in the order of the backends that wrap them
+            order = {b: i for i, b in enumerate(BACKENDS)}
+            return sorted(seen, key=lambda m: (order.get(RAW_TO_BACKEND.get(m, m), len(order)), m))
+        return sort_backends(seen)
+
+    def param_values(self, area: str, key: str, **params: int) -> list[int]:
+        return sorted({p.params[key] for p in self.select(area, **params) if key in p.params})
+
+
+def sort_backends(names) -> list[str]:
+    order = {b: i for i, b in enumerate(BACKENDS)}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+
+def strip_run_options(name: str) -> str:
+    """'wait/poll/pipe/fds:10/active:1/min_time:0.012/repeats:5/manual_time_median' ->
+    'wait/poll/pipe/fds:10/active:1_median': what was measured, without how long it ran."""
+    parts = name.split("/")
+    last = parts[-1]
+    suffix = ""
+    for word in _RUN_OPTION_WORDS:  # an aggregate's suffix hangs on the last part: manual_time_median
+        if last.startswith(word + "_"):
+            parts[-1], suffix = word, last[len(word):]
+    kept = [p for p in parts if p not in _RUN_OPTION_WORDS and p.partition(":")[0] not in _RUN_OPTION_KEYS]
+    return "/".join(kept) + suffix
+
+
+def parse_name(name: str) -> tuple[str, tuple[str, ...], dict[str, int]]:
+    """'wait/select/pipe/fds:10/active:1/repeats:3/manual_time' -> ('wait', ('select', 'pipe'), {fds:10, active:1})."""
+    parts = name.split("/")
+    labels: list[str] = []
+    params: dict[str, int] = {}
+    for part in parts[1:]:
+        if part in _RUN_OPTION_WORDS:
+            continue
+        if ":" in part:
+            key, _, value = part.partition(":")
+            if key in _RUN_OPTION_KEYS:
+                continue
+            try:
+                params[key] = int(value)
+            except ValueError:
+                labels.append(part)  # not a number: keep it as a label rather than lose it
+        elif part:
+            labels.append(part)
+    return parts[0], tuple(labels), params
+
+
+def _fail(path: Path, problem: str) -> ResultsError:
+    return ResultsError(f"{path}: {problem}")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise _fail(path, f"cannot be read ({e})") from None
+    if not text.strip():
+        raise _fail(path, "is empty (did the benchmark that writes it fail or get killed?)")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        hint = "; it looks truncated (a run cut short?)" if not text.rstrip().endswith("}") else ""
+        raise _fail(path, f"is not valid JSON ({e.msg}: line {e.lineno} column {e.colno}){hint}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list) or not isinstance(data.get("context"), dict):
+        found = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
+        raise _fail(path, "is not Google Benchmark JSON: expected an object with a 'context' object and a "
+                    f"'benchmarks' list (found: {found or 'an empty object'}); write it with "
+                    "--benchmark_out=FILE --benchmark_out_format=json")
+    return data
+
+
+def _to_ns(row: dict, key: str, path: Path) -> float:
+    unit = row.get("time_unit", "ns")
+    if unit not in _NS_PER_UNIT:
+        raise _fail(path, f"benchmark '{row.get('name')}' has unknown time_unit '{unit}'")
+    value = row.get(key)
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(path, f"benchmark '{row.get('name')}' has no numeric '{key}'")
+    return float(value) * _NS_PER_UNIT[unit]
+
+
+def load(path: str | os.PathLike) -> Run:
+    """Reads one result file; raises ResultsError naming the file and the problem."""
+    path = Path(path)
+    data = _read_json(path)
+    rows = data["benchmarks"]
+    if not rows:
+        raise _fail(path, "holds no benchmark results (the 'benchmarks' list is empty)")
+
+    # Keyed by family too: two families may measure the same name (a sweep crossing another).
+    points: dict[tuple[int, str], Point] = {}
+    complexity: dict[int, Complexity] = {}
+    errors: list[tuple[str, str]] = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+            raise _fail(path, f"benchmark #{i} has no 'name'; this is not Google Benchmark output")
+        run_name = row.get("run_name", row["name"])
+        area, labels, params = parse_name(run_name)
+        if area not in AREAS:
+            continue  # not one of ours; a pollbench file holds only its own, checked below
+        if row.get("error_occurred"):
+            error = (run_name, str(row.get("error_message", "unknown error")))
+            if error not in errors:  # once, not once per repetition
+                errors.append(error)
+            continue
+        family = int(row.get("family_index", -1))
+        run_type = row.get("run_type", "iteration")
+        aggregate = row.get("aggregate_name", "")
+        if run_type == "aggregate" and aggregate == "BigO":
+            fitted = complexity.setdefault(family, Complexity("?", 0.0))
+            fitted.big_o = str(row.get("big_o", "?"))
+            fitted.coefficient_ns = _to_ns(row, "real_coefficient", path)
+            continue
+        if run_type == "aggregate" and aggregate == "RMS":
+            complexity.setdefault(family, Complexity("?", 0.0)).rms = row.get("rms")
+            continue
+        point = points.setdefault((family, run_name), Point(run_name, area, labels, params, family))
+        counters = {k: float(v) for k, v in row.items()
+                    if k not in _STANDARD_FIELDS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        if run_type == "aggregate":
+            agg = dict(counters)
+            # cv is a ratio, not a time: keep it as Google Benchmark wrote it.
+            agg["real_time"] = (float(row.get("real_time", 0.0)) if row.get("aggregate_unit") == "percentage"
+                                else _to_ns(row, "real_time", path))
+            point.aggregates[aggregate] = agg
+        else:
+            point.real_ns.append(_to_ns(row, "real_time", path))
+            point.counters.append(counters)
+
+    # Aggregates without their repetitions (--benchmark_report_aggregates_only): use the median.
+    for point in points.values():
+        if not point.real_ns and "median" in point.aggregates:
+            point.real_ns.append(point.aggregates["median"]["real_time"])
+    usable = [p for p in points.values() if p.real_ns]
+    if not usable and not errors:
+        first = rows[0].get("name") if isinstance(rows[0], dict) else rows[0]
+        raise _fail(path, "holds no pollbench results: names should start with "
+                    + ", ".join(a + "/" for a in AREAS) + f" (the first is '{first}')")
+    if not usable:
+        raise _fail(path, f"every benchmark failed; the first: {errors[0][0]}: {errors[0][1]}")
+    return Run(path, data["context"], usable, complexity, errors)
+
+
+def main_fd_kind(run: Run) -> str | None:
+    """The fd kind the per-wait plots and tables show: the one with the most wait results;
+    socketpairs on a tie (what --quick and the raw baseline use)."""
+    kinds = run.values("wait", 1)
+    preference = {"socketpair": 0, "pipe": 1, "tcp": 2}
+    return max(kinds, key=lambda k: (len(run.select("wait", (None, k))), -preference.get(k, 9))) if kinds else None
+
+
+def load_optional(path: str | os.PathLike) -> Run | None:
+    """Like load(), but a file that does not exist gives None (a step that did not run)."""
+    return load(path) if Path(path).exists() else None
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+# The TCP latency to show, best first: a request's round trip as the load generator saw it when
+# tcp_bench reports one, else the server loop's wait.
+TCP_LATENCY_COUNTERS = (("request_p99_ns", "p99 request latency (load generator)"),
+                        ("p99_ns", "p99 time per wait in the server loop"))
+
+
+def tcp_latency_counter(run: Run) -> tuple[str, str]:
+    """(counter, what it is) for the TCP plots and tables: the first of TCP_LATENCY_COUNTERS that
+    every tcp benchmark of `run` has."""
+    points = run.select("tcp")
+    for counter, meaning in TCP_LATENCY_COUNTERS:
+        if points and all(p.counter(counter) is not None for p in points):
+            return counter, meaning
+    return TCP_LATENCY_COUNTERS[-1]
+
+
+def is_quick(run: Run | None) -> bool:
+    """Whether a binary said it ran its --quick sweep (wait_bench records wait_bench_mode)."""
+    return run is not None and any(k.endswith("_mode") and v == "quick" for k, v in run.context.items())
+
+
+def fit_loglog_slope(ns, times, min_n: int = 100) -> float | None:
+    """Slope of log(time) against log(N) over the points with N >= min_n: ~1 means O(N), ~0 means flat.
+
+    None when fewer than two such points exist."""
+    import numpy as np  # only the fitting needs numpy
+
+    pairs = [(n, t) for n, t in zip(ns, times) if n >= min_n and n > 0 and t > 0]
+    if len({n for n, _ in pairs}) < 2:
+        return None
+    x = np.log([n for n, _ in pairs])
+    y = np.log([t for _, t in pairs])
+    slope, _intercept = np.polyfit(x, y, 1)
+    return float(slope)
+
+
+def format_ns(ns: float | None) -> str:
+    """850 ns, 12.3 µs, 1.25 ms, 2.00 s."""
+    if ns is None or (isinstance(ns, float) and not math.isfinite(ns)):
+        return "–"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            v = ns / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    return f"{ns:.3g} ns" if ns < 100 else f"{ns:.0f} ns"
+
+
+def short_kernel(context: dict) -> str:
+    """'6.1.0-18-amd64 #1 SMP ...' -> '6.1.0-18-amd64'."""
+    kernel = str(context.get("kernel", "")).split(" ")[0]
+    return kernel or "unknown kernel"
+
+
+def machine_title(context: dict) -> str:
+    """What every plot's title names: CPU model, core count, kernel and host."""
+    cpu = str(context.get("cpu_model", "unknown CPU"))
+    for noise in ("(R)", "(TM)", " CPU", " Processor"):
+        cpu = cpu.replace(noise, "")
+    cpu = " ".join(cpu.split())
+    cpus = context.get("num_cpus")
+    cores = f" ×{cpus}" if cpus else ""
+    host = context.get("host_name", "")
+    return f"{cpu}{cores}, Linux {short_kernel(context)}" + (f", host {host}" if host else "")
+
+
+# --- finding an interpreter with matplotlib -------------------------------------------------
+
+def _python_candidates() -> list[str]:
+    """Same order as scripts/find_python.sh: $POLLBENCH_PYTHON, /usr/bin/python3, python3 on PATH."""
+    import shutil
+
+    out = []
+    if os.environ.get("POLLBENCH_PYTHON"):
+        out.append(os.environ["POLLBENCH_PYTHON"])
+    out.append("/usr/bin/python3")
+    on_path = shutil.which("python3")
+    if on_path:
+        out.append(on_path)
+    return out
+
+
+def require_modules(*modules: str) -> None:
+    """Makes sure this interpreter imports `modules`; if not, re-runs the script under one that does
+    (see find_python.sh), or exits 1 saying what to install."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    this = os.path.realpath(sys.executable)
+    if not os.environ.get("POLLBENCH_REEXECUTED"):
+        imports = "; ".join(f"import {m}" for m in modules)
+        for candidate in _python_candidates():
+            try:
+                if os.path.realpath(candidate) == this:
+                    continue
+                ok = subprocess.run([candidate, "-c", imports], capture_output=True,
+                                    env={**os.environ, "MPLBACKEND": "Agg"}).returncode == 0
+            except OSError:
+                continue
+            if ok:
+                os.environ["POLLBENCH_REEXECUTED"] = "1"
+                os.execv(candidate, [candidate, os.path.abspath(sys.argv[0]), *sys.argv[1:]])
+    packages = " ".join("python3-" + m for m in modules)
+    sys.exit(f"error: {sys.executable} cannot import {', '.join(missing)}, and neither can "
+             f"{', '.join(_python_candidates())}.\n"
+             f"       Install Debian's packages (they serve /usr/bin/python3): apt-get install {packages}\n"
+             f"       or set POLLBENCH_PYTHON to an interpreter that has them.")
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def _describe(run: Run) -> str:
+    by_area: dict[str, int] = {}
+    for p in run.points:
+        by_area[p.area] = by_area.get(p.area, 0) + 1
+    areas = ", ".join(f"{n} {a}" for a, n in by_area.items())
+    reps = max(p.repetitions for p in run.points)
+    text = f"{run.path}: {len(run.points)} benchmarks ({areas}), up to {reps} repetitions"
+    if run.errors:
+        text += f"; {len(run.errors)} failed, e.g. {run.errors[0][0]}: {run.errors[0][1]}"
+    return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Check pollbench result files (Google Benchmark JSON) and summarise them. "
+                    "Exits 1 naming the problem when a file is missing, empty, truncated or not pollbench's.")
+    parser.add_argument("files", nargs="+", metavar="FILE.json", help="result files, e.g. results/RUN/wait.json")
+    parser.add_argument("--plain-names-to", metavar="DIR",
+                        help="also write each FILE to DIR with its benchmark names stripped of Google Benchmark's "
+                             "run options (min_time:, repeats:, iterations:, manual_time), which the binaries size "
+                             "per machine and run: two runs then pair up by what they measured")
+    args = parser.parse_args(argv)
+    status = 0
+    for f in args.files:
+        try:
+            print(_describe(load(f)))
+            if args.plain_names_to:
+                write_plain_names(Path(f), Path(args.plain_names_to) / Path(f).name)
+        except ResultsError as e:
+            print(f"error: {e}", file=sys.stderr)
+            status = 1
+    return status
+
+
+def write_plain_names(source: Path, target: Path) -> None:
+    """A copy of a (validated) result file whose names carry no run options; see strip_run_options."""
+    data = _read_json(source)
+    for row in data["benchmarks"]:
+        for key in ("name", "run_name"):
+            if isinstance(row.get(key), str):
+                row[key] = strip_run_options(row[key])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

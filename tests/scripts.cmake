@@ -1,0 +1,18 @@
+# Tests of scripts/: plots, report, compare and bench.sh, on the committed fixture
+# (tests/scripts/fixture, a real short run; see its README). Label `scripts`: they run in the
+# release build only (they test Python and shell, not the sanitized C++).
+set(POLLBENCH_SCRIPT_TESTS plot report report_without_tcp compare bad_json bench_cli python_units)
+foreach(case IN LISTS POLLBENCH_SCRIPT_TESTS)
+  add_test(NAME scripts.${case}
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case})
+  set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 120)
+endforeach()
+
+# bench.sh end to end, with the binaries of this build: a tiny run, a failing step, a timeout.
+if(TARGET wait_bench AND TARGET tcp_bench)
+  foreach(case bench_run bench_step_fails bench_timeout)
+    add_test(NAME scripts.${case}
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case} ${CMAKE_BINARY_DIR}/bin)
+    set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 180 RUN_SERIAL TRUE)
+  endforeach()
+endif()
