@@ -60,7 +60,8 @@ struct FdLimit {
   std::size_t hard;
 };
 
-// Raises the soft RLIMIT_NOFILE to the hard limit (once; later calls just report).
+// Raises the soft RLIMIT_NOFILE to the hard limit and returns both. Every tool calls it at
+// start; the error messages call it too, so they name the limit a caller can actually reach.
 FdLimit raise_fd_limit();
 // Descriptors in use by this process now (counted from /proc/self/fd).
 std::size_t open_fd_count();

@@ -12,9 +12,12 @@
 namespace pollbench {
 namespace {
 
+// POLLRDHUP with readable interest, as epoll and io_uring ask for EPOLLRDHUP: a TCP peer's
+// FIN sets only POLLIN and POLLRDHUP (POLLHUP needs both directions shut), so without it a
+// hangup would look like mere data.
 short poll_mask(Interest interest) {
   short mask = 0;
-  if (wants_read(interest)) mask |= POLLIN;
+  if (wants_read(interest)) mask |= POLLIN | POLLRDHUP;
   if (wants_write(interest)) mask |= POLLOUT;
   return mask;
 }

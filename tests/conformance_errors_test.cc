@@ -1,0 +1,230 @@
+// Conformance: timeouts, and bad input giving clear errors (never a crash): unknown backend
+// names, invalid fds, adding twice, modifying or removing what is not registered, more fds
+// than the limit.
+#include <unistd.h>
+
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+
+#include "test_util.h"
+
+namespace pollbench::conformance {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// --- timeouts --------------------------------------------------------------------------
+
+TEST_P(PollerTest, ZeroTimeoutReturnsAtOnce) {
+  FdPair idle = make_pipe();
+  FdPair ready = make_pipe();
+  poller->add(idle.a.get(), Interest::readable, 1);
+  poller->add(ready.a.get(), Interest::readable, 2);
+
+  auto start = Clock::now();
+  EXPECT_EQ(poller->wait(events, 0ns), 0u);
+  EXPECT_LT(Clock::now() - start, 50ms) << "nothing ready";
+
+  write_byte(ready.b.get());
+  start = Clock::now();
+  poller->wait(events, 0ns);
+  EXPECT_LT(Clock::now() - start, 50ms) << "one fd ready";
+  Reports r;
+  collect(events, r);
+  EXPECT_TRUE(reported(r, ready.a.get(), kReadable)) << "a zero timeout still reports what is ready: " << describe(r);
+}
+
+// A wait may return early with no events (poller.h: a wait interrupted by a signal returns 0).
+// That happens for real here: when a thread closes an io_uring ring (the backends() probe
+// does, and so does destroying an io_uring poller, which earlier tests in the same process
+// do) the kernel's teardown interrupts one or two of the thread's next blocking calls with
+// EINTR. So, as mio does, timing checks tolerate a few spurious early returns; a timeout
+// cut short every time, or rounded down to 0, still fails.
+std::string in_us(Clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) + " us";
+}
+
+TEST_P(PollerTest, ShortTimeoutWaitsAboutThatLong) {
+  FdPair idle = make_pipe();
+  poller->add(idle.a.get(), Interest::readable, 1);
+  std::string early;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const auto start = Clock::now();
+    ASSERT_EQ(poller->wait(events, 30ms), 0u);
+    const auto elapsed = Clock::now() - start;
+    ASSERT_LT(elapsed, 1s);
+    if (elapsed >= 25ms) return;
+    early += in_us(elapsed) + " ";
+  }
+  ADD_FAILURE() << "a 30 ms wait returned early every time: " << early;
+}
+
+// A positive timeout is not cut short: one below the mechanism's resolution (ms for poll and
+// epoll) is rounded up, never down to a busy 0.
+TEST_P(PollerTest, TinyTimeoutIsRoundedUp) {
+  FdPair idle = make_pipe();
+  poller->add(idle.a.get(), Interest::readable, 1);
+  constexpr int kWaits = 10;
+  int full_length = 0;
+  std::string durations;
+  const auto start = Clock::now();
+  for (int i = 0; i < kWaits; ++i) {
+    const auto wait_start = Clock::now();
+    EXPECT_EQ(poller->wait(events, 999us), 0u);
+    const auto elapsed = Clock::now() - wait_start;
+    if (elapsed >= 990us) ++full_length;
+    durations += in_us(elapsed) + " ";
+  }
+  EXPECT_GE(full_length, kWaits / 2) << "waits of 999 us took: " << durations;
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST_P(PollerTest, ForeverReturnsWhenAWriterWrites) {
+  FdPair pipe = make_pipe();
+  poller->add(pipe.a.get(), Interest::readable, 3);
+  const auto start = Clock::now();
+  std::thread writer([&pipe] {
+    std::this_thread::sleep_for(20ms);
+    write_byte(pipe.b.get());
+  });
+  Reports r = wait_until(*poller, events, [&](const Reports& seen) { return reported(seen, pipe.a.get()); },
+                         kMaxWaits, kForever);
+  const auto elapsed = Clock::now() - start;
+  writer.join();
+  ASSERT_TRUE(reported(r, pipe.a.get(), kReadable)) << describe(r);
+  EXPECT_EQ(r.at(pipe.a.get()).tokens, std::set<Token>{3});
+  EXPECT_GE(elapsed, 19ms) << "the data was written only after 20 ms";
+}
+
+// --- bad input -------------------------------------------------------------------------
+
+// Runs `call`, which must throw std::system_error with `code` and a message naming the fd.
+template <class Call>
+void expect_errno(Call call, std::errc code, int fd, const char* what) {
+  try {
+    call();
+    ADD_FAILURE() << what << ": no error";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), code) << what << ": " << e.what();
+    EXPECT_NE(std::string(e.what()).find("fd=" + std::to_string(fd)), std::string::npos)
+        << what << ": the message should name the fd: " << e.what();
+  }
+}
+
+TEST_P(PollerTest, RejectsInvalidFds) {
+  expect_errno([&] { poller->add(-1, Interest::readable, 1); }, std::errc::bad_file_descriptor, -1, "add(-1)");
+
+  int closed = make_pipe().a.get();  // both ends closed again at once
+  expect_errno([&] { poller->add(closed, Interest::readable, 1); }, std::errc::bad_file_descriptor, closed,
+               "add(closed fd)");
+  constexpr int kFar = 1 << 24;  // beyond any fd limit
+  expect_errno([&] { poller->add(kFar, Interest::readable, 1); }, std::errc::bad_file_descriptor, kFar,
+               "add(fd beyond the limit)");
+  EXPECT_EQ(poller->watched(), 0u);
+  EXPECT_EQ(poller->wait(events, 0ns), 0u) << "refused fds leave nothing behind";
+}
+
+TEST_P(PollerTest, RejectsAddingTwice) {
+  FdPair pipe = make_pipe();
+  const int fd = pipe.a.get();
+  poller->add(fd, Interest::readable, 1);
+  expect_errno([&] { poller->add(fd, Interest::writable, 2); }, std::errc::file_exists, fd, "second add");
+  EXPECT_EQ(poller->watched(), 1u);
+
+  write_byte(pipe.b.get());  // the first registration still stands, untouched
+  Reports r = wait_for(*poller, events, fd, kReadable);
+  ASSERT_TRUE(reported(r, fd, kReadable)) << describe(r);
+  EXPECT_EQ(r.at(fd).tokens, std::set<Token>{1});
+}
+
+TEST_P(PollerTest, RejectsModifyingOrRemovingUnknownFds) {
+  FdPair pipe = make_pipe();
+  const int fd = pipe.a.get();  // open, but not registered
+  expect_errno([&] { poller->modify(fd, Interest::readable, 1); }, std::errc::no_such_file_or_directory, fd,
+               "modify of an unregistered fd");
+  expect_errno([&] { poller->remove(fd); }, std::errc::no_such_file_or_directory, fd, "remove of an unregistered fd");
+  for (int bad : {-1, 1 << 24}) {
+    EXPECT_THROW(poller->modify(bad, Interest::readable, 1), std::system_error) << "modify(" << bad << ")";
+    EXPECT_THROW(poller->remove(bad), std::system_error) << "remove(" << bad << ")";
+  }
+
+  poller->add(fd, Interest::readable, 1);
+  poller->remove(fd);
+  expect_errno([&] { poller->remove(fd); }, std::errc::no_such_file_or_directory, fd, "second remove");
+  expect_errno([&] { poller->modify(fd, Interest::readable, 1); }, std::errc::no_such_file_or_directory, fd,
+               "modify after remove");
+  EXPECT_EQ(poller->watched(), 0u);
+}
+
+TEST_P(PollerTest, ReportsItsNameAndDocumentedTrigger) {
+  EXPECT_EQ(poller->name(), backend());
+  // poller.h's table: select, poll and epoll_lt are level-triggered; epoll_et and io_uring edge.
+  const bool edge = backend() == "epoll_et" || backend() == "io_uring";
+  EXPECT_EQ(edge_triggered(), edge);
+}
+
+// --- the factory and the fd limit (not per backend) ------------------------------------
+
+TEST(PollerFactory, ListsEveryBackendInOrder) {
+  std::vector<std::string> names;
+  for (const BackendInfo& b : backends()) {
+    names.push_back(b.name);
+    if (!b.available) {
+      EXPECT_FALSE(b.reason.empty()) << b.name << " is unavailable and should say why";
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"select", "poll", "epoll_lt", "epoll_et", "io_uring"}));
+  for (const std::string& name : available_backends()) EXPECT_EQ(make_poller(name)->name(), name);
+}
+
+TEST(PollerFactory, UnavailableBackendSaysWhy) {
+  for (const BackendInfo& b : backends()) {
+    if (b.available) continue;
+    try {
+      make_poller(b.name);
+      ADD_FAILURE() << b.name << " is unavailable, yet make_poller made it";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(b.reason), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(PollerFactory, UnknownNameListsTheValidOnes) {
+  for (const char* bad : {"kqueue", "", "EPOLL_LT", "epoll"}) {
+    try {
+      make_poller(bad);
+      ADD_FAILURE() << "'" << bad << "' accepted";
+    } catch (const std::invalid_argument& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(std::string("'") + bad + "'"), std::string::npos) << message;
+      for (const BackendInfo& b : backends()) EXPECT_NE(message.find(b.name), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(FdLimit, RaisedToTheHardLimit) {
+  const FdLimit limit = raise_fd_limit();
+  EXPECT_GT(limit.soft, 0u);
+  EXPECT_LE(limit.soft, limit.hard);
+  if (limit.hard < (1u << 20)) {  // an infinite hard limit is capped at nr_open instead
+    EXPECT_EQ(limit.soft, limit.hard);
+  }
+  EXPECT_GT(fds_available(), 0u);
+}
+
+TEST(FdLimit, AskingForMoreThanTheLimitNamesIt) {
+  const FdLimit limit = raise_fd_limit();
+  try {
+    require_fds(limit.soft + 1, "this test");
+    FAIL() << "require_fds(limit + 1) did not throw";
+  } catch (const FdLimitError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(std::to_string(limit.soft)), std::string::npos) << message;
+    EXPECT_NE(message.find("this test"), std::string::npos) << message;
+  }
+  EXPECT_NO_THROW(require_fds(16, "a few"));
+}
+
+}  // namespace
+}  // namespace pollbench::conformance
