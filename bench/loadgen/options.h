@@ -1,0 +1,49 @@
+// loadgen's command line: what the user asked for, checked, before anything is opened.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace pollbench::loadgen {
+
+// Closed loop: each active connection keeps `pipeline` requests outstanding and sends the next
+// when an answer arrives. Open loop: requests leave on a fixed schedule (`rate` per second in
+// total) whether or not the server keeps up, and latency counts from the scheduled time.
+enum class LoadMode { closed_loop, open_loop };
+
+struct Options {
+  std::string target;          // "ADDR:PORT" as given; checked by parse_endpoint()
+  std::size_t idle = 0;        // connections that connect, then stay silent
+  std::size_t active = 10;     // connections that send requests
+  double duration_s = 10;      // how long requests are sent, after every connection is open
+  LoadMode mode = LoadMode::closed_loop;
+  unsigned pipeline = 1;       // closed loop: requests outstanding per active connection
+  double rate = 0;             // open loop: requests per second across all active connections
+  unsigned threads = 1;        // worker threads, each with its own epoll loop
+  unsigned sources = 0;        // at least this many source addresses 127.0.0.1.. (0: as the ports need)
+  bool allow_remote = false;   // permit a target outside the loopback network
+  std::string path = "/";      // the request's path
+  bool help = false;
+};
+
+// Bad command line: main prints the message and the usage line and exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Accepts "--name value" and "--name=value". Throws UsageError naming the option and its limits.
+Options parse_options(int argc, const char* const* argv);
+
+// The one-line synopsis and the full --help text.
+const char* usage_line();
+std::string help_text();
+
+// Limits the parser enforces (also named in the messages).
+inline constexpr unsigned kMaxPipeline = 1024;
+inline constexpr unsigned kMaxThreads = 256;
+inline constexpr unsigned kMaxSources = 254;
+inline constexpr double kMaxDurationS = 1e6;
+
+}  // namespace pollbench::loadgen

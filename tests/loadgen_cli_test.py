@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""End-to-end tests of loadgen's command line, error messages and counts (standard library only).
+
+    loadgen_cli_test.py --loadgen PATH --server PATH [--pollserver PATH] CASE
+
+Each CASE is one ctest test. `--server` is tests/loadgen_test_server (a tiny HTTP server that can
+misbehave on purpose); `--pollserver` is the project's server, for the pollserver_<backend> cases.
+No case checks a timing: only exit codes, messages and counts.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ARGS = None
+SKIP = 77  # ctest's SKIP_RETURN_CODE for these tests
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def skip(message):
+    print("SKIP: " + message)
+    sys.exit(SKIP)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def loadgen(*args, timeout=60):
+    proc = subprocess.run([ARGS.loadgen, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def report(stdout, stderr):
+    try:
+        return json.loads(stdout)
+    except json.JSONDecodeError as e:
+        fail(f"stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{stderr}")
+
+
+class Server:
+    """Runs a server that prints `listening on ADDR:PORT` first and its stats as JSON on SIGTERM."""
+
+    def __init__(self, argv):
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        match = re.match(r"listening on (\S+)", line)
+        if not match:
+            self.proc.kill()
+            err = self.proc.stderr.read()
+            if "available" in err:  # a backend this machine cannot run (io_uring disabled)
+                skip(err.strip())
+            fail(f"{argv[0]} did not say where it listens: {line!r} {err}")
+        self.address = match.group(1)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        check(self.proc.returncode == 0, f"server exited {self.proc.returncode}: {err}")
+        text = out.strip()
+        start = text.find("{")
+        try:
+            return json.loads(text[start:])
+        except json.JSONDecodeError:
+            fail(f"server stats are not JSON: {out!r}")
+
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+
+def test_server(mode="ok", arg=None, bind="127.0.0.1"):
+    argv = [ARGS.server, "--bind", bind, "--mode", mode]
+    if arg is not None:
+        argv += ["--arg", str(arg)]
+    return Server(argv)
+
+
+def errors_of(rep):
+    return {k: v for k, v in rep["errors"].items() if v}
+
+
+def clean_run(server, *args):
+    """Runs loadgen against `server`, checks a clean run and that both sides count alike."""
+    code, out, err = loadgen("--target", server.address, *args)
+    stats = server.stop()
+    check(code == 0, f"loadgen exited {code}: {err}")
+    rep = report(out, err)
+    for key in ("requests", "requests_per_sec", "errors", "latency_ns", "connections", "duration_s", "threads"):
+        check(key in rep, f"no {key!r} in the report")
+    for key in ("p50", "p90", "p99", "p999", "max"):
+        check(key in rep["latency_ns"], f"no latency_ns.{key}")
+    check(rep["errors_total"] == 0 and not errors_of(rep), f"errors on a clean run: {errors_of(rep)} ({rep['first_error']})")
+    check(rep["requests"] > 0, "no requests answered")
+    check(rep["requests"] == stats["requests"],
+          f"loadgen counted {rep['requests']} answers, the server {stats['requests']} requests")
+    return rep, stats, err
+
+
+# ---- command line (label unit) ------------------------------------------------------------
+
+def case_help():
+    code, out, err = loadgen("--help")
+    check(code == 0, f"--help exited {code}")
+    check(out.startswith("usage: loadgen") and "--pipeline" in out and "--rate" in out, f"--help text: {out}")
+
+
+def case_bad_args():
+    bad = [
+        [],
+        ["--target", "127.0.0.1:80", "--idle", "lots"],
+        ["--target", "127.0.0.1:80", "--pipeline", "0"],
+        ["--target", "127.0.0.1:80", "--pipeline", "4", "--rate", "100"],
+        ["--target", "127.0.0.1:80", "--threads", "0"],
+        ["--target", "127.0.0.1:80", "--duration", "-1"],
+        ["--target", "127.0.0.1:80", "--frobnicate"],
+        ["--target", "127.0.0.1"],
+        ["--target", "[::1:80"],
+        ["--target", "127.0.0.1:99999"],
+        ["--target", "[::1]:80", "--sources", "2"],
+    ]
+    for args in bad:
+        code, out, err = loadgen(*args)
+        check(code == 2, f"{args}: exit {code}, want 2 (stderr: {err})")
+        check("usage: loadgen" in err and "error:" in err, f"{args}: no usage message: {err}")
+        check(out == "", f"{args}: printed on stdout: {out}")
+
+
+def case_remote_refused():
+    # Only parsed and refused: nothing is sent anywhere.
+    for target in ("10.1.2.3:80", "[2001:db8::1]:80", "192.0.2.1:8080"):
+        code, out, err = loadgen("--target", target, "--duration", "1")
+        check(code == 2, f"{target}: exit {code}, want 2")
+        check("--allow-remote" in err and "loopback" in err, f"{target}: message does not say why: {err}")
+
+
+def case_fd_limit():
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    idle = limit + 10 if limit != resource.RLIM_INFINITY else 10**8
+    code, out, err = loadgen("--target", "127.0.0.1:80", "--idle", idle, "--duration", "1")
+    check(code == 2, f"--idle {idle}: exit {code}, want 2: {err}")
+    named = "RLIMIT_NOFILE" in err and (limit == resource.RLIM_INFINITY or str(limit) in err)
+    check(named, f"the message does not name the limit {limit}: {err}")
+
+
+def case_refused():
+    # A port that was free a moment ago: nothing listens there.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = f"127.0.0.1:{port}"
+    code, out, err = loadgen("--target", target, "--active", "2", "--duration", "5", timeout=30)
+    check(code == 1, f"exit {code}, want 1: {err}")
+    check(target in err and "refused" in err, f"the message does not name {target} and the refusal: {err}")
+
+
+# ---- against loadgen_test_server (label integration) --------------------------------------
+
+def case_clean():
+    rep, stats, err = clean_run(test_server(), "--idle", "1000", "--active", "10", "--duration", "1")
+    check(rep["connections"]["idle"] == 1000 and rep["connections"]["active"] == 10, f"connections: {rep['connections']}")
+    check("connected idle=1000 active=10\n" in err, f"no `connected` line in stderr: {err}")
+    check(stats["accepted"] == 1010, f"server accepted {stats['accepted']}")
+
+
+def case_ipv6():
+    if not socket.has_ipv6:
+        skip("no IPv6")
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError as e:
+        skip(f"::1 not usable here ({e})")
+    clean_run(test_server(bind="::1"), "--idle", "20", "--active", "4", "--duration", "0.5")
+
+
+def case_pipeline():
+    rep, _, _ = clean_run(test_server(), "--active", "8", "--pipeline", "16", "--duration", "0.5")
+    check(rep["pipeline"] == 16 and rep["mode"] == "closed_loop", f"mode: {rep['mode']} {rep['pipeline']}")
+
+
+def case_chunked():
+    clean_run(test_server("chunked"), "--active", "4", "--pipeline", "4", "--duration", "0.5")
+
+
+def case_threads_sources():
+    rep, stats, _ = clean_run(test_server(), "--idle", "300", "--active", "6", "--threads", "3", "--sources", "3",
+                              "--duration", "0.5")
+    check(rep["threads"] == 3, f"threads: {rep['threads']}")
+    check(rep["sources"] == ["127.0.0.1", "127.0.0.2", "127.0.0.3"], f"sources: {rep['sources']}")
+    check(stats["peers"] == 3, f"the server saw {stats['peers']} peer addresses, want 3")
+    check(rep["connections"] == {"idle": 300, "active": 6, "requested_idle": 300, "requested_active": 6},
+          f"connections: {rep['connections']}")
+
+
+def case_open_loop():
+    rep, _, _ = clean_run(test_server(), "--active", "10", "--rate", "2000", "--duration", "1")
+    check(rep["mode"] == "open_loop" and rep["latency_from"] == "intended_send", f"mode: {rep['mode']}")
+    # The schedule, not the server, sets the count: 2000/s for 1 s.
+    check(1900 <= rep["requests"] <= 2100, f"{rep['requests']} requests at 2000/s for 1 s")
+
+
+def case_coordinated_omission():
+    # The server stops for 300 ms, 300 ms into the run. Closed loop sends nothing meanwhile and
+    # sees one slow answer per connection; open loop keeps its schedule and counts every
+    # request's wait from its intended send time, so about a third of the requests (those due
+    # in the stall) show 0-300 ms. Both are lower bounds: noise only raises them.
+    rep, _, _ = clean_run(test_server("stall", 300), "--active", "10", "--rate", "2000", "--duration", "1")
+    check(rep["latency_ns"]["max"] >= 250e6, f"open loop max {rep['latency_ns']['max']} ns hides a 300 ms stall")
+    check(rep["latency_ns"]["p90"] >= 100e6, f"open loop p90 {rep['latency_ns']['p90']} ns hides a 300 ms stall")
+
+
+def case_reset():
+    server = test_server("reset", 5)
+    code, out, err = loadgen("--target", server.address, "--active", "4", "--duration", "0.5")
+    server.stop()
+    check(code == 0, f"resets must not be fatal: exit {code}: {err}")
+    rep = report(out, err)
+    check(rep["errors"]["reset"] > 0 and rep["reconnects"] > 0, f"resets not counted: {rep['errors']}")
+    check(rep["requests"] > 0, "no requests answered between resets")
+
+
+def case_bad_response():
+    server = test_server("garbage")
+    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    server.stop()
+    rep = report(out, err)
+    check(code == 0 and rep["errors"]["bad_response"] > 0, f"bad responses not counted: {rep['errors']}")
+    check("bad status line" in rep["first_error"], f"first_error: {rep['first_error']}")
+
+
+def case_bad_status():
+    server = test_server("status500")
+    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    stats = server.stop()
+    rep = report(out, err)
+    check(code == 0 and rep["errors"]["bad_status"] == rep["requests"] == stats["requests"],
+          f"500s not counted: {rep['errors']}, {rep['requests']} answers, server {stats['requests']}")
+
+
+def case_idle_closed():
+    # The server closes connections that stay silent for 100 ms: loadgen counts them, keeps
+    # the active ones going, and reports the idle ones gone.
+    server = test_server("close-silent", 100)
+    code, out, err = loadgen("--target", server.address, "--idle", "50", "--active", "2", "--duration", "0.5")
+    server.stop()
+    rep = report(out, err)
+    check(code == 0 and rep["errors"]["closed"] == 50, f"closed idle connections: {rep['errors']}")
+    check(rep["connections"]["idle"] == 0 and rep["connections"]["active"] == 2, f"connections: {rep['connections']}")
+
+
+def case_sigint():
+    server = test_server()
+    proc = subprocess.Popen([ARGS.loadgen, "--target", server.address, "--idle", "100", "--active", "2",
+                             "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if line.startswith("connected "):
+            break
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    stats = server.stop()
+    check(proc.returncode == 0, f"exit {proc.returncode} after SIGINT: {err}")
+    rep = report(out, err)
+    check(rep["interrupted"] is True and rep["duration_s"] < 30, f"interrupted {rep['interrupted']} {rep['duration_s']}")
+    check(rep["errors_total"] == 0 and rep["requests"] == stats["requests"],
+          f"after SIGINT: errors {errors_of(rep)}, {rep['requests']} vs server {stats['requests']}")
+
+
+# ---- against pollserver (label integration) -----------------------------------------------
+
+def pollserver_case(backend):
+    def run():
+        server = Server([ARGS.pollserver, "--backend", backend, "--port", "0"])
+        time.sleep(0.1)
+        baseline = server.fd_count()
+        code, out, err = loadgen("--target", server.address, "--idle", "1000", "--active", "10", "--duration", "1")
+        # The server closes its side once it reads each client's FIN; give it a moment.
+        deadline = time.monotonic() + 10
+        while server.fd_count() != baseline and time.monotonic() < deadline:
+            time.sleep(0.05)
+        fds_after = server.fd_count()
+        stats = server.stop()
+        check(code == 0, f"loadgen exited {code}: {err}")
+        rep = report(out, err)
+        check(rep["errors_total"] == 0, f"errors: {errors_of(rep)} ({rep['first_error']})")
+        check(rep["connections"]["idle"] == 1000 and rep["connections"]["active"] == 10, f"{rep['connections']}")
+        check(fds_after == baseline, f"pollserver has {fds_after} fds open after the clients left, {baseline} before")
+        served = stats.get("requests")
+        check(served == rep["requests"], f"loadgen counted {rep['requests']} answers, pollserver {served} requests")
+    return run
+
+
+def case_netns():
+    """Across hosts: pollserver in one network namespace, loadgen in another, joined by a veth
+    pair that exists only for this test (nothing reaches a real network)."""
+    if not ARGS.pollserver:
+        skip("needs --pollserver")
+    tag = str(os.getpid() % 100000)
+    ns_server, ns_client = f"lgsrv{tag}", f"lgcli{tag}"
+    veth_server, veth_client = f"lgs{tag}", f"lgc{tag}"
+
+    def ip(*args):
+        return subprocess.run(["ip", *args], capture_output=True, text=True)
+
+    try:
+        made = ip("netns", "add", ns_server)
+        if made.returncode != 0:
+            skip(f"network namespaces are not allowed here: {made.stderr.strip()}")
+        steps = [
+            ["netns", "add", ns_client],
+            ["link", "add", veth_server, "type", "veth", "peer", "name", veth_client],
+            ["link", "set", veth_server, "netns", ns_server],
+            ["link", "set", veth_client, "netns", ns_client],
+            ["-n", ns_server, "addr", "add", "10.231.0.2/30", "dev", veth_server],
+            ["-n", ns_client, "addr", "add", "10.231.0.1/30", "dev", veth_client],
+            ["-n", ns_server, "link", "set", veth_server, "up"],
+            ["-n", ns_client, "link", "set", veth_client, "up"],
+            ["-n", ns_server, "link", "set", "lo", "up"],
+            ["-n", ns_client, "link", "set", "lo", "up"],
+        ]
+        for step in steps:
+            result = ip(*step)
+            if result.returncode != 0:
+                skip(f"cannot set up the veth pair (ip {' '.join(step)}): {result.stderr.strip()}")
+        server = Server(["ip", "netns", "exec", ns_server, ARGS.pollserver, "--backend", "epoll_lt",
+                         "--bind", "10.231.0.2", "--port", "0"])
+        in_client = ["ip", "netns", "exec", ns_client, ARGS.loadgen, "--target", server.address]
+        refused = subprocess.run(in_client + ["--duration", "1"], capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(in_client + ["--allow-remote", "--idle", "200", "--active", "4", "--duration", "0.5"],
+                              capture_output=True, text=True, timeout=60)
+        stats = server.stop()
+        check(refused.returncode == 2 and "--allow-remote" in refused.stderr,
+              f"a non-loopback target without --allow-remote: exit {refused.returncode}: {refused.stderr}")
+        check(proc.returncode == 0, f"loadgen exited {proc.returncode}: {proc.stderr}")
+        rep = report(proc.stdout, proc.stderr)
+        check(rep["errors_total"] == 0, f"errors across namespaces: {errors_of(rep)} ({rep['first_error']})")
+        check(rep["connections"]["idle"] == 200 and rep["connections"]["active"] == 4, f"{rep['connections']}")
+        check(rep["requests"] > 0 and rep["requests"] == stats["requests"],
+              f"loadgen counted {rep['requests']}, pollserver {stats['requests']}")
+    finally:
+        ip("netns", "del", ns_server)  # takes its end of the veth pair, and so the pair, with it
+        ip("netns", "del", ns_client)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--server")
+    parser.add_argument("--pollserver")
+    parser.add_argument("case")
+    ARGS = parser.parse_args()
+    cases = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+    if ARGS.case.startswith("pollserver_"):
+        cases[ARGS.case] = pollserver_case(ARGS.case[len("pollserver_"):])
+    if ARGS.case not in cases:
+        fail(f"unknown case {ARGS.case}; known: {', '.join(sorted(cases))}")
+    cases[ARGS.case]()
+    print(f"PASS: {ARGS.case}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+// Unit tests of loadgen's pieces: the HTTP response parser, the command line, target and
+// source-address planning, and the send-time ring.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "connection.h"
+#include "endpoint.h"
+#include "http_response.h"
+#include "options.h"
+
+namespace pollbench::loadgen {
+namespace {
+
+using Result = ResponseParser::Result;
+
+// Feeds `bytes` in pieces of `piece` bytes; returns the statuses of the complete responses,
+// or -1 for an error (and stops).
+std::vector<int> feed(ResponseParser& parser, const std::string& bytes, std::size_t piece) {
+  std::vector<int> statuses;
+  for (std::size_t at = 0; at < bytes.size();) {
+    const std::size_t size = std::min(piece, bytes.size() - at);
+    std::size_t pos = 0;
+    while (pos < size) {
+      std::size_t used = 0;
+      const Result r = parser.parse(bytes.data() + at + pos, size - pos, &used);
+      pos += used;
+      if (r == Result::error) {
+        statuses.push_back(-1);
+        return statuses;
+      }
+      if (r == Result::complete) statuses.push_back(parser.status());
+      if (r == Result::need_more) {
+        EXPECT_EQ(pos, size);
+      }
+    }
+    at += size;
+  }
+  return statuses;
+}
+
+const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: t\r\n\r\nhello";
+const std::string kChunked =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n10;ext=1\r\n0123456789abcdef\r\n0\r\n"
+    "Trailer: x\r\n\r\n";
+const std::string kNoContent = "HTTP/1.1 204 No Content\r\n\r\n";
+const std::string kNotFound = "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+
+TEST(ResponseParser, PipelinedResponsesSplitAtEveryByte) {
+  const std::string stream = kOk + kChunked + kNoContent + kNotFound + kOk;
+  const std::vector<int> want{200, 200, 204, 404, 200};
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    ResponseParser parser;
+    EXPECT_EQ(feed(parser, stream, piece), want) << "piece " << piece;
+  }
+}
+
+TEST(ResponseParser, StopsAtTheEndOfEachResponse) {
+  ResponseParser parser;
+  const std::string two = kOk + kOk;
+  std::size_t used = 0;
+  ASSERT_EQ(parser.parse(two.data(), two.size(), &used), Result::complete);
+  EXPECT_EQ(used, kOk.size());
+  ASSERT_EQ(parser.parse(two.data() + used, two.size() - used, &used), Result::complete);
+  EXPECT_EQ(used, kOk.size());
+}
+
+TEST(ResponseParser, ConnectionClose) {
+  ResponseParser parser;
+  EXPECT_EQ(feed(parser, "HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n", 1000),
+            std::vector<int>{200});
+  EXPECT_TRUE(parser.closes());
+  EXPECT_EQ(feed(parser, kOk, 1000), std::vector<int>{200});
+  EXPECT_FALSE(parser.closes());
+  EXPECT_EQ(feed(parser, "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", 1000), std::vector<int>{200});
+  EXPECT_TRUE(parser.closes());
+}
+
+TEST(ResponseParser, RejectsWhatItCannotParse) {
+  const std::vector<std::string> bad{
+      "this is not http\r\n\r\n",
+      "HTTP/2 200 OK\r\n\r\n",
+      "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+      "HTTP/1.1 200 OK\r\n\r\n",  // no length: its end would be the connection's end
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n",
+  };
+  for (const auto& response : bad) {
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7}, response.size()}) {
+      ResponseParser parser;
+      EXPECT_EQ(feed(parser, response, piece), std::vector<int>{-1}) << response << " in pieces of " << piece;
+      EXPECT_FALSE(parser.error().empty());
+    }
+  }
+}
+
+TEST(ResponseParser, LimitsLineLength) {
+  ResponseParser parser;
+  const std::string header = "X-Long: " + std::string(ResponseParser::kMaxLine, 'a') + "\r\n";
+  EXPECT_EQ(feed(parser, "HTTP/1.1 200 OK\r\n" + header + "Content-Length: 0\r\n\r\n", 100), std::vector<int>{-1});
+  EXPECT_NE(parser.error().find("longer"), std::string::npos);
+}
+
+TEST(ResponseParser, LargeBodyIsCountedNotKept) {
+  ResponseParser parser;
+  const std::string body(1 << 20, 'x');
+  const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  EXPECT_EQ(feed(parser, response + kOk, 4096), (std::vector<int>{200, 200}));
+}
+
+TEST(ResponseParser, ResetForgetsAPartialResponse) {
+  ResponseParser parser;
+  std::size_t used = 0;
+  EXPECT_EQ(parser.parse(kOk.data(), 20, &used), Result::need_more);
+  parser.reset();
+  EXPECT_EQ(feed(parser, kOk, 1000), std::vector<int>{200});
+}
+
+// ---- command line -----------------------------------------------------------------------
+
+Options parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "loadgen");
+  return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+TEST(Options, DefaultsAndBothSpellings) {
+  const Options o = parse({"--target", "127.0.0.1:80", "--idle=15000", "--active", "100", "--duration", "2.5",
+                           "--threads=2", "--sources", "3", "--path", "/x?y=1", "--allow-remote"});
+  EXPECT_EQ(o.target, "127.0.0.1:80");
+  EXPECT_EQ(o.idle, 15000u);
+  EXPECT_EQ(o.active, 100u);
+  EXPECT_DOUBLE_EQ(o.duration_s, 2.5);
+  EXPECT_EQ(o.threads, 2u);
+  EXPECT_EQ(o.sources, 3u);
+  EXPECT_EQ(o.path, "/x?y=1");
+  EXPECT_TRUE(o.allow_remote);
+  EXPECT_EQ(o.mode, LoadMode::closed_loop);
+  EXPECT_EQ(o.pipeline, 1u);
+
+  const Options open = parse({"--target", "[::1]:80", "--rate", "5000"});
+  EXPECT_EQ(open.mode, LoadMode::open_loop);
+  EXPECT_DOUBLE_EQ(open.rate, 5000);
+  EXPECT_TRUE(parse({"--help"}).help);
+}
+
+TEST(Options, RejectsBadArgumentsNamingTheProblem) {
+  struct Case {
+    std::vector<const char*> args;
+    const char* names;  // a word the message must contain
+  };
+  const std::vector<Case> cases{
+      {{}, "--target"},
+      {{"--target", "127.0.0.1:80", "--idle", "-1"}, "--idle"},
+      {{"--target", "127.0.0.1:80", "--idle", "12x"}, "--idle"},
+      {{"--target", "127.0.0.1:80", "--active"}, "needs a value"},
+      {{"--target", "127.0.0.1:80", "--pipeline", "0"}, "1 to 1024"},
+      {{"--target", "127.0.0.1:80", "--pipeline", "2000"}, "1 to 1024"},
+      {{"--target", "127.0.0.1:80", "--pipeline", "2", "--rate", "10"}, "exclude"},
+      {{"--target", "127.0.0.1:80", "--rate", "0"}, "--rate"},
+      {{"--target", "127.0.0.1:80", "--rate", "10", "--active", "0"}, "active"},
+      {{"--target", "127.0.0.1:80", "--duration", "0"}, "--duration"},
+      {{"--target", "127.0.0.1:80", "--duration", "nan"}, "--duration"},
+      {{"--target", "127.0.0.1:80", "--threads", "0"}, "--threads"},
+      {{"--target", "127.0.0.1:80", "--sources", "300"}, "--sources"},
+      {{"--target", "127.0.0.1:80", "--path", "x"}, "--path"},
+      {{"--target", "127.0.0.1:80", "--path", "/a b"}, "--path"},
+      {{"--target", "127.0.0.1:80", "--idle", "0", "--active", "0"}, "nothing"},
+      {{"--target", "127.0.0.1:80", "--bogus"}, "--bogus"},
+      {{"--target", "127.0.0.1:80", "stray"}, "stray"},
+      {{"--target", "127.0.0.1:80", "--allow-remote=yes"}, "--allow-remote"},
+  };
+  for (const auto& c : cases) {
+    try {
+      parse(c.args);
+      ADD_FAILURE() << "accepted a bad command line naming " << c.names;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.names), std::string::npos) << e.what();
+    }
+  }
+}
+
+// ---- addresses --------------------------------------------------------------------------
+
+TEST(Endpoint, ParsesIpv4Ipv6AndLocalhost) {
+  EXPECT_EQ(parse_endpoint("127.0.0.1:8080").text(), "127.0.0.1:8080");
+  EXPECT_EQ(parse_endpoint("[::1]:8080").text(), "[::1]:8080");
+  EXPECT_EQ(parse_endpoint("localhost:81").text(), "127.0.0.1:81");
+  EXPECT_EQ(parse_endpoint("[::1]:8080").family(), AF_INET6);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "::1:80", "[::1]80",
+                          "[::1:80", "example.com:80", ":80", "127.0.0.1:8o"}) {
+    EXPECT_THROW(parse_endpoint(bad), std::invalid_argument) << bad;
+  }
+}
+
+TEST(Endpoint, LoopbackIsOnly127AndColonColon1) {
+  EXPECT_TRUE(is_loopback(parse_endpoint("127.0.0.1:1")));
+  EXPECT_TRUE(is_loopback(parse_endpoint("127.255.1.2:1")));
+  EXPECT_TRUE(is_loopback(parse_endpoint("[::1]:1")));
+  EXPECT_TRUE(is_loopback(parse_endpoint("[::ffff:127.0.0.1]:1")));
+  EXPECT_FALSE(is_loopback(parse_endpoint("128.0.0.1:1")));
+  EXPECT_FALSE(is_loopback(parse_endpoint("10.0.0.1:1")));
+  EXPECT_FALSE(is_loopback(parse_endpoint("0.0.0.0:1")));
+  EXPECT_FALSE(is_loopback(parse_endpoint("[::2]:1")));
+  EXPECT_FALSE(is_loopback(parse_endpoint("[::ffff:10.0.0.1]:1")));
+}
+
+TEST(SourcePlan, AddsAddressesWhenPortsWouldRunOut) {
+  const PortRange range{32768, 60999};  // 28232 ports: 14116 even ones, 13616 used
+  ASSERT_EQ(usable_ports(range), 13616u);
+  const Endpoint v4 = parse_endpoint("127.0.0.1:80");
+
+  SourcePlan one = plan_sources(v4, 13616, 0, range);
+  ASSERT_EQ(one.addresses.size(), 1u);
+  EXPECT_EQ(one.addresses[0].text(), "127.0.0.1");
+  EXPECT_FALSE(one.added_for_ports);
+
+  SourcePlan asked = plan_sources(v4, 10, 3, range);
+  ASSERT_EQ(asked.addresses.size(), 3u);
+  EXPECT_EQ(asked.addresses[2].text(), "127.0.0.3");
+  EXPECT_FALSE(asked.added_for_ports);
+
+  SourcePlan two = plan_sources(v4, 15010, 0, range);
+  EXPECT_EQ(two.addresses.size(), 2u);
+  EXPECT_TRUE(two.added_for_ports);
+
+  SourcePlan million = plan_sources(v4, 1'000'000, 2, range);
+  EXPECT_EQ(million.addresses.size(), 74u);  // ceil(1e6 / 13616)
+  EXPECT_TRUE(million.added_for_ports);
+  EXPECT_EQ(million.addresses.back().text(), "127.0.0.74");
+
+  const PortRange narrow{60000, 60099};  // 100 ports, 50 even, 45 used
+  EXPECT_EQ(plan_sources(v4, 1000, 0, narrow).addresses.size(), 23u);
+}
+
+TEST(SourcePlan, OtherTargetsHaveOneSource) {
+  const PortRange range{32768, 60999};
+  const Endpoint v6 = parse_endpoint("[::1]:80");
+  EXPECT_TRUE(plan_sources(v6, 1000, 0, range).addresses.empty());
+  EXPECT_THROW(plan_sources(v6, 1000, 2, range), std::invalid_argument);
+  EXPECT_TRUE(plan_sources(v6, 20'000, 0, range).addresses.empty());  // slow past 13616, but possible
+  EXPECT_THROW(plan_sources(v6, 100'000, 0, range), std::invalid_argument);
+  const Endpoint remote = parse_endpoint("10.0.0.2:80");
+  EXPECT_TRUE(plan_sources(remote, 1000, 1, range).addresses.empty());
+  EXPECT_THROW(plan_sources(remote, 1000, 2, range), std::invalid_argument);
+  try {
+    plan_sources(remote, 100'000, 0, range);
+    ADD_FAILURE() << "100000 connections from one address";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("ip_local_port_range"), std::string::npos) << e.what();
+  }
+}
+
+// ---- send-time ring and request bytes ---------------------------------------------------
+
+TEST(TimeRing, FifoGrowsToItsCap) {
+  TimeRing ring(2, 5);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(ring.push(i));
+  EXPECT_TRUE(ring.full());
+  EXPECT_FALSE(ring.push(99));
+  EXPECT_EQ(ring.pop(), 0);
+  EXPECT_EQ(ring.pop(), 1);
+  EXPECT_TRUE(ring.push(5));
+  EXPECT_TRUE(ring.push(6));
+  for (int i = 2; i <= 6; ++i) EXPECT_EQ(ring.pop(), i);
+  EXPECT_TRUE(ring.empty());
+}
+
+TEST(RequestBytes, SlicesAreTheRequestStream) {
+  const std::string one = make_request("/p", parse_endpoint("127.0.0.1:8080"));
+  EXPECT_EQ(one, "GET /p HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
+  const RequestBytes bytes(one, 4);
+  EXPECT_EQ(bytes.request_size(), one.size());
+  EXPECT_EQ(bytes.slice(0, one.size() * 2), one + one);
+  EXPECT_EQ(bytes.slice(3, one.size()), (one + one).substr(3, one.size()));
+  EXPECT_EQ(bytes.slice(3, 1'000'000).size(), one.size() * 4 - 3);  // as much as there is
+}
+
+}  // namespace
+}  // namespace pollbench::loadgen
