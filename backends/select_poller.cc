@@ -11,6 +11,8 @@
 #include <climits>
 #include <fcntl.h>
 
+#include <optional>
+
 #include "backends.h"
 #include "registry.h"
 
@@ -28,19 +30,22 @@ class SelectPoller final : public Poller {
   void add(int fd, Interest interest, Token token) override {
     registry_.add(fd, interest, token, "select");
     grow(fd);
-    set_interest(fd, interest);
+    set_interest(fd, std::nullopt, interest);
     max_fd_ = std::max(max_fd_, fd);
   }
 
   void modify(int fd, Interest interest, Token token) override {
+    const Interest old = registry_.contains(fd) ? registry_[fd].interest : interest;
     registry_.modify(fd, interest, token, "select");
-    set_interest(fd, interest);
+    set_interest(fd, old, interest);
   }
 
   void remove(int fd) override {
+    const Interest old = registry_.contains(fd) ? registry_[fd].interest : Interest::readable;
     registry_.remove(fd, "select");
     clear_bit(read_interest_, fd);
     clear_bit(write_interest_, fd);
+    if (wants_write(old)) --writers_;
     while (max_fd_ >= 0 && !registry_.contains(max_fd_)) --max_fd_;
   }
 
@@ -48,8 +53,11 @@ class SelectPoller final : public Poller {
     events.clear();
     const int nfds = max_fd_ + 1;
     const std::size_t words = (static_cast<std::size_t>(nfds) + kBits - 1) / kBits;
+    // No write set at all when nobody wants writability, as a read-only select loop passes:
+    // the kernel then neither copies nor checks one.
+    const bool writers = writers_ > 0;
     std::copy_n(read_interest_.begin(), words, read_ready_.begin());
-    std::copy_n(write_interest_.begin(), words, write_ready_.begin());
+    if (writers) std::copy_n(write_interest_.begin(), words, write_ready_.begin());
 
     timeval tv{};
     timeval* tvp = nullptr;
@@ -59,7 +67,7 @@ class SelectPoller final : public Poller {
       tv.tv_usec = us % 1000000;
       tvp = &tv;
     }
-    int n = ::select(nfds, as_fd_set(read_ready_), as_fd_set(write_ready_), nullptr, tvp);
+    int n = ::select(nfds, as_fd_set(read_ready_), writers ? as_fd_set(write_ready_) : nullptr, nullptr, tvp);
     if (n < 0) {
       if (errno == EINTR) return 0;
       if (errno == EBADF) return report_closed(events);
@@ -68,7 +76,8 @@ class SelectPoller final : public Poller {
     if (n == 0) return 0;
 
     for (std::size_t w = 0; w < words && !events.full(); ++w) {
-      Word bits = read_ready_[w] | write_ready_[w];
+      const Word written = writers ? write_ready_[w] : 0;
+      Word bits = read_ready_[w] | written;
       while (bits != 0 && !events.full()) {
         const int bit = __builtin_ctzl(bits);
         bits &= bits - 1;
@@ -76,7 +85,7 @@ class SelectPoller final : public Poller {
         const Word mask = Word{1} << bit;
         std::uint8_t ready = 0;
         if (read_ready_[w] & mask) ready |= kReadable;
-        if (write_ready_[w] & mask) ready |= kWritable;
+        if (written & mask) ready |= kWritable;
         events.push(registry_[fd].token, fd, ready);
       }
     }
@@ -96,7 +105,9 @@ class SelectPoller final : public Poller {
     for (auto* v : {&read_interest_, &write_interest_, &read_ready_, &write_ready_}) v->resize(need, 0);
   }
 
-  void set_interest(int fd, Interest interest) {
+  void set_interest(int fd, std::optional<Interest> old, Interest interest) {
+    if (old && wants_write(*old)) --writers_;
+    if (wants_write(interest)) ++writers_;
     clear_bit(read_interest_, fd);
     clear_bit(write_interest_, fd);
     if (wants_read(interest)) set_bit(read_interest_, fd);
@@ -115,6 +126,7 @@ class SelectPoller final : public Poller {
   Registry registry_;
   std::vector<Word> read_interest_, write_interest_, read_ready_, write_ready_;
   int max_fd_ = -1;
+  std::size_t writers_ = 0;  // registered fds with write interest
 };
 
 }  // namespace
