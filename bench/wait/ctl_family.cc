@@ -1,0 +1,117 @@
+// Family `ctl`: the cost of changing the interest set while N fds are registered (socketpair
+// fds). epoll pays a system call and a red-black tree update per change, io_uring a submission
+// (one io_uring_enter) per change, select and poll only an array update: Gammo et al. (OLS
+// 2004) found that on busy, short-lived connections these costs can outweigh epoll's cheaper
+// wait.
+//
+// Timed: exactly one call.
+//   add     registers one more fd (the pool's fd N), undone untimed by remove
+//   modify  changes the token of the middle fd (same interest: a new interest would make the
+//           fd ready and io_uring post completions nobody reaps)
+//   remove  removes the middle fd, undone untimed by add
+// io_uring posts a completion for each poll it cancels, so for io_uring an untimed
+// zero-timeout wait every 1024 iterations reaps them (it must find no ready fd). The other
+// backends queue nothing, and a select or poll over 10,000 fds would cost more than the change.
+#include "families.h"
+#include "fd_pool.h"
+#include "registered_poller.h"
+#include "timing.h"
+
+namespace pollbench::wait {
+
+namespace {
+
+enum class Op { add, modify, remove };
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::add: return "add";
+    case Op::modify: return "modify";
+    case Op::remove: return "remove";
+  }
+  return "?";
+}
+
+void ctl_benchmark(benchmark::State& state, const std::string& backend, Op op) {
+  guarded(state, [&] {
+    const auto watched = static_cast<std::size_t>(state.range(0));
+    shared_pool().ensure("socketpair", watched + 1);  // fd N is the spare that `add` adds
+    Poller& poller = registered_poller(backend, "socketpair", watched);
+    const FdPool& pool = shared_pool();
+    const std::size_t target = op == Op::add ? watched : watched / 2;
+    const int fd = pool.watched(target);
+    const Token token = target;
+    Events events(16);
+    expect_quiet(poller, events.capacity());
+    IntervalRecorder recorder;
+    const bool queues_completions = poller.name() == "io_uring";
+    std::uint64_t done = 0;
+    Token current = token;
+
+    // Warm-up, untimed: the first change after registering pays for cold caches.
+    for (int i = 0; i < 2; ++i) {
+      if (op == Op::add) {
+        poller.add(fd, Interest::readable, token);
+        poller.remove(fd);
+      } else {
+        poller.remove(fd);
+        poller.add(fd, Interest::readable, token);
+      }
+    }
+    for (auto _ : state) {
+      Clock::time_point start, stop;
+      switch (op) {
+        case Op::add:
+          start = Clock::now();
+          poller.add(fd, Interest::readable, token);
+          stop = Clock::now();
+          poller.remove(fd);
+          break;
+        case Op::modify:
+          start = Clock::now();
+          poller.modify(fd, Interest::readable, current ^ 1);  // alternate two tokens
+          stop = Clock::now();
+          current ^= 1;
+          break;
+        case Op::remove:
+          start = Clock::now();
+          poller.remove(fd);
+          stop = Clock::now();
+          poller.add(fd, Interest::readable, token);
+          break;
+      }
+      recorder.record(state, start, stop);
+      if (queues_completions && (++done & 1023) == 0 && poller.wait(events, std::chrono::nanoseconds::zero()) != 0) {
+        state.SkipWithError((backend + ": a ready fd appeared while only the interest set changed").c_str());
+        break;
+      }
+    }
+    if (current != token) poller.modify(fd, Interest::readable, token);  // leave token = index
+    poller.wait(events, std::chrono::nanoseconds::zero());  // reap what is left before the next run
+    recorder.report(state);
+    state.SetComplexityN(static_cast<std::int64_t>(watched));
+  });
+}
+
+}  // namespace
+
+void register_ctl_family(const Plan& plan) {
+  const Options& options = plan.options;
+  // One spare fd (the one `add` adds) must fit next to the N.
+  const std::vector<std::size_t> points = decades_of(
+      reachable_points(options, "ctl", "socketpair", options.quick ? 10000 : 1000000, /*spare=*/2), options.quick);
+  for (const std::string& backend : options.backends) {
+    for (Op op : {Op::add, Op::modify, Op::remove}) {
+      auto* b = benchmark::RegisterBenchmark(("ctl/" + backend + "/" + op_name(op)).c_str(), ctl_benchmark, backend, op);
+      b->ArgName("fds");
+      for (std::size_t n : points) b->Arg(static_cast<std::int64_t>(n));
+      b->Complexity(benchmark::oAuto);
+      // One change costs a system call at most (~1 us); add and remove are undone untimed by
+      // their opposite, so about half of each iteration is timed.
+      const std::vector<PointCost> costs(points.size(), PointCost{1000, op == Op::modify ? 300.0 : 1000.0});
+      apply_common_settings(b, plan, costs);
+    }
+  }
+}
+
+}  // namespace pollbench::wait

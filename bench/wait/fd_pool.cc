@@ -1,0 +1,93 @@
+#include "fd_pool.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <stdexcept>
+#include <system_error>
+
+namespace pollbench::wait {
+
+namespace {
+bool both_ends_watched(const std::string& kind) { return kind != "pipe"; }
+}  // namespace
+
+std::size_t fds_needed(const std::string& kind, std::size_t watched) {
+  return both_ends_watched(kind) ? watched + (watched % 2) : 2 * watched;
+}
+
+std::size_t max_watched(const std::string& kind) {
+  // Fds the pool holds now are reused for this kind, or freed when the kind changes.
+  const std::size_t free_fds = fds_available(kReservedFds) + shared_pool().open_fds();
+  return both_ends_watched(kind) ? free_fds - free_fds % 2 : free_fds / 2;
+}
+
+void FdPool::ensure(const std::string& kind, std::size_t watched) {
+  if (kind != kind_) {
+    pairs_.clear();
+    watched_.clear();
+    peer_.clear();
+    kind_ = kind;
+    ++generation_;
+  }
+  if (watched_.size() >= watched) return;
+  const std::size_t extra = fds_needed(kind, watched) - fds_needed(kind, watched_.size());
+  require_fds(extra + kRunSpareFds, std::to_string(watched) + " watched " + kind + " fds (with " +
+                                        std::to_string(kRunSpareFds) + " spare)");
+  while (watched_.size() < watched) {
+    FdPair& pair = pairs_.emplace_back(make_pair(kind));
+    watched_.push_back(pair.a.get());
+    peer_.push_back(pair.b.get());
+    if (both_ends_watched(kind)) {
+      watched_.push_back(pair.b.get());
+      peer_.push_back(pair.a.get());
+    }
+  }
+}
+
+FdPool& shared_pool() {
+  static FdPool pool;
+  return pool;
+}
+
+std::vector<std::size_t> spread(std::size_t watched, std::size_t active) {
+  if (active == 0 || active > watched) {
+    throw std::invalid_argument("active " + std::to_string(active) + " must be in 1.." + std::to_string(watched));
+  }
+  std::vector<std::size_t> out;
+  out.reserve(active);
+  for (std::size_t k = 0; k < active; ++k) out.push_back(((2 * k + 1) * watched) / (2 * active));
+  return out;
+}
+
+void read_one(int fd) {
+  char byte = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, &byte, 1);
+    if (n == 1) return;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "read fd=" + std::to_string(fd));
+    throw std::runtime_error("read fd=" + std::to_string(fd) + ": peer closed");
+  }
+}
+
+void settle_readable(const std::vector<int>& fds) {
+  std::vector<pollfd> pending;
+  pending.reserve(fds.size());
+  for (int fd : fds) pending.push_back(pollfd{fd, POLLIN, 0});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!pending.empty()) {
+    if (::poll(pending.data(), pending.size(), 10) < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll (settle)");
+    }
+    std::erase_if(pending, [](const pollfd& p) { return (p.revents & POLLIN) != 0; });
+    for (pollfd& p : pending) p.revents = 0;
+    if (!pending.empty() && std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error(std::to_string(pending.size()) + " fds still not readable 1 s after the write");
+    }
+  }
+}
+
+}  // namespace pollbench::wait

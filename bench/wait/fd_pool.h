@@ -1,0 +1,69 @@
+// The fds a benchmark watches: one shared pool of pairs of one kind, grown on demand and kept
+// across benchmark runs, because opening 10,000 TCP pairs for every run would dominate the
+// suite's time and churn ephemeral ports.
+//
+// Watched fd i has a peer: writing one byte to peer(i) makes watched(i) readable. For
+// socketpair and tcp both ends of a pair are full-duplex sockets, so both are watched (end a's
+// peer is b and b's is a): N watched fds need N/2 pairs, N fds in all. A pipe's write end can
+// never become readable, so for pipes only read ends are watched: N watched fds cost 2N fds.
+//
+// Pairs are opened in order, so the first N watched fds are the lowest-numbered ones the pool
+// holds: select's cost follows its highest fd, which stays close to N (2N for pipes).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "fd.h"
+
+namespace pollbench::wait {
+
+// Fds every run may need next to the pool: epoll or io_uring fds, the TCP listener, the JSON
+// output file, /proc files. The sweep leaves this many free when it picks the largest N...
+inline constexpr std::size_t kReservedFds = 64;
+// ...and growing the pool at run time insists on this many staying free after it.
+inline constexpr std::size_t kRunSpareFds = 16;
+
+class FdPool {
+ public:
+  // Makes the pool hold at least `watched` fds of `kind`; a different kind closes the old
+  // pool first. Throws FdLimitError naming the limit when they cannot fit.
+  void ensure(const std::string& kind, std::size_t watched);
+
+  int watched(std::size_t i) const { return watched_[i]; }
+  int peer(std::size_t i) const { return peer_[i]; }
+  std::size_t size() const { return watched_.size(); }
+  const std::string& kind() const { return kind_; }
+  std::size_t open_fds() const { return 2 * pairs_.size(); }
+  // Bumped whenever fds are closed, so a cached poller knows its registrations are stale.
+  unsigned generation() const { return generation_; }
+
+ private:
+  std::string kind_;
+  std::vector<FdPair> pairs_;
+  std::vector<int> watched_;
+  std::vector<int> peer_;
+  unsigned generation_ = 0;
+};
+
+// The one pool all families share (one kind at a time keeps the fds low and within the limit).
+FdPool& shared_pool();
+
+// The largest N of `kind` that fits under the fd limit now, with kReservedFds to spare.
+std::size_t max_watched(const std::string& kind);
+// How many fds N watched fds of `kind` cost.
+std::size_t fds_needed(const std::string& kind, std::size_t watched);
+
+// The A watched indices to make ready among N: the middle of each of A equal strides, so the
+// ready fds are spread over the set (for A = 1, the middle one) and never all at one end,
+// where select and poll would find them unusually early or late.
+std::vector<std::size_t> spread(std::size_t watched, std::size_t active);
+
+// Reads the single byte a benchmark wrote, leaving the fd drained; throws if it is not there.
+void read_one(int fd);
+// Waits (up to a second) until every fd in `fds` is readable. Loopback TCP may hand a segment
+// to the receiver from softirq context after write() returns; pipes and socketpairs never need it.
+void settle_readable(const std::vector<int>& fds);
+
+}  // namespace pollbench::wait

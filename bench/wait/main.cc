@@ -1,0 +1,83 @@
+// wait_bench: how the cost of learning which fds are ready scales with the number watched.
+// See docs/wait.md for what each family times and why that is fair to every backend.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "families.h"
+#include "fd.h"
+#include "options.h"
+#include "reporters.h"
+#include "run_context.h"
+#include "timing.h"
+
+namespace {
+
+// Measures what sizes the runs (see calibrate.h) and records it in the context.
+void calibrate(pollbench::wait::Plan& plan) {
+  using namespace pollbench::wait;
+  std::string summary;
+  char line[160];
+  for (const std::string& backend : plan.options.backends) {
+    const WaitCost cost = measure_wait_cost(backend);
+    plan.wait_cost[backend] = cost;
+    std::snprintf(line, sizeof line, "%s%s wait %.0f ns + %.1f ns/watched fd + %.1f ns/ready fd, edge %.0f ns",
+                  summary.empty() ? "" : "; ", backend.c_str(), cost.base_ns, cost.per_watched_ns, cost.per_event_ns,
+                  cost.edge_ns);
+    summary += line;
+  }
+  std::vector<std::string> kinds = plan.options.fdkinds;
+  if (std::find(kinds.begin(), kinds.end(), "socketpair") == kinds.end()) kinds.push_back("socketpair");
+  for (const std::string& kind : kinds) {
+    plan.edge_ns[kind] = measure_edge_ns(kind);
+    std::snprintf(line, sizeof line, "; %s edge (write + read, untimed, unwatched) %.0f ns", kind.c_str(),
+                  plan.edge_ns[kind]);
+    summary += line;
+  }
+  benchmark::AddCustomContext("calibration", summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace pollbench;
+  wait::Options options = wait::parse_options(argc, argv);
+  try {
+    raise_fd_limit();
+    pin_to_cpu(options.cpu);
+  } catch (const std::exception& e) {
+    std::cerr << "wait_bench: " << e.what() << "\n";
+    return 2;
+  }
+  warn_if_unoptimized();
+  add_run_context(options.cpu);
+  char clock_read[32];
+  std::snprintf(clock_read, sizeof clock_read, "%.1f", wait::measure_clock_read_ns());
+  benchmark::AddCustomContext("clock_read_ns", clock_read);
+  benchmark::AddCustomContext("wait_bench_mode", options.quick ? "quick" : "default");
+
+  wait::Plan plan{options, {}, {}, options.quick ? 0.015 : 0.06};
+  try {
+    calibrate(plan);
+  } catch (const std::exception& e) {
+    std::cerr << "wait_bench: calibration failed: " << e.what() << "\n";
+    return 1;
+  }
+  wait::register_wait_family(plan);
+  wait::register_ctl_family(plan);
+  wait::register_wakeup_family(plan);
+  wait::register_raw_family(plan);
+
+  if (!options.user_min_time) {
+    std::fprintf(stderr, "wait_bench: planned to take about %.0f s on this machine when it is idle\n",
+                 wait::planned_wall_s());
+  }
+  wait::Reporters reporters = wait::make_reporters(argc, argv);  // before Initialize consumes the flags
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks(reporters.display.get(), reporters.file.get());
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,23 @@
+// Google Benchmark appends "/min_time:0.050/repeats:5/manual_time" to the name of a benchmark
+// that sets those per family, which every family here does. The names this suite promises are
+// exactly wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those
+// parts: every result here is manual time, and repetitions and min time are in the JSON fields
+// and the context anyway.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+namespace pollbench::wait {
+
+// The reporters Google Benchmark would make for --benchmark_format / --benchmark_out_format
+// (read from argv, before Initialize consumes them), wrapped to print the promised names.
+// The file reporter is null without --benchmark_out, as RunSpecifiedBenchmarks requires.
+struct Reporters {
+  std::unique_ptr<benchmark::BenchmarkReporter> display;
+  std::unique_ptr<benchmark::BenchmarkReporter> file;
+};
+Reporters make_reporters(int argc, char** argv);
+
+}  // namespace pollbench::wait

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Checks wait_bench's O(n) / O(1) claim on a result file (run by hand, never by ctest: timing
+must not gate tests).
+
+For every wait/<backend>/socketpair/fds:N/active:1 row it takes the median over repetitions and
+fits log(time) = a + slope * log(N) by least squares over 100 <= N <= the largest N. select and
+poll must show slope >= 0.8 (linear in N), epoll_lt, epoll_et and io_uring slope <= 0.2 (flat).
+Two figures are fitted: Google Benchmark's time (the mean wait of each repetition, then the median
+of the repetitions) and p50_ns (the median wait of each repetition, then the median). On a busy
+machine the mean carries preemptions that the median does not.
+
+usage: tests/wait_slope.py WAIT_JSON [--kind socketpair] [--table]
+Exit status: 0 all slopes as expected, 1 a slope missed, 2 usage or input error.
+"""
+import argparse
+import json
+import math
+import re
+import statistics
+import sys
+
+EXPECTED = {"select": "linear", "poll": "linear", "epoll_lt": "flat", "epoll_et": "flat", "io_uring": "flat"}
+NAME = re.compile(r"^wait/(?P<backend>[^/]+)/(?P<kind>[^/]+)/fds:(?P<n>\d+)/active:1$")
+
+
+def slope(points):
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("json")
+    ap.add_argument("--kind", default="socketpair")
+    ap.add_argument("--table", action="store_true", help="also print per-wait medians at N = 1, 100, 1000, 10000")
+    args = ap.parse_args()
+    try:
+        with open(args.json) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"wait_slope: cannot read {args.json}: {e}", file=sys.stderr)
+        return 2
+
+    # (backend, N) -> {"time": [...], "p50": [...]} over repetitions
+    runs = {}
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        m = NAME.match(b["name"])
+        if not m or m["kind"] != args.kind:
+            continue
+        scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+        r = runs.setdefault((m["backend"], int(m["n"])), {"time": [], "p50": []})
+        r["time"].append(b["real_time"] * scale)
+        r["p50"].append(b["p50_ns"])
+    if not runs:
+        print(f"wait_slope: no wait/*/{args.kind}/*/active:1 rows in {args.json}", file=sys.stderr)
+        return 2
+
+    ok = True
+    for backend in sorted({b for b, _ in runs}, key=lambda b: list(EXPECTED).index(b) if b in EXPECTED else 99):
+        ns = sorted(n for b, n in runs if b == backend)
+        fit = [n for n in ns if n >= 100]
+        if len(fit) < 2:
+            print(f"{backend:9s} too few points with N >= 100 ({fit})")
+            ok = False
+            continue
+        slopes = {}
+        for figure in ("time", "p50"):
+            slopes[figure] = slope([(n, statistics.median(runs[(backend, n)][figure])) for n in fit])
+        want = EXPECTED.get(backend)
+        passed = {
+            f: (s >= 0.8 if want == "linear" else s <= 0.2 if want == "flat" else True) for f, s in slopes.items()
+        }
+        verdict = "ok" if all(passed.values()) else "MISSED"
+        ok &= all(passed.values())
+        print(f"{backend:9s} N={fit[0]}..{fit[-1]} slope(time)={slopes['time']:.3f} slope(p50)={slopes['p50']:.3f} "
+              f"want {'>= 0.8' if want == 'linear' else '<= 0.2'}: {verdict}")
+
+    if args.table:
+        print(f"\nper-wait medians, wait/<backend>/{args.kind}/fds:N/active:1 (ns; time = GB mean per repetition, "
+              "median of repetitions / p50 = median wait, median of repetitions)")
+        targets = [1, 100, 1000, 10000]
+        print("| backend | " + " | ".join(f"N={n}" for n in targets) + " |")
+        print("|---|" + "---|" * len(targets))
+        for backend in EXPECTED:
+            cells = []
+            for n in targets:
+                r = runs.get((backend, n))
+                cells.append("-" if r is None else
+                             f"{statistics.median(r['time']):,.0f} / {statistics.median(r['p50']):,.0f}")
+            if any(c != "-" for c in cells):
+                print(f"| {backend} | " + " | ".join(cells) + " |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Smoke test of wait_bench: runs it with tiny N and minimal time, then checks its JSON.
+
+Checks the names of all four families (exactly wait/<backend>/<fdkind>/fds:N/active:A,
+ctl/<backend>/<op>/fds:N, wakeup/<backend>/fds:N, raw/<mechanism>/socketpair/fds:N/active:1),
+the counters of every row, the repetition aggregates, the BigO rows and the run context.
+No timing is checked: only that every figure is there and consistent.
+
+usage: wait_smoke_test.py WAIT_BENCH OUT_DIR
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+BACKENDS = ["select", "poll", "epoll_lt", "epoll_et", "io_uring"]
+KINDS = ["pipe", "socketpair", "tcp"]
+RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll", "io_uring": "io_uring"}
+COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events"]
+CONTEXT = ["kernel", "cpu_model", "mitigations", "fd_limit", "compiler", "flags", "build_type", "git_commit",
+           "pinned_cpu", "clock_read_ns", "calibration"]
+PATTERNS = {
+    "wait": re.compile(r"^wait/(?P<backend>[a-z_]+)/(?P<kind>[a-z]+)/fds:(?P<n>\d+)/active:(?P<a>\d+)$"),
+    "ctl": re.compile(r"^ctl/(?P<backend>[a-z_]+)/(?P<op>add|modify|remove)/fds:(?P<n>\d+)$"),
+    "wakeup": re.compile(r"^wakeup/(?P<backend>[a-z_]+)/fds:(?P<n>\d+)$"),
+    "raw": re.compile(r"^raw/(?P<mechanism>[a-z_]+)/socketpair/fds:(?P<n>\d+)/active:1$"),
+}
+REPETITIONS = 2
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "wait_smoke.json")
+
+    # Usage errors exit 2 and name the problem.
+    bad = subprocess.run([binary, "--max-fds=0"], capture_output=True, text=True)
+    check(bad.returncode == 2 and "--max-fds" in bad.stderr, f"--max-fds=0: exit {bad.returncode}, {bad.stderr!r}")
+    bad = subprocess.run([binary, "--backends=nosuch"], capture_output=True, text=True)
+    check(bad.returncode == 2 and "nosuch" in bad.stderr, f"--backends=nosuch: exit {bad.returncode}")
+
+    # 1 ms of timed waits per run: an io_uring wait takes 30 ns next to ~3 us of untimed writes
+    # and reads, so a 10 ms minimum would run 300,000 iterations (a second) per run.
+    cmd = [binary, "--quick", "--max-fds=4", "--fdkinds=pipe,socketpair,tcp", "--benchmark_min_time=0.001",
+           f"--benchmark_repetitions={REPETITIONS}", f"--benchmark_out={out}", "--benchmark_out_format=json"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        print(f"wait_bench failed ({run.returncode}): {' '.join(cmd)}\n{run.stderr[-3000:]}", file=sys.stderr)
+        return 1
+    with open(out) as f:
+        data = json.load(f)
+
+    context = data.get("context", {})
+    for key in CONTEXT:
+        check(str(context.get(key, "")).strip() != "", f"context lacks {key}")
+
+    rows = data.get("benchmarks", [])
+    iterations = [r for r in rows if r.get("run_type") == "iteration"]
+    aggregates = [r for r in rows if r.get("run_type") == "aggregate"]
+    check(iterations, "no iteration rows")
+
+    seen = {family: set() for family in PATTERNS}
+    backends = set()
+    for r in iterations:
+        name = r["name"]
+        family = name.split("/", 1)[0]
+        m = PATTERNS.get(family, re.compile("$^")).match(name)
+        check(m is not None, f"unexpected name {name!r}")
+        check(not r.get("error_occurred"), f"{name}: error {r.get('error_message')}")
+        if m is None:
+            continue
+        seen[family].add(name)
+        if "backend" in m.groupdict():
+            check(m["backend"] in BACKENDS, f"{name}: unknown backend")
+            backends.add(m["backend"])
+        for c in COUNTERS:
+            check(isinstance(r.get(c), (int, float)), f"{name}: counter {c} missing")
+        if all(isinstance(r.get(c), (int, float)) for c in COUNTERS):
+            check(0 < r["p50_ns"] <= r["p99_ns"] <= r["p999_ns"] <= r["max_ns"],
+                  f"{name}: percentiles out of order {[r[c] for c in COUNTERS]}")
+            want_events = int(m["a"]) if family == "wait" else 0 if family == "ctl" else 1
+            check(r["events"] == want_events, f"{name}: events {r['events']}, expected {want_events}")
+        check(r.get("time_unit") == "ns" and r.get("real_time", 0) > 0, f"{name}: no manual time in ns")
+
+    # Every backend in every family; every fd kind in wait; every op in ctl; the raw baselines.
+    check({"select", "poll", "epoll_lt", "epoll_et"} <= backends, f"backends seen: {sorted(backends)}")
+    for b in backends:
+        for kind in KINDS:
+            for name in (f"wait/{b}/{kind}/fds:1/active:1", f"wait/{b}/{kind}/fds:4/active:1",
+                         f"wait/{b}/{kind}/fds:4/active:4"):
+                check(name in seen["wait"], f"missing {name}")
+        for op in ("add", "modify", "remove"):
+            check(f"ctl/{b}/{op}/fds:1" in seen["ctl"], f"missing ctl/{b}/{op}/fds:1")
+        check(f"wakeup/{b}/fds:1" in seen["wakeup"], f"missing wakeup/{b}/fds:1")
+        check(f"raw/{RAW_OF[b]}/socketpair/fds:1/active:1" in seen["raw"], f"missing raw baseline of {b}")
+
+    # Each name ran REPETITIONS times and has mean, median, stddev and cv aggregates.
+    for family, names in seen.items():
+        for name in names:
+            reps = [r for r in iterations if r["name"] == name]
+            check(len(reps) == REPETITIONS, f"{name}: {len(reps)} repetitions, expected {REPETITIONS}")
+            kinds = {r.get("aggregate_name") for r in aggregates if r.get("run_name") == name}
+            check({"mean", "median", "stddev", "cv"} <= kinds, f"{name}: aggregates {sorted(kinds)}")
+
+    # Complexity: a BigO and an RMS row per wait family.
+    big_o = {r["name"] for r in aggregates if r["name"].endswith("_BigO")}
+    for b in backends:
+        check(f"wait/{b}/socketpair_BigO" in big_o, f"missing wait/{b}/socketpair_BigO")
+
+    if failures:
+        print(f"{len(failures)} problem(s) in {out}:", file=sys.stderr)
+        for f in failures[:50]:
+            print("  " + f, file=sys.stderr)
+        return 1
+    print(f"ok: {len(iterations)} runs, {sum(len(v) for v in seen.values())} names, backends {sorted(backends)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
