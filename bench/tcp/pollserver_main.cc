@@ -1,0 +1,181 @@
+// pollserver: the minimal HTTP/1.1 keep-alive server on one chosen backend, for wrk, httperf,
+// loadgen or curl. Prints `listening on ADDR:PORT` first, serves until SIGINT or SIGTERM, then
+// writes its statistics as JSON.
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+#include "cli.h"
+#include "fd.h"
+#include "listener.h"
+#include "poller.h"
+#include "server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pollserver [--backend NAME] [--port P] [--bind ADDR] [--body-size BYTES]\n"
+    "                  [--max-header BYTES] [--stats FILE] [--help]\n";
+
+constexpr std::uint64_t kMaxBodySize = 16 * 1024 * 1024;
+
+std::string backend_list() {
+  std::string out;
+  for (const auto& info : pollbench::backends()) {
+    out += "  " + info.name + (info.available ? "" : "  (unavailable here: " + info.reason + ")") + "\n";
+  }
+  return out;
+}
+
+void print_help() {
+  std::cout << kUsage
+            << "\n"
+               "A minimal HTTP/1.1 keep-alive server over one readiness backend. Every request that ends\n"
+               "at its blank line gets `200 OK` with a fixed body; malformed requests get 400, oversized\n"
+               "ones 431 (headers) or 413 (body), then the connection closes.\n"
+               "\n"
+               "  --backend NAME      readiness mechanism (default epoll_lt); one of:\n"
+            << backend_list()
+            << "  --port P            TCP port, 0 to 65535 (default 0: the kernel picks a free one)\n"
+               "  --bind ADDR         numeric IPv4 or IPv6 address to listen on (default 127.0.0.1;\n"
+               "                      0.0.0.0 or a host address makes it reachable from other hosts)\n"
+               "  --body-size BYTES   size of the 200 OK body, 0 to "
+            << kMaxBodySize
+            << " (default 64)\n"
+               "  --max-header BYTES  request line + headers limit, 256 to 1048576 (default 8192)\n"
+               "  --stats FILE        write the statistics there instead of stdout\n"
+               "  --help              this text\n"
+               "\n"
+               "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
+               "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
+               "requests, connections accepted / closed / open, bytes and errors by kind.\n"
+               "\n"
+               "example: pollserver --backend epoll_et --port 8080 &\n"
+               "         wrk -t1 -c100 -d3s http://127.0.0.1:8080/\n";
+}
+
+struct Options {
+  std::string backend = "epoll_lt";
+  std::uint16_t port = 0;
+  std::string bind = "127.0.0.1";
+  std::size_t body_size = 64;
+  std::size_t max_header = pollbench::http::kDefaultMaxHeaderBytes;
+  std::string stats_file;
+  bool help = false;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  pollbench::cli::Args args(argc, argv);
+  while (args.next()) {
+    const std::string_view name = args.name();
+    if (name == "--help" || name == "-h") {
+      o.help = true;
+    } else if (name == "--backend") {
+      o.backend = args.value();
+    } else if (name == "--port") {
+      o.port = static_cast<std::uint16_t>(pollbench::cli::parse_number(name, args.value(), 0, 65535));
+    } else if (name == "--bind") {
+      o.bind = args.value();
+      try {
+        pollbench::parse_bind_address(o.bind);
+      } catch (const std::invalid_argument& e) {
+        throw pollbench::cli::UsageError("--bind: " + std::string(e.what()));
+      }
+    } else if (name == "--body-size") {
+      o.body_size = pollbench::cli::parse_number(name, args.value(), 0, kMaxBodySize);
+    } else if (name == "--max-header") {
+      o.max_header = pollbench::cli::parse_number(name, args.value(), 256, 1024 * 1024);
+    } else if (name == "--stats") {
+      o.stats_file = args.value();
+      if (o.stats_file.empty()) throw pollbench::cli::UsageError("--stats needs a file name");
+    } else {
+      throw pollbench::cli::UsageError("unknown argument '" + std::string(name) + "'");
+    }
+  }
+  return o;
+}
+
+bool is_loopback(const std::string& address) {
+  const auto parsed = pollbench::parse_bind_address(address);
+  return parsed.text.rfind("127.", 0) == 0 || parsed.text == "::1";
+}
+
+int run(const Options& o) {
+  pollbench::raise_fd_limit();
+
+  std::unique_ptr<pollbench::Poller> poller;
+  try {
+    poller = pollbench::make_poller(o.backend);
+  } catch (const std::invalid_argument& e) {
+    throw pollbench::cli::UsageError(std::string("--backend: ") + e.what());
+  }
+
+  // SIGINT and SIGTERM arrive through a signalfd the loop watches, so no signal can slip in
+  // between checking a flag and blocking in a wait. Writes use MSG_NOSIGNAL; SIGPIPE is
+  // ignored as well in case anything else writes to a closed socket.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &stop_signals, nullptr) < 0) throw std::system_error(errno, std::generic_category(), "sigprocmask");
+  pollbench::OwnedFd stop_fd(::signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!stop_fd) throw std::system_error(errno, std::generic_category(), "signalfd");
+  ::signal(SIGPIPE, SIG_IGN);
+
+  pollbench::OwnedFd listener = pollbench::listen_tcp(o.bind, o.port);
+  const std::string endpoint = pollbench::local_endpoint(listener.get());
+  if (!is_loopback(o.bind)) {
+    std::cerr << "pollserver: note: " << endpoint << " is not a loopback address; other hosts can connect\n";
+  }
+
+  pollbench::ServerConfig config;
+  config.body_size = o.body_size;
+  config.limits.max_header_bytes = o.max_header;
+  pollbench::Server server(std::move(poller), std::move(listener), config);
+  server.watch_stop_fd(stop_fd.get());
+
+  std::printf("listening on %s\n", endpoint.c_str());
+  std::fflush(stdout);
+
+  while (!server.stop_requested()) server.turn(pollbench::kForever);
+
+  const std::string json = pollbench::stats_json(server.stats(), o.backend, endpoint, server.open_connections());
+  if (o.stats_file.empty()) {
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    std::fflush(stdout);
+  } else {
+    std::ofstream out(o.stats_file);
+    out << json;
+    if (!out.flush()) {
+      std::cerr << "pollserver: cannot write statistics to '" << o.stats_file << "'\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options options = parse(argc, argv);
+    if (options.help) {
+      print_help();
+      return 0;
+    }
+    return run(options);
+  } catch (const pollbench::cli::UsageError& e) {
+    std::cerr << "pollserver: " << e.what() << "\n" << kUsage << "(pollserver --help explains every option)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pollserver: " << e.what() << "\n";
+    return 1;
+  }
+}

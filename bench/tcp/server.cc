@@ -1,0 +1,335 @@
+#include "server.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
+
+namespace pollbench {
+namespace {
+
+constexpr Token kListenerToken = ~Token{0};
+constexpr Token kStopToken = ~Token{0} - 1;
+
+std::size_t slot_of(Token token) { return static_cast<std::size_t>(token & 0xffffffffU); }
+std::uint32_t generation_of(Token token) { return static_cast<std::uint32_t>(token >> 32); }
+
+// Only line breaks left over: a client that ends its requests with an extra CR LF, not one
+// that gave up halfway through a request.
+bool only_line_breaks(const std::string& s) { return s.find_first_not_of("\r\n") == std::string::npos; }
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config)
+    : poller_(std::move(poller)),
+      listener_(std::move(listener)),
+      config_(config),
+      responses_(config.body_size),
+      edge_(poller_->trigger() == Poller::Trigger::edge),
+      events_(config.events_capacity),
+      read_buffer_(config.read_chunk == 0 ? 1 : config.read_chunk),
+      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+  poller_->add(listener_.get(), Interest::readable, kListenerToken);
+}
+
+Server::~Server() {
+  close_all();
+  try {
+    poller_->remove(listener_.get());
+    if (stop_fd_ >= 0) poller_->remove(stop_fd_);
+  } catch (const std::exception&) {
+    // Nothing left to do about it: the poller and the listener go away next.
+  }
+}
+
+void Server::watch_stop_fd(int fd) {
+  poller_->add(fd, Interest::readable, kStopToken);
+  stop_fd_ = fd;
+}
+
+Server::Turn Server::turn(std::chrono::nanoseconds timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t ready = poller_->wait(events_, timeout);
+  const auto waited = std::chrono::steady_clock::now() - start;
+
+  ++stats_.waits;
+  stats_.events += ready;
+  if (ready == 0) ++stats_.empty_waits;
+  stats_.wait_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count()));
+
+  for (const Event& event : events_) handle(event);
+  return Turn{ready, std::chrono::duration_cast<std::chrono::nanoseconds>(waited)};
+}
+
+void Server::handle(const Event& event) {
+  if (event.token == kListenerToken) {
+    accept_ready();
+    return;
+  }
+  if (event.token == kStopToken) {
+    stop_requested_ = true;
+    return;
+  }
+  const std::size_t slot = slot_of(event.token);
+  // A connection closed earlier in this turn (and perhaps its slot reused) is not this one.
+  if (slot >= connections_.size() || !connections_[slot].fd ||
+      connections_[slot].generation != generation_of(event.token)) {
+    return;
+  }
+  // An error or hangup shows itself to the read (ECONNRESET, or 0 for EOF).
+  service(slot, event.readable() || event.hangup() || event.error());
+}
+
+// --- accepting ----------------------------------------------------------------------------
+
+// Drains the accept queue to EAGAIN on every backend: an edge-like backend would not report
+// the rest, and loadgen opens thousands of connections at once, which the backlog must absorb.
+void Server::accept_ready() {
+  for (;;) {
+    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      ++stats_.accepted;
+      add_connection(OwnedFd(fd));
+      continue;
+    }
+    switch (errno) {
+      case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+      case EWOULDBLOCK:
+#endif
+        return;
+      case EINTR:
+      case ECONNABORTED:  // the peer gave up while queued
+        continue;
+      case EMFILE:
+      case ENFILE:
+      case ENOBUFS:
+      case ENOMEM:
+        if (!shed_one_connection()) return;
+        continue;
+      default:
+        stats_.count(ServerError::accept);
+        return;
+    }
+  }
+}
+
+// Out of fds: a connection left in the accept queue would keep the listener ready forever (a
+// busy loop with a level-triggered backend), so give up the spare fd, accept it and close it.
+bool Server::shed_one_connection() {
+  spare_fd_.reset();
+  const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    stats_.count(ServerError::fd_limit);
+  }
+  spare_fd_ = OwnedFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  return fd >= 0;
+}
+
+void Server::add_connection(OwnedFd fd) {
+  // Answers go out as single writes, but pipelined ones follow each other before the peer's
+  // ACK: without TCP_NODELAY, Nagle would hold them for the delayed ACK (40 ms).
+  int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  std::size_t slot = 0;
+  if (free_slots_.empty()) {
+    slot = connections_.size();
+    connections_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Connection& c = connections_[slot];
+  try {
+    poller_->add(fd.get(), Interest::readable, token_of(slot, c.generation));
+  } catch (const std::exception&) {
+    stats_.count(ServerError::poller);
+    ++stats_.closed;  // fd closes as it goes out of scope
+    free_slots_.push_back(slot);
+    return;
+  }
+  c.fd = std::move(fd);
+  c.interest = Interest::readable;
+  ++open_;
+}
+
+// --- one connection -----------------------------------------------------------------------
+
+void Server::service(std::size_t slot, bool readable) {
+  Connection& c = connections_[slot];  // stays valid: nothing here adds connections
+  for (;;) {
+    if (readable && !read_available(slot)) return;
+    if (!write_pending(slot)) return;
+    // Backpressure released: read what the peer sent meanwhile (an edge-like backend will not
+    // report it again), then write again.
+    if (c.reading_paused && c.output.empty()) {
+      c.reading_paused = false;
+      readable = true;
+      continue;
+    }
+    break;
+  }
+  settle(slot);
+}
+
+bool Server::read_available(std::size_t slot) {
+  Connection& c = connections_[slot];
+  // Level-triggered: one read, the next wait reports the rest. Edge-like: read to EAGAIN.
+  for (int reads = 0; edge_ || reads < 1; ++reads) {
+    if (c.peer_closed || c.close_after_write || c.reading_paused) break;
+    const ssize_t n = ::recv(c.fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
+    if (n > 0) {
+      stats_.bytes_in += static_cast<std::uint64_t>(n);
+      consume(slot, std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+      continue;
+    }
+    if (n == 0) {
+      c.peer_closed = true;
+      if (!only_line_breaks(c.input)) stats_.count(ServerError::unfinished);
+      c.input.clear();
+      break;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == EINTR) {
+      --reads;
+      continue;
+    }
+    count_io_error(errno);
+    close_connection(slot);
+    return false;
+  }
+  return true;
+}
+
+// Answers every complete request in what has arrived; keeps a partial one for later.
+void Server::consume(std::size_t slot, std::string_view data) {
+  Connection& c = connections_[slot];
+  // Most reads hold whole requests: parse them where they are, copy only a partial tail.
+  const bool buffered = !c.input.empty();
+  if (buffered) c.input.append(data);
+  const std::string_view pending = buffered ? std::string_view(c.input) : data;
+
+  std::size_t used = 0;
+  while (!c.close_after_write) {
+    const http::ParseResult request = http::parse_request(pending.substr(used), config_.limits);
+    if (request.outcome == http::Parse::incomplete) break;
+    if (request.outcome == http::Parse::complete) {
+      ++stats_.requests;
+      c.output += responses_.ok(request.keep_alive, request.http10);
+      used += request.length;
+      if (!request.keep_alive) c.close_after_write = true;
+      continue;
+    }
+    stats_.count(request.outcome == http::Parse::malformed ? ServerError::malformed : ServerError::oversized);
+    c.output += http::Responses::error(request.status);
+    c.close_after_write = true;
+  }
+
+  if (c.close_after_write) {
+    c.input.clear();  // nothing after the last answer will be read
+  } else if (buffered) {
+    c.input.erase(0, used);
+  } else {
+    c.input.assign(pending.substr(used));
+  }
+  if (c.output.size() - c.output_sent > config_.max_pending_output) c.reading_paused = true;
+}
+
+bool Server::write_pending(std::size_t slot) {
+  Connection& c = connections_[slot];
+  while (c.output_sent < c.output.size()) {
+    const ssize_t n = ::send(c.fd.get(), c.output.data() + c.output_sent, c.output.size() - c.output_sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      c.output_sent += static_cast<std::size_t>(n);
+      stats_.bytes_out += static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;  // settle() asks for writable
+    if (errno == EINTR) continue;
+    count_io_error(errno);
+    close_connection(slot);
+    return false;
+  }
+  c.output.clear();
+  c.output_sent = 0;
+  return true;
+}
+
+// After reading and writing: close when done, else watch for what the connection needs next.
+void Server::settle(std::size_t slot) {
+  Connection& c = connections_[slot];
+  const bool output_pending = c.output_sent < c.output.size();
+  if (!output_pending && c.close_after_write) {
+    close_gracefully(slot);
+    return;
+  }
+  if (!output_pending && c.peer_closed) {
+    close_connection(slot);
+    return;
+  }
+  // A peer that sent EOF stays readable forever: a level-triggered backend would report it on
+  // every wait, so stop asking once it is seen.
+  const bool want_read = !c.peer_closed && !c.close_after_write && !c.reading_paused;
+  Interest wanted = Interest::readable;
+  if (want_read && output_pending) wanted = Interest::both;
+  if (!want_read && output_pending) wanted = Interest::writable;
+  if (wanted == c.interest) return;
+  try {
+    poller_->modify(c.fd.get(), wanted, token_of(slot, c.generation));
+    c.interest = wanted;
+  } catch (const std::exception&) {
+    stats_.count(ServerError::poller);
+    close_connection(slot);
+  }
+}
+
+// After an error answer: send FIN behind it and discard what the peer already sent, so that
+// closing does not become a reset that could destroy the answer before the peer reads it.
+void Server::close_gracefully(std::size_t slot) {
+  const int fd = connections_[slot].fd.get();
+  ::shutdown(fd, SHUT_WR);
+  for (int i = 0; i < 16 && ::recv(fd, read_buffer_.data(), read_buffer_.size(), 0) > 0; ++i) {
+  }
+  close_connection(slot);
+}
+
+void Server::close_connection(std::size_t slot) {
+  Connection& c = connections_[slot];
+  try {
+    poller_->remove(c.fd.get());
+  } catch (const std::exception&) {
+    stats_.count(ServerError::poller);  // closing it below drops it from every backend anyway
+  }
+  c.fd.reset();
+  ++c.generation;
+  c.interest = Interest::readable;
+  c.peer_closed = c.close_after_write = c.reading_paused = false;
+  std::string().swap(c.input);  // give the memory back: an idle slot holds none
+  std::string().swap(c.output);
+  c.output_sent = 0;
+  free_slots_.push_back(slot);
+  --open_;
+  ++stats_.closed;
+}
+
+void Server::close_all() {
+  for (std::size_t slot = 0; slot < connections_.size(); ++slot) {
+    if (connections_[slot].fd) close_connection(slot);
+  }
+}
+
+void Server::count_io_error(int err) {
+  if (err == ECONNRESET || err == EPIPE) {
+    ++stats_.reset_by_peer;
+  } else {
+    stats_.count(ServerError::io);
+  }
+}
+
+}  // namespace pollbench

@@ -1,0 +1,116 @@
+// The HTTP keep-alive server's event loop over any pollbench::Poller.
+//
+// One turn = one wait plus handling every connection it reported ready. The loop is the same
+// for every backend; the only thing it asks a backend is trigger(): with an edge-like backend
+// (epoll_et, io_uring) a ready fd is reported once, so the server drains accept and read to
+// EAGAIN before it waits again. With a level-triggered one it reads once per report and lets
+// the next wait report what is left, which is fairer to many busy connections.
+//
+// Connections never stall each other: a request that is still arriving (idle connections that
+// never finish one) just waits in its connection's buffer; a peer that does not read its
+// answers gets them buffered, and the server stops reading from it until they drain
+// (backpressure), watching for writable instead. Every fd the server opens it closes: on
+// the peer's close, reset or error, after a 400 / 413 / 431 answer, and in the destructor.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fd.h"
+#include "http.h"
+#include "poller.h"
+#include "server_stats.h"
+
+namespace pollbench {
+
+struct ServerConfig {
+  std::size_t body_size = 64;                // bytes of the 200 OK body
+  http::Limits limits;                       // request header and body limits
+  std::size_t events_capacity = 1024;        // ready fds one wait may report
+  std::size_t read_chunk = 64 * 1024;        // bytes one read asks for
+  std::size_t max_pending_output = 256 * 1024;  // stop reading a peer with this much unsent
+};
+
+class Server {
+ public:
+  // Takes the poller and a listening socket (listen_tcp); adds the listener to the poller.
+  Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Turn {
+    std::size_t events = 0;          // ready fds the wait reported
+    std::chrono::nanoseconds waited{};  // how long the wait itself took
+  };
+  // Waits (up to `timeout`; kForever blocks) and handles everything reported.
+  Turn turn(std::chrono::nanoseconds timeout);
+
+  // Watches `fd` (not owned) for readable; once it is, stop_requested() is true. pollserver
+  // hands it a signalfd for SIGINT and SIGTERM, so a signal cannot slip in before a wait.
+  void watch_stop_fd(int fd);
+  bool stop_requested() const { return stop_requested_; }
+
+  std::size_t open_connections() const { return open_; }
+  const ServerStats& stats() const { return stats_; }
+  void reset_stats() { stats_.reset(); }
+  const Poller& poller() const { return *poller_; }
+  int listener_fd() const { return listener_.get(); }
+
+  // Closes every connection now (the listener stays open).
+  void close_all();
+
+ private:
+  struct Connection {
+    OwnedFd fd;
+    std::uint32_t generation = 0;  // bumped when the slot is freed, so stale tokens miss
+    Interest interest = Interest::readable;
+    bool peer_closed = false;         // read returned 0: the peer sends no more
+    bool close_after_write = false;   // answered with an error or Connection: close
+    bool reading_paused = false;      // too much unsent output: backpressure
+    std::string input;                // a request still arriving (empty for most connections)
+    std::string output;               // answers not yet sent
+    std::size_t output_sent = 0;      // bytes of `output` already sent
+  };
+
+  void accept_ready();
+  bool shed_one_connection();
+  void add_connection(OwnedFd fd);
+  void handle(const Event& event);
+  // Reads (when `readable`) and writes what one connection can, then settles its interest.
+  void service(std::size_t slot, bool readable);
+  // These return false when they closed the connection.
+  bool read_available(std::size_t slot);
+  bool write_pending(std::size_t slot);
+  void consume(std::size_t slot, std::string_view data);
+  void settle(std::size_t slot);
+  void close_connection(std::size_t slot);
+  void close_gracefully(std::size_t slot);
+  void count_io_error(int err);
+
+  static Token token_of(std::size_t slot, std::uint32_t generation) {
+    return (std::uint64_t{generation} << 32) | slot;
+  }
+
+  std::unique_ptr<Poller> poller_;
+  OwnedFd listener_;
+  ServerConfig config_;
+  http::Responses responses_;
+  bool edge_;
+  Events events_;
+  std::vector<char> read_buffer_;
+  std::vector<Connection> connections_;  // slots; a free slot has no fd
+  std::vector<std::size_t> free_slots_;
+  std::size_t open_ = 0;
+  OwnedFd spare_fd_;  // given up to accept (and shed) a connection when the fd limit is hit
+  int stop_fd_ = -1;
+  bool stop_requested_ = false;
+  ServerStats stats_;
+};
+
+}  // namespace pollbench

@@ -1,0 +1,378 @@
+// tcp_bench: the Gammo, Brecht, Shukla and Pariag experiment (OLS 2004) on today's kernel. The
+// HTTP server loop runs here, pinned to one CPU; loadgen runs as a child pinned to the other,
+// holding `idle` silent connections and `active` closed-loop ones. As the idle crowd grows,
+// select and poll pay for every watched fd on every wait; epoll and io_uring only for the ready.
+//
+// Benchmark tcp/<backend>/idle:<I>/active:<A>. One iteration is one turn of the server loop:
+// a wait plus handling every connection it reported. Manual time is the wait alone (including
+// any time it blocked because nothing was ready yet). Counters: per-wait latency percentiles,
+// events per wait, requests per second of wall-clock time, and the setup it ran under.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "fd.h"
+#include "listener.h"
+#include "rig.h"
+#include "poller.h"
+#include "run_context.h"
+#include "server.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// Fds beside the connections: stdio, listener, poller (io_uring: its ring), the server's spare
+// fd, loadgen's memory files, and loadgen's own epoll and eventfds in the child.
+constexpr std::size_t kReserveFds = 256;
+// Without a cap, a machine with a million fds would sweep to a million connections (two
+// sockets each, a few KiB of kernel memory apiece, and minutes to open).
+constexpr std::size_t kDefaultMaxIdle = 100000;
+// About how long each benchmark's timed turns take. Google Benchmark's own sizing would add
+// turns until the waits (the manual time) reach its minimum time, but a wait can be a tiny
+// part of a turn (an io_uring wait that finds completions already queued takes 60 ns, the turn
+// 100 us), which made one benchmark run for minutes. So the turn count is fixed per benchmark
+// from a rough cost model instead (estimated_turn_seconds), aiming at this much wall-clock time.
+constexpr double kDefaultSeconds = 1.0;
+constexpr double kQuickSeconds = 0.1;
+constexpr std::uint64_t kMinTurns = 20;
+constexpr std::uint64_t kMaxTurns = 1000000;
+constexpr auto kTurnTimeout = 1s;  // a turn that waits this long with nothing ready means trouble
+
+const std::vector<std::size_t> kIdlePoints{0, 1000, 2000, 5000, 10000};
+const std::vector<std::size_t> kQuickIdlePoints{0, 1000};
+const std::vector<std::size_t> kActivePoints{1, 10, 100};
+const std::vector<std::size_t> kQuickActivePoints{10};
+
+constexpr const char* kUsage =
+    "usage: tcp_bench [--quick] [--backends=a,b] [--cpu=N] [--loadgen=PATH] [--seconds=S]\n"
+    "                 [--turns=N] [--max-idle=N] [--help] [--benchmark_...]\n";
+
+struct Settings {
+  std::vector<std::string> backends;
+  bool quick = false;
+  int cpu = -1;
+  int loadgen_cpu = -1;
+  std::string loadgen;
+  std::uint64_t turns = 0;        // a fixed turn count for every benchmark; 0: from the model
+  double seconds = 0;             // wall-clock target per benchmark; 0: the mode's default
+  bool min_time_given = false;    // --benchmark_min_time was passed: Google Benchmark sizes runs
+  std::size_t max_idle = kDefaultMaxIdle;
+};
+
+struct Point {
+  std::string backend;
+  std::size_t idle;
+  std::size_t active;
+};
+
+void print_help() {
+  std::cout
+      << kUsage
+      << "\n"
+         "Runs the HTTP server loop (bench/tcp/server.h) on each backend in this process, pinned to\n"
+         "one CPU, against loadgen in a child process pinned to another. Benchmarks are named\n"
+         "tcp/<backend>/idle:<I>/active:<A>: I silent connections, A closed-loop ones (one request\n"
+         "outstanding each). One iteration is one turn of the loop (wait + handle what is ready);\n"
+         "the reported time is the wait alone. Connections are opened before timing; a point where\n"
+         "not all of them open reports an error, never a number.\n"
+         "\n"
+         "  --quick          idle 0, 1000 and the most the fd limit allows; active 10; about "
+      << kQuickSeconds
+      << " s of\n"
+         "                   turns each (default: idle 0, 1000, 2000, 5000, 10000 and the most; active\n"
+         "                   1, 10, 100; about "
+      << kDefaultSeconds
+      << " s each)\n"
+         "  --backends=a,b   backends to run (default: all; unavailable ones report why)\n"
+         "  --cpu=N          CPU for the server loop (default: the last allowed one); loadgen gets\n"
+         "                   another allowed CPU\n"
+         "  --loadgen=PATH   the load generator (default: loadgen beside tcp_bench)\n"
+         "  --seconds=S      aim at about S seconds of timed turns per benchmark, 0.001 to 3600: the\n"
+         "                   turn count comes from a rough cost model (at least "
+      << kMinTurns
+      << " turns)\n"
+         "  --turns=N        time exactly N turns per benchmark instead, 1 to 100000000\n"
+         "  --max-idle=N     cap on the largest idle count (default "
+      << kDefaultMaxIdle
+      << "; the fd limit caps it too)\n"
+         "  --help           this text\n"
+         "  --benchmark_...  Google Benchmark's flags (--benchmark_filter=, --benchmark_out=,\n"
+         "                   --benchmark_out_format=json, --benchmark_repetitions=, ...).\n"
+         "                   --benchmark_min_time lets Google Benchmark size the runs by the waits\n"
+         "                   alone (the manual time), which can take very long for fast waits.\n"
+         "\n"
+         "Counters: p50_ns p90_ns p99_ns p999_ns max_ns (per wait), events (ready fds per wait),\n"
+         "requests_per_sec (answered requests per second of wall-clock time over the timed turns),\n"
+         "request_p50_ns .. request_max_ns (loadgen's request latency over the warm-up and timed\n"
+         "turns), turn_ns (wall-clock time per turn: wait + handling), empty_waits, watched (fds\n"
+         "in the poller), idle, active, connect_s (time to open the connections), server_errors.\n";
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find(separator, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+std::string default_loadgen_path() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("loadgen") : (self.parent_path() / "loadgen").string();
+}
+
+// Splits argv into tcp_bench's own flags (into `s`) and Google Benchmark's (returned).
+std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
+  std::vector<char*> passthrough{argv[0]};
+  pollbench::cli::Args args(argc, argv);
+  for (int i = 1; args.next(); ++i) {
+    const std::string_view name = args.name();
+    if (name.rfind("--benchmark_", 0) == 0 || name == "--v") {
+      passthrough.push_back(argv[i]);
+      if (name == "--benchmark_min_time") s.min_time_given = true;
+    } else if (name == "--help" || name == "-h") {
+      help = true;
+    } else if (name == "--quick") {
+      if (args.has_inline_value()) throw pollbench::cli::UsageError("--quick takes no value");
+      s.quick = true;
+    } else if (name == "--backends") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --backends=a,b");
+      s.backends.clear();
+      for (const std::string& b : split(args.value(), ',')) {
+        const auto& known = pollbench::backends();
+        if (std::none_of(known.begin(), known.end(), [&](const auto& info) { return info.name == b; })) {
+          std::string valid;
+          for (const auto& info : known) valid += (valid.empty() ? "" : ", ") + info.name;
+          throw pollbench::cli::UsageError("--backends: unknown backend '" + b + "' (valid: " + valid + ")");
+        }
+        s.backends.push_back(b);
+      }
+    } else if (name == "--cpu") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --cpu=N");
+      s.cpu = static_cast<int>(pollbench::cli::parse_number(name, args.value(), 0, 4095));
+    } else if (name == "--loadgen") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --loadgen=PATH");
+      s.loadgen = args.value();
+    } else if (name == "--turns") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --turns=N");
+      s.turns = pollbench::cli::parse_number(name, args.value(), 1, 100000000);
+    } else if (name == "--seconds") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --seconds=S");
+      const std::string text = args.value();
+      char* end = nullptr;
+      s.seconds = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || !(s.seconds >= 0.001 && s.seconds <= 3600)) {
+        throw pollbench::cli::UsageError("--seconds takes a number of seconds from 0.001 to 3600, not '" + text + "'");
+      }
+    } else if (name == "--max-idle") {
+      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --max-idle=N");
+      s.max_idle = pollbench::cli::parse_number(name, args.value(), 0, 10000000);
+    } else {
+      throw pollbench::cli::UsageError("unknown argument '" + std::string(name) + "'");
+    }
+  }
+  return passthrough;
+}
+
+void run_point(benchmark::State& state, const Point& p, const Settings& s) {
+  if (::access(s.loadgen.c_str(), X_OK) != 0) {
+    state.SkipWithError(("no loadgen at " + s.loadgen + " (build the loadgen target or pass --loadgen=PATH)").c_str());
+    return;
+  }
+  const std::string error = pollbench::Rig::prepare(pollbench::RigPlan{p.backend, p.idle, p.active, s.loadgen, s.loadgen_cpu});
+  if (!error.empty()) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  pollbench::Rig& rig = *pollbench::Rig::current();
+  pollbench::Server& server = rig.server();
+  pollbench::LoadgenProcess& loadgen = rig.active_loadgen();
+  server.reset_stats();
+
+  std::string failure;
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    const pollbench::Server::Turn turn = server.turn(kTurnTimeout);
+    state.SetIterationTime(std::chrono::duration<double>(turn.waited).count());
+    if (turn.events == 0 && !loadgen.running()) {
+      failure = "loadgen ended during the measurement (" + loadgen.how_it_ended() + "): " + loadgen.stderr_tail();
+      break;
+    }
+  }
+  const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  const pollbench::ServerStats st = server.stats();  // a copy: finishing loadgen runs more turns
+  const std::size_t watched = server.poller().watched();
+  if (failure.empty() && (st.closed > 0 || st.accepted > 0)) {
+    failure = "connections came and went during the measurement (" + std::to_string(st.accepted) + " accepted, " +
+              std::to_string(st.closed) + " closed, " + std::to_string(st.reset_by_peer) +
+              " reset by loadgen); loadgen said: " + loadgen.stderr_tail();
+  }
+  const pollbench::LoadgenReport report = rig.finish_active();
+  const double loadgen_errors = pollbench::sum_of(report.json, "errors");
+  if (failure.empty() && (report.ended != "exit 0" || !(loadgen_errors == 0))) {
+    failure = "loadgen ended with " + report.ended + " and " +
+              (std::isnan(loadgen_errors) ? std::string("no report") : pollbench::object_text(report.json, "errors")) +
+              ": " + report.stderr_tail;
+  }
+  if (!failure.empty()) {
+    pollbench::Rig::tear_down();  // start the next benchmark from scratch
+    state.SkipWithError(failure.c_str());
+    return;
+  }
+
+  const pollbench::Histogram& h = st.wait_ns;
+  const double waits = static_cast<double>(std::max<std::uint64_t>(st.waits, 1));
+  state.counters["p50_ns"] = static_cast<double>(h.percentile(50));
+  state.counters["p90_ns"] = static_cast<double>(h.percentile(90));
+  state.counters["p99_ns"] = static_cast<double>(h.percentile(99));
+  state.counters["p999_ns"] = static_cast<double>(h.percentile(99.9));
+  state.counters["max_ns"] = static_cast<double>(h.max());
+  state.counters["events"] = static_cast<double>(st.events) / waits;
+  // Not Counter::kIsRate: under UseManualTime() Google Benchmark divides rates by the manual
+  // time, the waits alone, which would overstate throughput by the handling time. This is
+  // requests over the wall-clock time of the timed turns.
+  state.counters["requests_per_sec"] = wall_s > 0 ? static_cast<double>(st.requests) / wall_s : 0;
+  state.counters["turn_ns"] = wall_s * 1e9 / waits;
+  state.counters["empty_waits"] = static_cast<double>(st.empty_waits);
+  state.counters["server_errors"] = static_cast<double>(st.total_errors());
+  state.counters["watched"] = static_cast<double>(watched);
+  state.counters["idle"] = static_cast<double>(p.idle);
+  state.counters["active"] = static_cast<double>(p.active);
+  state.counters["connect_s"] = rig.connect_s();
+  // The client's view, from loadgen's report: request latency (send to answer) over this
+  // call's warm-up and timed turns.
+  for (const char* q : {"p50", "p90", "p99", "p999", "max"}) {
+    state.counters[std::string("request_") + q + "_ns"] = pollbench::number_in(report.json, "latency_ns", q);
+  }
+}
+
+// A rough cost of one turn, only to choose how many turns to time (never reported): a round
+// trip, some handling per active connection, and for select and poll, which look at every
+// watched fd on every wait, a fraction of a microsecond per fd. Measured on the 2-core reference
+// machine: ~30 us per turn at active:10 on epoll, ~9 ms for select with 19,600 idle.
+double estimated_turn_seconds(const Point& p) {
+  const bool scans_every_fd = p.backend == "select" || p.backend == "poll";
+  return 30e-6 + 4e-6 * static_cast<double>(p.active) +
+         (scans_every_fd ? 0.5e-6 * static_cast<double>(p.idle + p.active) : 0.0);
+}
+
+std::uint64_t turns_for(const Point& p, double seconds) {
+  const double turns = seconds / estimated_turn_seconds(p);
+  return std::clamp(static_cast<std::uint64_t>(turns), kMinTurns, kMaxTurns);
+}
+
+void register_points(const Settings& s) {
+  const std::vector<std::size_t>& actives = s.quick ? kQuickActivePoints : kActivePoints;
+  // Room for the full sweep's largest active count even in --quick, so that the largest idle
+  // point has the same name in both.
+  const std::size_t max_active = *std::max_element(kActivePoints.begin(), kActivePoints.end());
+  const pollbench::FdLimit limit = pollbench::raise_fd_limit();
+  const std::size_t available = pollbench::fds_available(kReserveFds);
+  std::size_t max_idle = available > max_active ? (available - max_active) / 100 * 100 : 0;
+  if (max_idle > s.max_idle) {
+    std::cerr << "tcp_bench: the largest idle count is capped at " << s.max_idle << " (--max-idle); the fd limit "
+              << limit.soft << " would allow " << max_idle << "\n";
+    max_idle = s.max_idle;
+  }
+
+  std::vector<std::size_t> idles;
+  for (std::size_t idle : s.quick ? kQuickIdlePoints : kIdlePoints) {
+    if (idle <= max_idle) {
+      idles.push_back(idle);
+    } else {
+      std::cerr << "tcp_bench: skipping idle:" << idle << ": the fd limit RLIMIT_NOFILE (soft " << limit.soft
+                << ", hard " << limit.hard << ") allows at most " << max_idle << " idle connections beside "
+                << max_active << " active and " << kReserveFds << " spare fds in each process\n";
+    }
+  }
+  if (idles.empty() || max_idle > idles.back()) idles.push_back(max_idle);
+
+  for (const std::string& backend : s.backends) {
+    for (std::size_t idle : idles) {
+      for (std::size_t active : actives) {
+        const Point point{backend, idle, active};
+        const std::string name =
+            "tcp/" + backend + "/idle:" + std::to_string(idle) + "/active:" + std::to_string(active);
+        auto* b = benchmark::RegisterBenchmark(name.c_str(),
+                                               [point, &s](benchmark::State& state) { run_point(state, point, s); });
+        b->UseManualTime()->Unit(benchmark::kMicrosecond);
+        if (s.turns != 0) {
+          b->Iterations(static_cast<benchmark::IterationCount>(s.turns));
+        } else if (!s.min_time_given || s.seconds != 0) {
+          const double seconds = s.seconds != 0 ? s.seconds : (s.quick ? kQuickSeconds : kDefaultSeconds);
+          b->Iterations(static_cast<benchmark::IterationCount>(turns_for(point, seconds)));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  static Settings settings;  // the registered benchmarks refer to it
+  bool help = false;
+  std::vector<char*> passthrough;
+  try {
+    passthrough = parse_flags(argc, argv, settings, help);
+  } catch (const pollbench::cli::UsageError& e) {
+    std::cerr << "tcp_bench: " << e.what() << "\n" << kUsage << "(tcp_bench --help explains every option)\n";
+    return 2;
+  }
+  if (help) {
+    print_help();
+    return 0;
+  }
+  pollbench::raise_fd_limit();
+  int passthrough_count = static_cast<int>(passthrough.size());
+  benchmark::Initialize(&passthrough_count, passthrough.data());
+  if (benchmark::ReportUnrecognizedArguments(passthrough_count, passthrough.data())) return 2;
+
+  if (settings.backends.empty()) {
+    for (const auto& info : pollbench::backends()) settings.backends.push_back(info.name);
+  }
+  if (settings.loadgen.empty()) settings.loadgen = default_loadgen_path();
+  if (::access(settings.loadgen.c_str(), X_OK) != 0) {
+    std::cerr << "tcp_bench: warning: no loadgen at " << settings.loadgen
+              << "; every benchmark will report an error (build the loadgen target or pass --loadgen=PATH)\n";
+  }
+  try {
+    if (settings.cpu < 0) settings.cpu = pollbench::default_cpu();
+    pollbench::pin_to_cpu(settings.cpu);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "tcp_bench: --cpu: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+  settings.loadgen_cpu = pollbench::other_cpu(settings.cpu);
+  if (settings.loadgen_cpu == settings.cpu) {
+    std::cerr << "tcp_bench: warning: only one CPU is allowed; loadgen shares it with the server\n";
+  }
+
+  pollbench::add_run_context(settings.cpu);
+  benchmark::AddCustomContext("tcp_bench_mode", settings.quick ? "quick" : "default");
+  benchmark::AddCustomContext("tcp_loadgen", settings.loadgen);
+  benchmark::AddCustomContext("tcp_loadgen_cpu", std::to_string(settings.loadgen_cpu));
+  pollbench::warn_if_unoptimized();
+  register_points(settings);
+  benchmark::RunSpecifiedBenchmarks();
+  pollbench::Rig::tear_down();
+  benchmark::Shutdown();
+  return 0;
+}

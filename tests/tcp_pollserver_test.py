@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""End-to-end tests of pollserver and tcp_bench; tests/tcp.cmake runs one case per ctest test.
+
+  cli            pollserver's usage errors exit 2 naming the problem; --help exits 0
+  load BACKEND   loadgen (1000 idle + 10 active, 1 s) against pollserver: no errors on either
+                 side, request counts agree, the server's fd count returns to its baseline;
+                 then pipelined, malformed, oversized, reset and half-closed connections
+  fd_limit       pollserver at a tiny fd limit sheds connections it cannot hold, keeps serving
+  ipv6           pollserver --bind ::1
+  bench_cli      tcp_bench's usage errors exit 2; --help exits 0
+  bench_smoke    a short real tcp_bench run: names, counters, no errors; a missing loadgen is
+                 an error in the results, never a number
+
+Standard library only. Exit 77 means skipped (ctest SKIP_RETURN_CODE).
+"""
+import argparse
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+SKIP = 77
+GET = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class PollServer:
+    """pollserver as a child process: its endpoint, its open fds, its statistics at exit."""
+
+    def __init__(self, binary, backend, *extra, preexec_fn=None):
+        self.proc = subprocess.Popen([binary, "--backend", backend, "--port", "0", *extra],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=preexec_fn)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise Failure(f"first line was {line!r}, not 'listening on ADDR:PORT'; "
+                          f"stderr: {self.proc.stderr.read()}")
+        self.endpoint = line[len("listening on "):]
+        host, _, port = self.endpoint.rpartition(":")
+        self.host = host.strip("[]")
+        self.port = int(port)
+
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def wait_for_fds(self, expected, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.fd_count() == expected:
+                return
+            time.sleep(0.02)
+        raise Failure(f"pollserver has {self.fd_count()} fds open, expected its baseline {expected}")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=10)
+        check(self.proc.returncode == 0, f"pollserver exited {self.proc.returncode} after SIGTERM: {err}")
+        return json.loads(out)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+    def connect(self):
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect((self.host, self.port))
+        return s
+
+
+def recv_until_eof(s):
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    except ConnectionResetError:
+        return data
+
+
+def recv_exactly(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        check(chunk, f"connection closed after {len(data)} of {n} bytes: {data[:200]!r}")
+        data += chunk
+    return data
+
+
+def response_size(server):
+    """Size of one 200 answer: ask once."""
+    with server.connect() as s:
+        s.sendall(GET)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1)
+        length = int([line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")][0])
+        recv_exactly(s, length)
+        return len(head) + length
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+def case_cli(a):
+    bad = [
+        (["--bogus"], "unknown argument '--bogus'"),
+        (["--port"], "--port needs a value"),
+        (["--port", "70000"], "--port takes a whole number from 0 to 65535"),
+        (["--port", "-1"], "--port takes a whole number"),
+        (["--body-size", "x"], "--body-size takes a whole number"),
+        (["--backend", "kqueue"], "kqueue"),
+        (["--bind", "not-an-address"], "not a numeric IPv4 or IPv6 address"),
+        (["--max-header", "10"], "--max-header takes a whole number from 256"),
+        (["--stats="], "--stats needs a file name"),
+    ]
+    for args, expected in bad:
+        r = subprocess.run([a.pollserver, *args], capture_output=True, text=True, timeout=10)
+        check(r.returncode == 2, f"pollserver {' '.join(args)}: exit {r.returncode}, expected 2; stderr: {r.stderr}")
+        check(expected in r.stderr, f"pollserver {' '.join(args)}: stderr lacks {expected!r}: {r.stderr}")
+        check("usage: pollserver" in r.stderr, f"pollserver {' '.join(args)}: no usage line: {r.stderr}")
+    r = subprocess.run([a.pollserver, "--help"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 0 and "usage: pollserver" in r.stdout and "epoll_et" in r.stdout,
+          f"--help: exit {r.returncode}: {r.stdout}{r.stderr}")
+    # --stats FILE and SIGINT.
+    stats_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"pollserver_stats_{os.getpid()}.json")
+    server = PollServer(a.pollserver, "poll", "--stats", stats_file)
+    try:
+        with server.connect() as s:
+            s.sendall(GET)
+            s.recv(4096)
+        server.proc.send_signal(signal.SIGINT)
+        out, _ = server.proc.communicate(timeout=10)
+        check(server.proc.returncode == 0, f"exit {server.proc.returncode} after SIGINT")
+        check(out == "", f"stdout should hold only the first line when --stats is given: {out!r}")
+        with open(stats_file) as f:
+            stats = json.load(f)
+        check(stats["requests"] == 1 and stats["backend"] == "poll", f"stats: {stats}")
+    finally:
+        server.kill()
+        if os.path.exists(stats_file):
+            os.unlink(stats_file)
+
+
+def run_load(a, server, idle, active, duration):
+    """loadgen's JSON report, or a Python stand-in's when no loadgen was built."""
+    if a.loadgen:
+        r = subprocess.run([a.loadgen, "--target", server.endpoint, "--idle", str(idle), "--active", str(active),
+                            "--duration", str(duration)], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"loadgen exited {r.returncode}: {r.stderr[-2000:]}")
+        check(f"connected idle={idle} active={active}" in r.stderr, f"no 'connected' line: {r.stderr[-2000:]}")
+        return json.loads(r.stdout)
+    return python_load(server, idle, active, duration)
+
+
+def python_load(server, idle, active, duration):
+    """A closed-loop client in Python: `active` connections each with one request outstanding."""
+    import selectors
+    size = response_size(server)
+    idlers = [server.connect() for _ in range(idle)]
+    sel = selectors.DefaultSelector()
+    pending = {}
+    for _ in range(active):
+        s = server.connect()
+        s.setblocking(False)
+        s.sendall(GET)
+        pending[s] = 0
+        sel.register(s, selectors.EVENT_READ)
+    requests = errors = 0
+    end = time.monotonic() + duration
+    while pending:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            data = s.recv(65536)
+            if not data:
+                errors += 1
+                sel.unregister(s)
+                del pending[s]
+                continue
+            pending[s] += len(data)
+            while pending[s] >= size:
+                pending[s] -= size
+                requests += 1
+                if time.monotonic() < end:
+                    s.sendall(GET)
+            if pending[s] == 0 and time.monotonic() >= end:
+                sel.unregister(s)
+                del pending[s]
+                s.close()
+    for s in idlers:
+        s.close()
+    return {"requests": requests, "errors": {"closed": errors}, "connections": {"idle": idle, "active": active}}
+
+
+def case_load(a, backend):
+    probe = subprocess.run([a.pollserver, "--backend", backend, "--help"], capture_output=True, text=True, timeout=10)
+    if f"  {backend}  (unavailable here" in probe.stdout:
+        print(f"SKIP: backend {backend} is not available here")
+        return SKIP
+    server = PollServer(a.pollserver, backend)
+    try:
+        baseline = server.fd_count()
+        report = run_load(a, server, 1000, 10, 1)
+        check(all(v == 0 for v in report["errors"].values()), f"loadgen errors: {report['errors']}")
+        check(report["connections"]["idle"] == 1000 and report["connections"]["active"] == 10,
+              f"loadgen connections: {report['connections']}")
+        check(report["requests"] > 0, "no requests answered")
+        server.wait_for_fds(baseline)
+
+        # The protocol cases, on the real binary.
+        size = response_size(server)
+        with server.connect() as s:  # pipelined
+            s.sendall(GET * 10)
+            check(len(recv_exactly(s, 10 * size)) == 10 * size, "pipelined answers")
+        with server.connect() as s:  # malformed: 400, then the server closes
+            s.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            got = recv_until_eof(s)
+            check(got.startswith(b"HTTP/1.1 400 "), f"malformed request got {got[:100]!r}")
+        with server.connect() as s:  # oversized: 431 or a close, never a hang
+            try:
+                s.sendall(b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 20000)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            got = recv_until_eof(s)
+            check(got == b"" or got.startswith(b"HTTP/1.1 431 "), f"oversized request got {got[:100]!r}")
+        s = server.connect()  # reset in the middle of a request
+        s.sendall(b"GET / HT")
+        time.sleep(0.05)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+        with server.connect() as s:  # half-closed: answers, then EOF
+            s.sendall(GET * 2)
+            s.shutdown(socket.SHUT_WR)
+            check(len(recv_until_eof(s)) == 2 * size, "half-closed peer did not get both answers")
+        server.wait_for_fds(baseline)
+
+        stats = server.stop()
+        protocol_requests = 1 + 10 + 2  # response_size, pipelined, half-closed
+        check(stats["requests"] == report["requests"] + protocol_requests,
+              f"server answered {stats['requests']} requests, loadgen counted {report['requests']} "
+              f"(+{protocol_requests} from the protocol cases)")
+        errors = stats["errors"]
+        check(errors["malformed"] == 1 and errors["oversized"] <= 1, f"server errors: {errors}")
+        others = {k: v for k, v in errors.items() if k not in ("malformed", "oversized", "unfinished")}
+        check(all(v == 0 for v in others.values()), f"server errors: {errors}")
+        conns = stats["connections"]
+        check(conns["accepted"] == conns["closed"] and conns["open"] == 0, f"server connections: {conns}")
+        check(conns["accepted"] == 1010 + 6, f"accepted {conns['accepted']}, expected 1016")
+        print(f"{backend}: {report['requests']} loadgen requests, server wait p99 {stats['wait_ns']['p99']} ns, "
+              f"{stats['events_per_wait']} events per wait")
+    finally:
+        server.kill()
+
+
+def case_fd_limit(a):
+    # Both limits at 64: the server cannot hold 100 connections and must shed the rest without
+    # spinning, and keep serving once clients leave.
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    server = PollServer(a.pollserver, "epoll_lt", preexec_fn=limit)
+    try:
+        baseline = server.fd_count()
+        clients = []
+        for _ in range(100):
+            s = socket.socket()
+            s.settimeout(5)
+            s.connect((server.host, server.port))
+            clients.append(s)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and server.fd_count() < 60:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        for s in clients:
+            s.close()
+        server.wait_for_fds(baseline)
+        with server.connect() as s:
+            s.sendall(GET)
+            check(s.recv(4096).startswith(b"HTTP/1.1 200 OK"), "no answer after the fd limit was hit")
+        stats = server.stop()
+        check(stats["errors"]["fd_limit"] > 0, f"no connection was shed: {stats['errors']}")
+        check(stats["connections"]["open"] == 0, f"connections: {stats['connections']}")
+        print(f"shed {stats['errors']['fd_limit']} connections at fd limit 64")
+    finally:
+        server.kill()
+
+
+def case_ipv6(a):
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as e:
+        print(f"SKIP: no IPv6 loopback here ({e})")
+        return SKIP
+    server = PollServer(a.pollserver, "epoll_et", "--bind", "::1")
+    try:
+        check(server.endpoint.startswith("[::1]:"), f"endpoint {server.endpoint}")
+        with server.connect() as s:
+            s.sendall(GET)
+            check(s.recv(4096).startswith(b"HTTP/1.1 200 OK"), "no answer over IPv6")
+        server.stop()
+    finally:
+        server.kill()
+
+
+def case_bench_cli(a):
+    bad = [
+        (["--bogus"], "unknown argument '--bogus'"),
+        (["--backends=kqueue"], "unknown backend 'kqueue'"),
+        (["--backends"], "--backends=a,b"),
+        (["--turns=0"], "--turns takes a whole number from 1"),
+        (["--cpu=100000"], "--cpu takes a whole number"),
+        (["--quick=yes"], "--quick takes no value"),
+        (["--benchmark_nonsense=1"], "benchmark_nonsense"),
+    ]
+    for args, expected in bad:
+        r = subprocess.run([a.tcp_bench, *args], capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2, f"tcp_bench {' '.join(args)}: exit {r.returncode}, expected 2; stderr: {r.stderr}")
+        check(expected in r.stderr, f"tcp_bench {' '.join(args)}: stderr lacks {expected!r}: {r.stderr}")
+    r = subprocess.run([a.tcp_bench, "--help"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and "usage: tcp_bench" in r.stdout, f"--help: exit {r.returncode}")
+    r = subprocess.run([a.tcp_bench, "--quick", "--benchmark_list_tests=true"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0, f"--benchmark_list_tests: exit {r.returncode}: {r.stderr}")
+    names = r.stdout.split()
+    for backend in ("select", "poll", "epoll_lt", "epoll_et", "io_uring"):
+        check(any(n.startswith(f"tcp/{backend}/idle:0/active:10") for n in names), f"no tcp/{backend} in {names}")
+
+
+def case_bench_smoke(a):
+    if not a.loadgen:
+        print("SKIP: no loadgen built")
+        return SKIP
+    backends = ["epoll_et", "poll"]  # both always available on Linux
+    r = subprocess.run([a.tcp_bench, f"--backends={','.join(backends)}", "--turns=300",
+                        "--benchmark_filter=/idle:1000/active:10/", "--benchmark_format=json",
+                        f"--loadgen={a.loadgen}"], capture_output=True, text=True, timeout=100)
+    check(r.returncode == 0, f"tcp_bench exited {r.returncode}: {r.stderr[-2000:]}")
+    runs = json.loads(r.stdout)["benchmarks"]
+    check(len(runs) == len(backends), f"{len(runs)} results for {backends}")
+    for run in runs:
+        check(not run.get("error_occurred"), f"{run['name']}: {run.get('error_message')}")
+        check(run["name"].startswith(f"tcp/{run['name'].split('/')[1]}/idle:1000/active:10/"), run["name"])
+        check(run["iterations"] == 300, f"{run['name']}: {run['iterations']} iterations")
+        for counter in ("p50_ns", "p99_ns", "p999_ns", "max_ns", "events", "requests_per_sec", "request_p99_ns"):
+            check(run[counter] > 0, f"{run['name']}: {counter} = {run[counter]}")
+        check(run["watched"] == 1011, f"{run['name']}: watched {run['watched']}")
+        check(run["p50_ns"] <= run["p99_ns"] <= run["max_ns"], f"{run['name']}: percentiles out of order")
+        print(f"{run['name']}: {run['requests_per_sec']:.0f} requests/s, wait p99 {run['p99_ns']:.0f} ns")
+
+    r = subprocess.run([a.tcp_bench, "--backends=poll", "--turns=10", "--benchmark_filter=/idle:0/active:1/",
+                        "--benchmark_format=json", "--loadgen=/nonexistent/loadgen"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"tcp_bench with a missing loadgen exited {r.returncode}")
+    runs = json.loads(r.stdout)["benchmarks"]
+    check(runs and runs[0].get("error_occurred") and "no loadgen" in runs[0].get("error_message", ""),
+          f"a missing loadgen must be an error: {runs}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pollserver", required=True)
+    parser.add_argument("--tcp-bench", required=True)
+    parser.add_argument("--loadgen")
+    parser.add_argument("case")
+    parser.add_argument("backend", nargs="?")
+    a = parser.parse_args()
+    if a.loadgen and not os.access(a.loadgen, os.X_OK):
+        print(f"note: no loadgen at {a.loadgen}; using the Python client", file=sys.stderr)
+        a.loadgen = None
+    cases = {"cli": case_cli, "fd_limit": case_fd_limit, "ipv6": case_ipv6, "bench_cli": case_bench_cli,
+             "bench_smoke": case_bench_smoke}
+    try:
+        if a.case == "load":
+            code = case_load(a, a.backend)
+        elif a.case in cases:
+            code = cases[a.case](a)
+        else:
+            parser.error(f"unknown case {a.case!r}")
+    except Failure as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    return code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

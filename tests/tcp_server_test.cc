@@ -1,0 +1,308 @@
+// The server core (bench/tcp/server.h) on every available backend, driven turn by turn from
+// the test thread: the client sockets are non-blocking, so nothing here needs a second thread.
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fd.h"
+#include "listener.h"
+#include "poller.h"
+
+namespace pollbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kGet = "GET / HTTP/1.1\r\nHost: test\r\n\r\n";
+
+class ServerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    raise_fd_limit();
+    baseline_fds_ = open_fd_count();
+    make_server(ServerConfig{});
+  }
+
+  void make_server(ServerConfig config) {
+    server_.reset();
+    OwnedFd listener = listen_tcp("127.0.0.1", 0);
+    port_ = local_port(listener.get());
+    config.body_size = 10;
+    config.limits.max_header_bytes = 1024;
+    server_ = std::make_unique<Server>(make_poller(GetParam()), std::move(listener), config);
+    ok_ = http::Responses(10).ok(true, false);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    EXPECT_EQ(open_fd_count(), baseline_fds_) << "the server leaked file descriptors";
+  }
+
+  // A connected, non-blocking client socket.
+  OwnedFd connect_client() {
+    OwnedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port_);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    // A loopback connect completes at once or reports EINPROGRESS until the handshake ends.
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
+      EXPECT_EQ(errno, EINPROGRESS);
+    }
+    return fd;
+  }
+
+  // Runs server turns until `done` or two seconds pass. Returns `done()`.
+  bool pump_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) server_->turn(2ms);
+    return done();
+  }
+
+  // Sends everything (pumping the server while the socket is full).
+  void send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        data.remove_prefix(static_cast<std::size_t>(n));
+      } else {
+        ASSERT_TRUE(errno == EAGAIN || errno == EINPROGRESS || errno == ENOTCONN) << std::strerror(errno);
+        server_->turn(1ms);
+      }
+    }
+  }
+
+  // What `fd` has received so far (non-blocking); sets *eof when the server closed it.
+  static std::string receive(int fd, bool* eof = nullptr) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (eof != nullptr) *eof = n == 0 || (n < 0 && errno == ECONNRESET);
+      return out;
+    }
+  }
+
+  // Reads until `bytes` have arrived (or EOF, or two seconds).
+  std::string receive_bytes(int fd, std::size_t bytes, bool* eof = nullptr) {
+    std::string got;
+    bool closed = false;
+    pump_until([&] {
+      got += receive(fd, &closed);
+      return got.size() >= bytes || closed;
+    });
+    if (eof != nullptr) *eof = closed;
+    return got;
+  }
+
+  // Reads until the server closes the connection.
+  std::string receive_until_eof(int fd) {
+    std::string got;
+    bool closed = false;
+    EXPECT_TRUE(pump_until([&] {
+      got += receive(fd, &closed);
+      return closed;
+    })) << "the server did not close the connection; got: " << got;
+    return got;
+  }
+
+  std::string repeat(std::string_view s, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += s;
+    return out;
+  }
+
+  std::size_t baseline_fds_ = 0;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<Server> server_;
+  std::string ok_;
+};
+
+TEST_P(ServerTest, AnswersKeepAliveRequestsOnOneConnection) {
+  OwnedFd client = connect_client();
+  for (int i = 0; i < 3; ++i) {
+    send_all(client.get(), kGet);
+    EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_);
+  }
+  EXPECT_EQ(server_->stats().requests, 3U);
+  EXPECT_EQ(server_->stats().accepted, 1U);
+  EXPECT_EQ(server_->open_connections(), 1U);
+  EXPECT_EQ(server_->stats().total_errors(), 0U);
+}
+
+TEST_P(ServerTest, PartialRequestIsAnsweredWhenItEnds) {
+  OwnedFd client = connect_client();
+  for (char c : kGet.substr(0, kGet.size() - 1)) {
+    send_all(client.get(), std::string_view(&c, 1));
+    for (int i = 0; i < 3; ++i) server_->turn(1ms);
+  }
+  EXPECT_EQ(receive(client.get()), "");
+  EXPECT_EQ(server_->stats().requests, 0U);
+  send_all(client.get(), "\n");
+  EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_);
+}
+
+TEST_P(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), repeat(kGet, 50));
+  EXPECT_EQ(receive_bytes(client.get(), 50 * ok_.size()), repeat(ok_, 50));
+  EXPECT_EQ(server_->stats().requests, 50U);
+}
+
+// A peer that sends far more requests than it reads: answers pile up past the socket buffer,
+// the server must buffer them, stop reading, wait for writable, then resume (an edge-like
+// backend will not report the unread requests again).
+TEST_P(ServerTest, PeerThatDoesNotReadGetsEverythingOnceItDoes) {
+  constexpr std::size_t kRequests = 20000;  // ~600 KB of requests, ~1.9 MB of answers
+  ServerConfig config;
+  config.max_pending_output = 4096;  // pause and resume reading many times
+  config.read_chunk = 1024;
+  make_server(config);
+  OwnedFd client = connect_client();
+  const std::string requests = repeat(kGet, kRequests);
+  std::string_view unsent = requests;
+  std::string got;
+  bool eof = false;
+  // Send without reading for as long as the kernel takes it, then read and send alternately.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((!unsent.empty() || got.size() < kRequests * ok_.size()) && !eof &&
+         std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::send(client.get(), unsent.data(), unsent.size(), MSG_NOSIGNAL);
+    if (n > 0) unsent.remove_prefix(static_cast<std::size_t>(n));
+    server_->turn(1ms);
+    if (n <= 0 || unsent.empty()) got += receive(client.get(), &eof);
+  }
+  EXPECT_FALSE(eof);
+  EXPECT_EQ(got.size(), kRequests * ok_.size());
+  EXPECT_EQ(server_->stats().requests, kRequests);
+  EXPECT_EQ(server_->stats().total_errors(), 0U);
+}
+
+TEST_P(ServerTest, MalformedRequestGets400AndClose) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "GARBAGE\r\n\r\n");
+  const std::string got = receive_until_eof(client.get());
+  EXPECT_EQ(got.rfind("HTTP/1.1 400 ", 0), 0U) << got;
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().errors_of(ServerError::malformed), 1U);
+}
+
+TEST_P(ServerTest, RequestsBeforeAMalformedOneAreAnswered) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), std::string(kGet) + std::string(kGet) + "BAD\r\n\r\n" + std::string(kGet));
+  const std::string got = receive_until_eof(client.get());
+  EXPECT_EQ(got.rfind(ok_ + ok_ + "HTTP/1.1 400 ", 0), 0U) << got;
+  EXPECT_EQ(server_->stats().requests, 2U);
+}
+
+TEST_P(ServerTest, OversizedHeadersGet431AndClose) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "GET / HTTP/1.1\r\nX-Big: " + std::string(2000, 'a'));
+  const std::string got = receive_until_eof(client.get());
+  EXPECT_EQ(got.rfind("HTTP/1.1 431 ", 0), 0U) << got;
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().errors_of(ServerError::oversized), 1U);
+}
+
+TEST_P(ServerTest, ConnectionCloseIsHonoured) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const std::string got = receive_until_eof(client.get());
+  EXPECT_EQ(got, http::Responses(10).ok(false, false));
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+}
+
+TEST_P(ServerTest, HalfClosedPeerGetsItsAnswersThenEof) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), repeat(kGet, 2));
+  ASSERT_EQ(::shutdown(client.get(), SHUT_WR), 0);
+  EXPECT_EQ(receive_until_eof(client.get()), repeat(ok_, 2));
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().total_errors(), 0U);
+}
+
+TEST_P(ServerTest, ResetConnectionIsClosed) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "GET / HT");  // half a request, then a reset
+  ASSERT_TRUE(pump_until([&] { return server_->open_connections() == 1; }));
+  for (int i = 0; i < 3; ++i) server_->turn(1ms);
+  linger abortive{1, 0};
+  ASSERT_EQ(::setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive), 0);
+  client.reset();  // RST
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().closed, 1U);
+}
+
+TEST_P(ServerTest, PeerClosingMidRequestCountsAsUnfinished) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "GET / HTTP/1.1\r\nHo");
+  ASSERT_TRUE(pump_until([&] { return server_->open_connections() == 1; }));
+  client.reset();
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().errors_of(ServerError::unfinished), 1U);
+}
+
+TEST_P(ServerTest, IdleAndUnfinishedConnectionsDoNotStallOthers) {
+  std::vector<OwnedFd> idle;
+  for (int i = 0; i < 100; ++i) idle.push_back(connect_client());
+  OwnedFd stuck = connect_client();
+  send_all(stuck.get(), "GET / HTTP/1.1\r\n");  // never finished
+  OwnedFd busy = connect_client();
+  for (int i = 0; i < 20; ++i) {
+    send_all(busy.get(), kGet);
+    ASSERT_EQ(receive_bytes(busy.get(), ok_.size()), ok_) << "request " << i;
+  }
+  EXPECT_EQ(server_->open_connections(), 102U);
+  EXPECT_EQ(server_->stats().requests, 20U);
+}
+
+TEST_P(ServerTest, ManyConnectionsAtOnceAreAllAccepted) {
+  std::vector<OwnedFd> clients;
+  for (int i = 0; i < 300; ++i) clients.push_back(connect_client());
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 300; })) << server_->open_connections();
+  clients.clear();
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; })) << server_->open_connections();
+  EXPECT_EQ(server_->stats().accepted, 300U);
+  EXPECT_EQ(server_->stats().closed, 300U);
+}
+
+TEST_P(ServerTest, DestructorClosesOpenConnections) {
+  std::vector<OwnedFd> clients;
+  for (int i = 0; i < 20; ++i) clients.push_back(connect_client());
+  ASSERT_TRUE(pump_until([&] { return server_->open_connections() == 20; }));
+  server_.reset();  // TearDown checks the fd count
+  bool eof = false;
+  receive(clients[0].get(), &eof);
+  EXPECT_TRUE(eof);
+}
+
+TEST_P(ServerTest, StopFdEndsTheLoop) {
+  FdPair pipe = make_pipe();
+  server_->watch_stop_fd(pipe.a.get());
+  server_->turn(0ms);
+  EXPECT_FALSE(server_->stop_requested());
+  write_byte(pipe.b.get());
+  EXPECT_TRUE(pump_until([&] { return server_->stop_requested(); }));
+  server_.reset();  // removes the stop fd from the poller before the pipe closes
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServerTest, ::testing::ValuesIn(available_backends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace pollbench
