@@ -4,9 +4,6 @@
 #                           fast, no server but a refused port, no timing)
 #   loadgen.run.*           loadgen against tests/loadgen_test_server, which can misbehave on
 #                           purpose (label integration)
-#   loadgen.pollserver.*    loadgen against pollserver, one per backend (label integration)
-#   loadgen.netns           across hosts: two network namespaces and a veth pair (integration;
-#                           skipped where namespaces are not allowed)
 add_executable(loadgen_unit_test ${CMAKE_CURRENT_LIST_DIR}/loadgen_unit_test.cc)
 target_link_libraries(loadgen_unit_test PRIVATE loadgen_lib GTest::gtest_main)
 gtest_discover_tests(loadgen_unit_test TEST_PREFIX loadgen. PROPERTIES LABELS unit)
@@ -29,14 +26,4 @@ foreach(case clean ipv6 pipeline chunked threads_sources open_loop coordinated_o
   add_test(NAME loadgen.run.${case} COMMAND ${loadgen_test_command} ${case})
   set_tests_properties(loadgen.run.${case} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()
-
-if(TARGET pollserver)
-  foreach(backend select poll epoll_lt epoll_et io_uring)
-    add_test(NAME loadgen.pollserver.${backend}
-             COMMAND ${loadgen_test_command} --pollserver $<TARGET_FILE:pollserver> pollserver_${backend})
-    set_tests_properties(loadgen.pollserver.${backend} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
-  endforeach()
-  # Across hosts: two network namespaces joined by a veth pair (skipped where not allowed).
-  add_test(NAME loadgen.netns COMMAND ${loadgen_test_command} --pollserver $<TARGET_FILE:pollserver> netns)
-  set_tests_properties(loadgen.netns PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
-endif()
+# loadgen against pollserver on every backend, and across network namespaces, are in tests/tcp.cmake.

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end tests of loadgen's command line, error messages and counts (standard library only).
 
-    loadgen_cli_test.py --loadgen PATH --server PATH [--pollserver PATH] CASE
+    loadgen_cli_test.py --loadgen PATH --server PATH CASE
 
 Each CASE is one ctest test. `--server` is tests/loadgen_test_server (a tiny HTTP server that can
-misbehave on purpose); `--pollserver` is the project's server, for the pollserver_<backend> cases.
+misbehave on purpose);
 No case checks a timing: only exit codes, messages and counts.
 """
 import argparse
@@ -277,93 +277,14 @@ def case_sigint():
           f"after SIGINT: errors {errors_of(rep)}, {rep['requests']} vs server {stats['requests']}")
 
 
-# ---- against pollserver (label integration) -----------------------------------------------
-
-def pollserver_case(backend):
-    def run():
-        server = Server([ARGS.pollserver, "--backend", backend, "--port", "0"])
-        time.sleep(0.1)
-        baseline = server.fd_count()
-        code, out, err = loadgen("--target", server.address, "--idle", "1000", "--active", "10", "--duration", "1")
-        # The server closes its side once it reads each client's FIN; give it a moment.
-        deadline = time.monotonic() + 10
-        while server.fd_count() != baseline and time.monotonic() < deadline:
-            time.sleep(0.05)
-        fds_after = server.fd_count()
-        stats = server.stop()
-        check(code == 0, f"loadgen exited {code}: {err}")
-        rep = report(out, err)
-        check(rep["errors_total"] == 0, f"errors: {errors_of(rep)} ({rep['first_error']})")
-        check(rep["connections"]["idle"] == 1000 and rep["connections"]["active"] == 10, f"{rep['connections']}")
-        check(fds_after == baseline, f"pollserver has {fds_after} fds open after the clients left, {baseline} before")
-        served = stats.get("requests")
-        check(served == rep["requests"], f"loadgen counted {rep['requests']} answers, pollserver {served} requests")
-    return run
-
-
-def case_netns():
-    """Across hosts: pollserver in one network namespace, loadgen in another, joined by a veth
-    pair that exists only for this test (nothing reaches a real network)."""
-    if not ARGS.pollserver:
-        skip("needs --pollserver")
-    tag = str(os.getpid() % 100000)
-    ns_server, ns_client = f"lgsrv{tag}", f"lgcli{tag}"
-    veth_server, veth_client = f"lgs{tag}", f"lgc{tag}"
-
-    def ip(*args):
-        return subprocess.run(["ip", *args], capture_output=True, text=True)
-
-    try:
-        made = ip("netns", "add", ns_server)
-        if made.returncode != 0:
-            skip(f"network namespaces are not allowed here: {made.stderr.strip()}")
-        steps = [
-            ["netns", "add", ns_client],
-            ["link", "add", veth_server, "type", "veth", "peer", "name", veth_client],
-            ["link", "set", veth_server, "netns", ns_server],
-            ["link", "set", veth_client, "netns", ns_client],
-            ["-n", ns_server, "addr", "add", "10.231.0.2/30", "dev", veth_server],
-            ["-n", ns_client, "addr", "add", "10.231.0.1/30", "dev", veth_client],
-            ["-n", ns_server, "link", "set", veth_server, "up"],
-            ["-n", ns_client, "link", "set", veth_client, "up"],
-            ["-n", ns_server, "link", "set", "lo", "up"],
-            ["-n", ns_client, "link", "set", "lo", "up"],
-        ]
-        for step in steps:
-            result = ip(*step)
-            if result.returncode != 0:
-                skip(f"cannot set up the veth pair (ip {' '.join(step)}): {result.stderr.strip()}")
-        server = Server(["ip", "netns", "exec", ns_server, ARGS.pollserver, "--backend", "epoll_lt",
-                         "--bind", "10.231.0.2", "--port", "0"])
-        in_client = ["ip", "netns", "exec", ns_client, ARGS.loadgen, "--target", server.address]
-        refused = subprocess.run(in_client + ["--duration", "1"], capture_output=True, text=True, timeout=30)
-        proc = subprocess.run(in_client + ["--allow-remote", "--idle", "200", "--active", "4", "--duration", "0.5"],
-                              capture_output=True, text=True, timeout=60)
-        stats = server.stop()
-        check(refused.returncode == 2 and "--allow-remote" in refused.stderr,
-              f"a non-loopback target without --allow-remote: exit {refused.returncode}: {refused.stderr}")
-        check(proc.returncode == 0, f"loadgen exited {proc.returncode}: {proc.stderr}")
-        rep = report(proc.stdout, proc.stderr)
-        check(rep["errors_total"] == 0, f"errors across namespaces: {errors_of(rep)} ({rep['first_error']})")
-        check(rep["connections"]["idle"] == 200 and rep["connections"]["active"] == 4, f"{rep['connections']}")
-        check(rep["requests"] > 0 and rep["requests"] == stats["requests"],
-              f"loadgen counted {rep['requests']}, pollserver {stats['requests']}")
-    finally:
-        ip("netns", "del", ns_server)  # takes its end of the veth pair, and so the pair, with it
-        ip("netns", "del", ns_client)
-
-
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
     parser.add_argument("--loadgen", required=True)
     parser.add_argument("--server")
-    parser.add_argument("--pollserver")
     parser.add_argument("case")
     ARGS = parser.parse_args()
     cases = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
-    if ARGS.case.startswith("pollserver_"):
-        cases[ARGS.case] = pollserver_case(ARGS.case[len("pollserver_"):])
     if ARGS.case not in cases:
         fail(f"unknown case {ARGS.case}; known: {', '.join(sorted(cases))}")
     cases[ARGS.case]()
