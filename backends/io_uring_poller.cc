@@ -160,8 +160,11 @@ class IoUringPoller final : public Poller {
     io_uring_sqe_set_data64(sqe, kIgnore);
   }
 
+  // Submits and, in the same io_uring_enter, runs the deferred work: a cancelled poll drops
+  // its reference to the file now, so a socket the caller closes after remove() really
+  // closes (the peer sees EOF) instead of lingering until the next wait.
   void submit(const char* what, int fd) {
-    int rc = io_uring_submit(&ring_);
+    int rc = io_uring_submit_and_get_events(&ring_);
     if (rc < 0) throw_errno(-rc, what + std::to_string(fd));
     rearm_pending_ = false;
   }
