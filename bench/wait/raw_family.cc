@@ -146,18 +146,11 @@ void raw_epoll(benchmark::State& state, std::size_t watched) {
 void raw_io_uring(benchmark::State& state, std::size_t watched) {
   const FdPool& pool = shared_pool();
   io_uring ring{};
-  // The backend's ring set-up: completions posted by deferred task work inside the wait
-  // (DEFER_TASKRUN, Linux 6.1+), else the plain ring.
+  // The backend's ring set-up (backends/io_uring_poller.cc: a plain ring).
   io_uring_params params{};
-  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  params.flags = IORING_SETUP_CQSIZE;
   params.cq_entries = 65536;
-  int init = io_uring_queue_init_params(4096, &ring, &params);
-  if (init == -EINVAL) {
-    params = io_uring_params{};
-    params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = 65536;
-    init = io_uring_queue_init_params(4096, &ring, &params);
-  }
+  const int init = io_uring_queue_init_params(4096, &ring, &params);
   if (int rc = init; rc < 0) {
     errno = -rc;
     fail("io_uring_queue_init_params");
