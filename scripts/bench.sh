@@ -9,7 +9,7 @@ usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--skip-build] [o
 
 Runs pollbench's benchmarks and writes a report, in steps:
   1. packages  install missing Debian packages when run as root (apt-get; otherwise names them)
-  2. build     configure and build the release preset (build/release, -O2, no sanitizers)
+  2. build     configure and build the release preset (build/release, -O3, no sanitizers)
   3. wait      build/release/bin/wait_bench: per-wait cost against watched fds (select, poll,
                epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls
                -> DIR/wait.json
