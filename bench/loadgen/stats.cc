@@ -1,5 +1,7 @@
 #include "stats.h"
 
+#include "json.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -46,22 +48,6 @@ void WorkerStats::merge(const WorkerStats& other) {
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string json_number(double value) {
   char buf[32];
@@ -82,14 +68,14 @@ std::string to_json(const RunInfo& info, const WorkerStats& stats) {
     out += value;
     out += last ? "\n" : ",\n";
   };
-  key("target", json_string(info.target));
-  key("mode", json_string(info.mode));
+  key("target", json_quote(info.target));
+  key("mode", json_quote(info.mode));
   key("pipeline", info.mode == "closed_loop" ? std::to_string(info.pipeline) : "null");
   key("rate", info.mode == "open_loop" ? json_number(info.rate) : "null");
-  key("latency_from", json_string(info.latency_from));
+  key("latency_from", json_quote(info.latency_from));
   key("threads", std::to_string(info.threads));
   std::string sources = "[";
-  for (std::size_t i = 0; i < info.sources.size(); ++i) sources += (i ? ", " : "") + json_string(info.sources[i]);
+  for (std::size_t i = 0; i < info.sources.size(); ++i) sources += (i ? ", " : "") + json_quote(info.sources[i]);
   key("sources", sources + "]");
   key("connections", "{\"idle\": " + std::to_string(stats.open_idle) + ", \"active\": " +
                          std::to_string(stats.open_active) + ", \"requested_idle\": " +
@@ -112,7 +98,7 @@ std::string to_json(const RunInfo& info, const WorkerStats& stats) {
   }
   key("errors", errors + "}");
   key("errors_total", std::to_string(stats.errors.total()));
-  key("first_error", stats.first_error.empty() ? "null" : json_string(stats.first_error));
+  key("first_error", stats.first_error.empty() ? "null" : json_quote(stats.first_error));
   key("reconnects", std::to_string(stats.reconnects));
   key("interrupted", info.interrupted ? "true" : "false", true);
   out += "}";

@@ -1,5 +1,7 @@
 #include "server_stats.h"
 
+#include "json.h"
+
 #include <cstdio>
 
 namespace pollbench {
@@ -25,24 +27,6 @@ std::uint64_t ServerStats::total_errors() const {
 
 namespace {
 
-// Backend names and endpoints are plain ASCII, but escape anyway: the output must stay JSON.
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string number(double value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", value);
@@ -56,8 +40,8 @@ std::string stats_json(const ServerStats& s, std::string_view backend, std::stri
   const double events_per_wait = s.waits == 0 ? 0.0 : static_cast<double>(s.events) / static_cast<double>(s.waits);
   const Histogram& h = s.wait_ns;
   std::string out = "{\n";
-  out += "  \"backend\": " + quoted(backend) + ",\n";
-  out += "  \"listening\": " + quoted(endpoint) + ",\n";
+  out += "  \"backend\": " + json_quote(backend) + ",\n";
+  out += "  \"listening\": " + json_quote(endpoint) + ",\n";
   out += "  \"waits\": " + std::to_string(s.waits) + ",\n";
   out += "  \"empty_waits\": " + std::to_string(s.empty_waits) + ",\n";
   out += "  \"wait_ns\": {\"p50\": " + std::to_string(h.percentile(50)) +
@@ -74,7 +58,7 @@ std::string stats_json(const ServerStats& s, std::string_view backend, std::stri
   out += "  \"errors\": {";
   for (std::size_t i = 0; i < kServerErrorKinds; ++i) {
     if (i != 0) out += ", ";
-    out += quoted(error_name(static_cast<ServerError>(i))) + ": " + std::to_string(s.errors[i]);
+    out += json_quote(error_name(static_cast<ServerError>(i))) + ": " + std::to_string(s.errors[i]);
   }
   out += "}\n}\n";
   return out;
