@@ -21,7 +21,7 @@ import sys
 
 BACKENDS = ["epoll_lt", "epoll_et", "io_uring"]
 COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events", "watched", "fd_limit", "own_fds", "holders",
-            "held_files", "setup_ns_per_watched", "kernel_bytes_per_watched", "grown_by"]
+            "held_files", "setup_ns_per_watched", "setup_add_ns", "kernel_bytes_per_watched", "grown_by"]
 WAIT = re.compile(r"^wait_watched/(?P<backend>[a-z_]+)/socketpair/watched:(?P<n>\d+)/active:1$")
 CTL = re.compile(r"^ctl_watched/(?P<backend>[a-z_]+)/(?P<op>add|remove)/watched:(?P<n>\d+)$")
 
@@ -129,7 +129,7 @@ def main():
         # Every idle watched socket's two files are held elsewhere (the active pair is not).
         check(row["held_files"] == 2 * (n - 1), f"{name}: held_files {row['held_files']} for N={n}")
         check(row["holders"] >= row["held_files"] / fd_limit, f"{name}: {row['holders']} holders")
-        check(row["setup_ns_per_watched"] > 0 and row["grown_by"] > 0, f"{name}: set-up counters")
+        check(row["setup_ns_per_watched"] > row["setup_add_ns"] > 0 and row["grown_by"] > 0, f"{name}: set-up counters")
         check(0 < row["p50_ns"] <= row["p99_ns"] <= row["max_ns"], f"{name}: percentiles out of order")
         check(row["events"] == (1 if family == "wait" else 0), f"{name}: events {row['events']}")
         if family == "wait":

@@ -42,6 +42,7 @@ void describe_set(benchmark::State& state, const WatchedSet& set, std::size_t n)
   state.counters["held_files"] = value(static_cast<double>(set.holders().files_held()));
   const Growth& g = growth_to(n);
   state.counters["setup_ns_per_watched"] = value(g.ns_per_added);
+  state.counters["setup_add_ns"] = value(g.add_ns_per_added);
   state.counters["kernel_bytes_per_watched"] = value(g.kernel_bytes_per_added);
   state.counters["grown_by"] = value(static_cast<double>(g.added));
 }

@@ -46,6 +46,7 @@ double measure_kernel_bytes_per_watched(const Options& options, std::string& mea
     settle_kernel_memory();
     benchmark::AddCustomContext("kernel_bytes_per_watched/" + backend, format("%.0f", g.kernel_bytes_per_added));
     benchmark::AddCustomContext("setup_ns_per_watched/" + backend, format("%.0f", g.ns_per_added));
+    benchmark::AddCustomContext("setup_add_ns/" + backend, format("%.0f", g.add_ns_per_added));
     std::fprintf(stderr, "watched_bench: %s: %.2f KiB of kernel memory and %.0f ns of set-up per watched socket (%zu measured)\n",
                  backend.c_str(), g.kernel_bytes_per_added / 1024.0, g.ns_per_added, g.added);
     worst = std::max(worst, g.kernel_bytes_per_added);

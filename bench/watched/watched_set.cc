@@ -21,9 +21,12 @@ Growth WatchedSet::grow_to(std::size_t n) {
   if (n <= watched()) return g;
   const MemInfo before = read_meminfo();
   const auto start = std::chrono::steady_clock::now();
+  std::chrono::nanoseconds adding{0};
   while (watched() < n) {
     FdPair pair = make_socketpair();
+    const auto add_start = std::chrono::steady_clock::now();
     watcher_->add(pair.a.get(), kIdleTokenBase + static_cast<Token>(idle_));
+    adding += std::chrono::steady_clock::now() - add_start;
     holders_.keep(std::move(pair));
     ++idle_;
     ++g.added;
@@ -33,6 +36,7 @@ Growth WatchedSet::grow_to(std::size_t n) {
   const MemInfo after = read_meminfo();
   const auto added = static_cast<double>(g.added);
   g.ns_per_added = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count()) / added;
+  g.add_ns_per_added = static_cast<double>(adding.count()) / added;
   g.kernel_bytes_per_added = static_cast<double>(after.kernel_kib() - before.kernel_kib()) * 1024.0 / added;
   return g;
 }

@@ -24,9 +24,15 @@ inline constexpr Token kIdleTokenBase = 16;
 // the registration, the share of the SCM_RIGHTS send, closing this process's copies) and
 // kernel memory per socket (/proc/meminfo Slab + VmallocUsed + PageTables + KernelStack
 // before and after; machine-wide, so other processes' churn is in it).
+//
+// add_ns_per_added: the registrations alone (the Watcher::add calls, read around each one),
+// the counterpart of ctl_watched/add for fresh files: each goes to a new place in epoll's
+// red-black tree, along a path the caches have not just seen, where ctl_watched adds one
+// file again and again.
 struct Growth {
   std::size_t added = 0;
   double ns_per_added = 0;
+  double add_ns_per_added = 0;
   double kernel_bytes_per_added = 0;
 };
 
