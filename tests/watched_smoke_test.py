@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Smoke test of watched_bench: more watched sockets than the fd limit, names, counters, refusals.
+
+Runs watched_bench at --max-watched=25000 (above this machine's fd limit of 20,000; the test
+raises --max-watched to stay above a larger limit) with minimal time, then checks its JSON:
+the names (wait_watched/<backend>/socketpair/watched:N/active:1, ctl_watched/<backend>/<op>/watched:N),
+every counter, that the largest N exceeds the fd limit while this process's own table stays
+small, and the context. Also: bad options exit 2 naming the option; a MemAvailable too small
+for the run (faked through POLLBENCH_WATCHED_MEM_AVAILABLE_MIB) and an N beyond the system's
+file limit are refused with exit 2 and the figures; no holder process outlives a run.
+No timing is checked.
+
+usage: watched_smoke_test.py WATCHED_BENCH OUT_DIR
+"""
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+
+BACKENDS = ["epoll_lt", "epoll_et", "io_uring"]
+COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events", "watched", "fd_limit", "own_fds", "holders",
+            "held_files", "setup_ns_per_watched", "setup_add_ns", "kernel_bytes_per_watched", "grown_by"]
+WAIT = re.compile(r"^wait_watched/(?P<backend>[a-z_]+)/socketpair/watched:(?P<n>\d+)/active:1$")
+CTL = re.compile(r"^ctl_watched/(?P<backend>[a-z_]+)/(?P<op>add|remove)/watched:(?P<n>\d+)$")
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+
+
+def processes_running(binary):
+    """Pids of processes running `binary` (holders are forks of it)."""
+    target = os.path.realpath(binary)
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/exe") == target:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def refused(binary, args, env_extra, must_contain):
+    env = dict(os.environ, **env_extra)
+    run = subprocess.run([binary] + args, capture_output=True, text=True, env=env, timeout=120)
+    check(run.returncode == 2, f"{args} {env_extra}: exit {run.returncode}, expected 2; stderr {run.stderr[-500:]!r}")
+    for text in must_contain:
+        check(text in run.stderr, f"{args} {env_extra}: stderr lacks {text!r}: {run.stderr[-500:]!r}")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, out_dir = sys.argv[1], sys.argv[2]
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, "watched_smoke.json")
+    fd_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    largest = max(25000, fd_limit + 5000)
+
+    # Usage errors.
+    refused(binary, ["--max-watched=1"], {}, ["--max-watched", "from 2"])
+    refused(binary, ["--max-watched=lots"], {}, ["--max-watched"])
+    refused(binary, ["--backends=select"], {}, ["unknown backend 'select'", "epoll_lt"])
+    refused(binary, ["--no-such-option"], {}, ["--no-such-option"])
+    # What would not fit: memory (MemAvailable faked small), files (fs.file-max).
+    refused(binary, [f"--max-watched={largest}", "--backends=epoll_lt"], {"POLLBENCH_WATCHED_MEM_AVAILABLE_MIB": "16"},
+            [f"{largest} watched sockets need about", "KiB each", "MemAvailable is 16 MiB"])
+    with open("/proc/sys/fs/file-max") as f:
+        file_max = int(f.read())
+    too_many = file_max  # twice as many files as the machine allows
+    if too_many <= 100000000:
+        refused(binary, [f"--max-watched={too_many}"], {}, ["file-max"])
+
+    cmd = [binary, f"--max-watched={largest}", "--benchmark_min_time=0.001", "--benchmark_repetitions=1",
+           f"--benchmark_out={out}", "--benchmark_out_format=json"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    if run.returncode != 0:
+        print(f"watched_bench failed ({run.returncode}): {' '.join(cmd)}\n{run.stderr[-3000:]}", file=sys.stderr)
+        return 1
+    check(processes_running(binary) == [], f"holder processes outlived the run: {processes_running(binary)}")
+    with open(out) as f:
+        result = json.load(f)
+
+    context = result["context"]
+    for key in ["kernel", "fd_limit", "git_commit", "max_watched", "holder_files_each", "mem_available_mib",
+                "select_poll_limit", "clock_read_ns"]:
+        check(key in context, f"context lacks {key}")
+    available = [b for b in BACKENDS if f"setup/{b}" in context]
+    check("epoll_lt" in available and "epoll_et" in available, f"backends in context: {available}")
+    for b in available:
+        for key in [f"kernel_bytes_per_watched/{b}", f"setup_ns_per_watched/{b}"]:
+            check(key in context and float(context.get(key, 0)) > 0, f"context {key} = {context.get(key)}")
+    check(context.get("fd_limit") == str(fd_limit), f"context fd_limit {context.get('fd_limit')} != {fd_limit}")
+    if "setup/io_uring" in context:
+        check(context["setup/io_uring"] in ("ring SINGLE_ISSUER|DEFER_TASKRUN", "ring plain"),
+              f"setup/io_uring = {context['setup/io_uring']}")
+
+    expected_n = [n for n in [1000, 10000, 20000, 50000, 100000] if n <= largest]
+    if expected_n[-1] != largest:
+        expected_n.append(largest)
+    seen = set()
+    for row in result["benchmarks"]:
+        if row.get("run_type") != "iteration":
+            continue
+        name = row["name"]
+        check("error_occurred" not in row, f"{name}: {row.get('error_message')}")
+        m = WAIT.match(name) or CTL.match(name)
+        check(m is not None, f"unexpected name {name}")
+        if m is None:
+            continue
+        n = int(m["n"])
+        family = "wait" if name.startswith("wait_watched/") else "ctl_" + m["op"]
+        seen.add((family, m["backend"], n))
+        for c in COUNTERS:
+            check(c in row, f"{name}: no counter {c}")
+        if any(c not in row for c in COUNTERS):
+            continue
+        check(row["watched"] == n, f"{name}: watched {row['watched']}")
+        check(row["fd_limit"] == fd_limit, f"{name}: fd_limit {row['fd_limit']}")
+        check(row["own_fds"] < 1000, f"{name}: {row['own_fds']} fds in its own table")
+        # Every idle watched socket's two files are held elsewhere (the active pair is not).
+        check(row["held_files"] == 2 * (n - 1), f"{name}: held_files {row['held_files']} for N={n}")
+        check(row["holders"] >= row["held_files"] / fd_limit, f"{name}: {row['holders']} holders")
+        check(row["setup_ns_per_watched"] > row["setup_add_ns"] > 0 and row["grown_by"] > 0, f"{name}: set-up counters")
+        check(0 < row["p50_ns"] <= row["p99_ns"] <= row["max_ns"], f"{name}: percentiles out of order")
+        check(row["events"] == (1 if family == "wait" else 0), f"{name}: events {row['events']}")
+        if family == "wait":
+            check("write_ns" in row, f"{name}: no write_ns")
+    for b in available:
+        for family in ["wait", "ctl_add", "ctl_remove"]:
+            for n in expected_n:
+                check((family, b, n) in seen, f"missing {family} {b} N={n}")
+    check(max(n for (_, _, n) in seen) > fd_limit, "no N above the fd limit")
+
+    if failures:
+        print("\n".join(failures), file=sys.stderr)
+        return 1
+    print(f"ok: {len(seen)} benchmarks, N up to {largest} watched with fd limit {fd_limit}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
