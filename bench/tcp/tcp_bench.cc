@@ -21,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_filter.h"
 #include "cli.h"
 #include "fd.h"
 #include "listener.h"
+#include "parent_death.h"
 #include "rig.h"
 #include "poller.h"
 #include "run_context.h"
@@ -147,6 +149,12 @@ std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
     if (name.rfind("--benchmark_", 0) == 0 || name == "--v") {
       passthrough.push_back(argv[i]);
       if (name == "--benchmark_min_time") s.min_time_given = true;
+      if (name == "--benchmark_filter" && args.has_inline_value()) {
+        if (const std::string why = pollbench::benchmark_filter_error(args.value()); !why.empty()) {
+          throw pollbench::cli::UsageError("--benchmark_filter: not a regular expression: '" + args.value() + "' (" +
+                                           why + ")");
+        }
+      }
     } else if (name == "--help" || name == "-h") {
       help = true;
     } else if (name == "--quick") {
@@ -170,6 +178,9 @@ std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
     } else if (name == "--loadgen") {
       if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --loadgen=PATH");
       s.loadgen = args.value();
+      if (::access(s.loadgen.c_str(), X_OK) != 0) {
+        throw pollbench::cli::UsageError("--loadgen: no executable at '" + s.loadgen + "'");
+      }
     } else if (name == "--turns") {
       if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --turns=N");
       s.turns = pollbench::cli::parse_number(name, args.value(), 1, 100000000);
@@ -327,6 +338,7 @@ void register_points(const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pollbench::die_with_parent();
   static Settings settings;  // the registered benchmarks refer to it
   bool help = false;
   std::vector<char*> passthrough;
