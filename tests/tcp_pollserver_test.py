@@ -9,7 +9,8 @@
   ipv6           pollserver --bind ::1
   bench_cli      tcp_bench's usage errors (a bad filter regex, a missing --loadgen included) exit 2
                  before running anything; --help exits 0
-  bench_smoke    a short real tcp_bench run: names, counters, no errors
+  bench_smoke    a short real tcp_bench run: names, counters, 3 repetitions and their median,
+                 no errors
 
 Standard library only. Exit 77 means skipped (ctest SKIP_RETURN_CODE).
 """
@@ -354,8 +355,15 @@ def case_bench_smoke(a):
                         "--benchmark_filter=/idle:1000/active:10/", "--benchmark_format=json",
                         f"--loadgen={a.loadgen}"], capture_output=True, text=True, timeout=100)
     check(r.returncode == 0, f"tcp_bench exited {r.returncode}: {r.stderr[-2000:]}")
-    runs = json.loads(r.stdout)["benchmarks"]
-    check(len(runs) == len(backends), f"{len(runs)} results for {backends}")
+    rows = json.loads(r.stdout)["benchmarks"]
+    # The default 3 repetitions, each its own row, then their aggregates (median among them).
+    runs = [row for row in rows if row.get("run_type") == "iteration"]
+    check(len(runs) == 3 * len(backends), f"{len(runs)} repetitions for {backends}")
+    for backend in backends:
+        indices = sorted(row["repetition_index"] for row in runs if row["name"].startswith(f"tcp/{backend}/"))
+        check(indices == [0, 1, 2], f"{backend}: repetition indices {indices}")
+        check(any(row.get("aggregate_name") == "median" and row["name"].startswith(f"tcp/{backend}/")
+                  and row["requests_per_sec"] > 0 for row in rows), f"{backend}: no median row")
     for run in runs:
         check(not run.get("error_occurred"), f"{run['name']}: {run.get('error_message')}")
         check(run["name"].startswith(f"tcp/{run['name'].split('/')[1]}/idle:1000/active:10/"), run["name"])
