@@ -1,8 +1,20 @@
 // epoll(7), level- or edge-triggered. The kernel keeps the interest set and a ready list;
 // a wait copies out only the ready entries, so it costs O(ready), not O(watched).
 //
-// epoll_event.data holds the fd; the token comes from the registry (an O(1) fd-indexed
-// lookup per ready event), which also gives epoll the same errors as the other backends.
+// epoll_event.data holds the fd and the registration's generation (the registry bumps it on
+// every add and modify); the token comes from the registry (an O(1) fd-indexed lookup per ready
+// event), which also gives epoll the same errors as the other backends.
+//
+// Stale registrations. The kernel keys a registration by (file, fd number) and drops it only
+// when the file's last reference goes. If the caller closes a registered fd while a dup, a
+// forked child or a passed copy keeps the file open, the registration lives on, and remove()
+// can no longer reach it: EPOLL_CTL_DEL looks the number up afresh and finds nothing (EBADF)
+// or another file (ENOENT). Such a registration goes on reporting the old file under the old
+// data. A wait drops every event whose fd is not registered or whose generation is not the
+// current one, and then rebuilds the kernel's interest set from the registry (a new epoll
+// instance, one EPOLL_CTL_ADD per registered fd), because a level-triggered stale registration
+// would otherwise wake every wait forever. That O(watched) rebuild happens only when a stale
+// event shows up; an ordinary wait stays O(ready).
 #include <sys/epoll.h>
 
 #include <cerrno>
@@ -25,19 +37,21 @@ class EpollPoller final : public Poller {
 
   void add(int fd, Interest interest, Token token) override {
     registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
-    ctl(EPOLL_CTL_ADD, fd, interest, "epoll_ctl ADD");
+    ctl(EPOLL_CTL_ADD, fd, "epoll_ctl ADD");
   }
 
   void modify(int fd, Interest interest, Token token) override {
     registry_.modify(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
-    ctl(EPOLL_CTL_MOD, fd, interest, "epoll_ctl MOD");
+    ctl(EPOLL_CTL_MOD, fd, "epoll_ctl MOD");
   }
 
   void remove(int fd) override {
     registry_.remove(fd, edge_ ? "epoll_et" : "epoll_lt");
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr) < 0) {
-      // The caller closed the fd first: the kernel already dropped it (EBADF), or the number
-      // now names another, unregistered file (ENOENT). Our registry says it was ours.
+      // The caller closed the fd first: the number names no file (EBADF) or another,
+      // unregistered one (ENOENT). The kernel dropped the registration if that was the file's
+      // last reference; if not, the registration is stale, and the wait that first meets one
+      // of its events drops it and rebuilds the interest set (see the top of this file).
       if (errno == EBADF || errno == ENOENT) return;
       throw_errno("epoll_ctl DEL fd=" + std::to_string(fd));
     }
@@ -52,9 +66,14 @@ class EpollPoller final : public Poller {
       if (errno == EINTR) return 0;
       throw_errno("epoll_wait");
     }
+    bool stale = false;
     for (int i = 0; i < n; ++i) {
       const epoll_event& e = ready_[static_cast<std::size_t>(i)];
-      const int fd = e.data.fd;
+      const int fd = fd_of(e.data.u64);
+      if (!registry_.contains(fd) || registry_[fd].generation != generation_of(e.data.u64)) {
+        stale = true;
+        continue;
+      }
       std::uint8_t ready = 0;
       if (e.events & (EPOLLIN | EPOLLPRI)) ready |= kReadable;
       if (e.events & EPOLLOUT) ready |= kWritable;
@@ -62,23 +81,55 @@ class EpollPoller final : public Poller {
       if (e.events & EPOLLERR) ready |= kError;
       events.push(registry_[fd].token, fd, ready);
     }
+    if (stale) rebuild();
     return events.size();
   }
 
   std::size_t watched() const override { return registry_.size(); }
 
  private:
-  void ctl(int op, int fd, Interest interest, const char* what) {
+  static std::uint64_t data_of(int fd, std::uint32_t generation) {
+    return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+  }
+  static int fd_of(std::uint64_t data) { return static_cast<int>(static_cast<std::uint32_t>(data)); }
+  static std::uint32_t generation_of(std::uint64_t data) { return static_cast<std::uint32_t>(data >> 32); }
+
+  epoll_event event_for(int fd) const {
+    const Registry::Slot& slot = registry_[fd];
     epoll_event e{};
-    e.events = (wants_read(interest) ? EPOLLIN | EPOLLRDHUP : 0U) | (wants_write(interest) ? EPOLLOUT : 0U) |
+    e.events = (wants_read(slot.interest) ? EPOLLIN | EPOLLRDHUP : 0U) | (wants_write(slot.interest) ? EPOLLOUT : 0U) |
                (edge_ ? EPOLLET : 0U);
-    e.data.fd = fd;
+    e.data.u64 = data_of(fd, slot.generation);
+    return e;
+  }
+
+  void ctl(int op, int fd, const char* what) {
+    epoll_event e = event_for(fd);
     if (::epoll_ctl(epfd_.get(), op, fd, &e) < 0) {
       const int err = errno;
       // Keep the registry in step with the kernel when the kernel refuses.
       if (op == EPOLL_CTL_ADD) registry_.remove(fd, "epoll");
       throw_errno(err, std::string(what) + " fd=" + std::to_string(fd));
     }
+  }
+
+  // A new epoll instance holding exactly the registry's fds: the only way to be rid of a
+  // stale registration. A registered fd the caller has closed (not yet removed) fails with
+  // EBADF and stays out of the kernel until remove(); a number closed and reused without
+  // remove() now watches the file it names, as select and poll would. An edge-triggered fd
+  // that is ready when re-added is reported once more: the new registration's first edge.
+  void rebuild() {
+    OwnedFd fresh(::epoll_create1(EPOLL_CLOEXEC));
+    if (!fresh) throw_errno("epoll_create1 (rebuilding after a stale registration)");
+    for (std::size_t i = 0; i < registry_.span(); ++i) {
+      const int fd = static_cast<int>(i);
+      if (!registry_.contains(fd)) continue;
+      epoll_event e = event_for(fd);
+      if (::epoll_ctl(fresh.get(), EPOLL_CTL_ADD, fd, &e) < 0 && errno != EBADF) {
+        throw_errno("epoll_ctl ADD fd=" + std::to_string(fd) + " (rebuilding after a stale registration)");
+      }
+    }
+    epfd_ = std::move(fresh);
   }
 
   bool edge_;

@@ -2,6 +2,11 @@
 // the hole (as libevent and libuv do), so the array stays dense and removal is O(1).
 //
 // One wait: poll() over all N entries (the kernel checks each), then scan all N revents.
+//
+// Fairness: when Events fills before the scan ends, the next scan starts just after the last
+// entry reported and wraps around, so a small buffer never starves the entries at the end of
+// the array (libevent starts at a random index for the same reason). Every ready fd is reported
+// within ceil(ready / capacity) waits, while no fd is added or removed in between.
 #include <poll.h>
 
 #include <cerrno>
@@ -54,7 +59,9 @@ class PollPoller final : public Poller {
       if (errno == EINTR) return 0;
       throw_errno("poll nfds=" + std::to_string(pollfds_.size()));
     }
-    for (std::size_t i = 0; n > 0 && i < pollfds_.size() && !events.full(); ++i) {
+    const std::size_t size = pollfds_.size();
+    std::size_t i = start_ < size ? start_ : 0;
+    for (std::size_t seen = 0; n > 0 && seen < size && !events.full(); ++seen, i = i + 1 == size ? 0 : i + 1) {
       const short revents = pollfds_[i].revents;
       if (revents == 0) continue;
       --n;
@@ -65,6 +72,7 @@ class PollPoller final : public Poller {
       if (revents & (POLLERR | POLLNVAL)) ready |= kError;
       events.push(registry_[pollfds_[i].fd].token, pollfds_[i].fd, ready);
     }
+    if (events.full()) start_ = i;  // i is already past the last entry reported
     return events.size();
   }
 
@@ -74,6 +82,7 @@ class PollPoller final : public Poller {
   Registry registry_;
   std::vector<pollfd> pollfds_;
   std::vector<std::size_t> index_;  // fd -> position in pollfds_
+  std::size_t start_ = 0;           // where the next scan starts: after the last entry a full buffer took
 };
 
 }  // namespace

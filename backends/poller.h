@@ -24,8 +24,15 @@
 // remove() of an fd that is not registered (a negative one included) ENOENT.
 //
 // A registered fd that the caller closes before remove(): select and poll report it with
-// `error` (poll sees POLLNVAL, select EBADF), epoll forgets it when its last reference goes,
-// io_uring keeps polling the file its request holds. remove() afterwards always succeeds.
+// `error` (poll sees POLLNVAL, select EBADF); epoll forgets it when the file's last reference
+// goes, but while a dup, a forked child or a passed copy keeps the file open, epoll may go on
+// reporting it under its number and token until remove(); io_uring keeps polling the file its
+// request holds. remove() afterwards always succeeds, and from then on no event for the old
+// file reaches the caller, even when the number is reused and added again (only the new
+// registration's token appears). For epoll that remove() cannot reach the kernel's
+// registration any more (the number names no file, or another one): the first wait that meets
+// one of its events drops it and rebuilds the epoll set, an O(watched) step that such a wait
+// pays once, and that may return early with no events.
 #pragma once
 
 #include <chrono>
@@ -65,7 +72,11 @@ struct Event {
 };
 
 // The caller-owned buffer a wait fills. Its capacity is fixed at construction: a wait reports
-// at most capacity() events, and ready fds beyond that are reported by a later wait.
+// at most capacity() events, and ready fds beyond that are reported by a later wait. Fairly:
+// with R fds ready and none drained, level-triggered backends report every one of them within
+// ceil(R / capacity) waits (select and poll resume their scan after the last fd reported; the
+// kernel rotates epoll's ready list), and edge-triggered ones report each pending edge exactly
+// once, none lost for want of room, in as many waits.
 class Events {
  public:
   explicit Events(std::size_t capacity) : slots_(capacity == 0 ? 1 : capacity) {}

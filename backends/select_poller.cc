@@ -4,6 +4,11 @@
 //
 // One wait: copy the interest words (select overwrites its sets), select(maxfd + 1), then scan
 // every word up to maxfd. That copy and scan is what every real select loop pays.
+//
+// Fairness: when Events fills before the scan ends, the next scan starts just after the last fd
+// reported and wraps around, so a small buffer never starves the high fds (libevent starts at a
+// random index for the same reason). Every ready fd is reported within ceil(ready / capacity)
+// waits; the scan still visits every word, plus the start word a second time.
 #include <sys/select.h>
 
 #include <algorithm>
@@ -75,20 +80,15 @@ class SelectPoller final : public Poller {
     }
     if (n == 0) return 0;
 
-    for (std::size_t w = 0; w < words && !events.full(); ++w) {
-      const Word written = writers ? write_ready_[w] : 0;
-      Word bits = read_ready_[w] | written;
-      while (bits != 0 && !events.full()) {
-        const int bit = __builtin_ctzl(bits);
-        bits &= bits - 1;
-        const int fd = static_cast<int>(w * kBits) + bit;
-        const Word mask = Word{1} << bit;
-        std::uint8_t ready = 0;
-        if (read_ready_[w] & mask) ready |= kReadable;
-        if (written & mask) ready |= kWritable;
-        events.push(registry_[fd].token, fd, ready);
-      }
-    }
+    const int start = start_fd_ < nfds ? start_fd_ : 0;
+    const std::size_t start_word = static_cast<std::size_t>(start) / kBits;
+    const Word before_start = (Word{1} << (start % kBits)) - 1;  // bits of start_word below start
+    // From start to the top, then from fd 0 back up to start.
+    scan_word(events, start_word, ~before_start, writers);
+    for (std::size_t w = start_word + 1; w < words && !events.full(); ++w) scan_word(events, w, ~Word{0}, writers);
+    for (std::size_t w = 0; w < start_word && !events.full(); ++w) scan_word(events, w, ~Word{0}, writers);
+    if (!events.full()) scan_word(events, start_word, before_start, writers);
+    if (events.full()) start_fd_ = events[events.size() - 1].fd + 1;
     return events.size();
   }
 
@@ -98,6 +98,22 @@ class SelectPoller final : public Poller {
   static fd_set* as_fd_set(std::vector<Word>& words) { return reinterpret_cast<fd_set*>(words.data()); }
   static void set_bit(std::vector<Word>& w, int fd) { w[fd / kBits] |= Word{1} << (fd % kBits); }
   static void clear_bit(std::vector<Word>& w, int fd) { w[fd / kBits] &= ~(Word{1} << (fd % kBits)); }
+
+  // Reports the ready fds of word `w` that `mask` keeps, in order, until Events is full.
+  void scan_word(Events& events, std::size_t w, Word mask, bool writers) {
+    const Word written = writers ? write_ready_[w] : 0;
+    Word bits = (read_ready_[w] | written) & mask;
+    while (bits != 0 && !events.full()) {
+      const int bit = __builtin_ctzl(bits);
+      bits &= bits - 1;
+      const int fd = static_cast<int>(w * kBits) + bit;
+      const Word one = Word{1} << bit;
+      std::uint8_t ready = 0;
+      if (read_ready_[w] & one) ready |= kReadable;
+      if (written & one) ready |= kWritable;
+      events.push(registry_[fd].token, fd, ready);
+    }
+  }
 
   void grow(int fd) {
     const std::size_t need = static_cast<std::size_t>(fd) / kBits + 1;
@@ -127,6 +143,7 @@ class SelectPoller final : public Poller {
   std::vector<Word> read_interest_, write_interest_, read_ready_, write_ready_;
   int max_fd_ = -1;
   std::size_t writers_ = 0;  // registered fds with write interest
+  int start_fd_ = 0;         // where the next scan starts: after the last fd a full buffer took
 };
 
 }  // namespace

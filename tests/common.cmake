@@ -2,3 +2,12 @@
 add_executable(histogram_test ${CMAKE_CURRENT_LIST_DIR}/histogram_test.cc)
 target_link_libraries(histogram_test PRIVATE pollbench_bench_common GTest::gtest_main)
 gtest_discover_tests(histogram_test PROPERTIES LABELS unit)
+
+# Benchmark binaries die with their parent: each started under a parent that is SIGKILLed.
+find_package(Python3 COMPONENTS Interpreter REQUIRED)
+if(TARGET wait_bench AND TARGET tcp_bench AND TARGET loadgen AND TARGET pollserver)
+  add_test(NAME common.parent_death
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/parent_death_test.py
+                   $<TARGET_FILE:wait_bench> $<TARGET_FILE:tcp_bench> $<TARGET_FILE:loadgen> $<TARGET_FILE:pollserver>)
+  set_tests_properties(common.parent_death PROPERTIES LABELS smoke TIMEOUT 60)
+endif()

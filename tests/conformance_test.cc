@@ -9,6 +9,7 @@
 // edge vs level, modify, remove, and an fd closed while registered.
 // conformance_scale_test.cc: many fds, a small Events buffer, the fd limit.
 // conformance_errors_test.cc: timeouts and bad input.
+// conformance_fairness_test.cc: a small buffer starves no fd; no events from a stale registration.
 #include <unistd.h>
 
 #include "test_util.h"

@@ -49,6 +49,10 @@ def main():
     check(bad.returncode == 2 and "--max-fds" in bad.stderr, f"--max-fds=0: exit {bad.returncode}, {bad.stderr!r}")
     bad = subprocess.run([binary, "--backends=nosuch"], capture_output=True, text=True)
     check(bad.returncode == 2 and "nosuch" in bad.stderr, f"--backends=nosuch: exit {bad.returncode}")
+    bad = subprocess.run([binary, "--backends="], capture_output=True, text=True)
+    check(bad.returncode == 2 and "--backends" in bad.stderr, f"--backends= (empty): exit {bad.returncode}")
+    bad = subprocess.run([binary, "--benchmark_filter=["], capture_output=True, text=True)
+    check(bad.returncode == 2 and "--benchmark_filter" in bad.stderr, f"--benchmark_filter=[: exit {bad.returncode}")
 
     # 1 ms of timed waits per run: an io_uring wait takes 30 ns next to ~3 us of untimed writes
     # and reads, so a 10 ms minimum would run 300,000 iterations (a second) per run.

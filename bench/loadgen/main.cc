@@ -17,6 +17,7 @@
 #include "endpoint.h"
 #include "fd.h"
 #include "options.h"
+#include "parent_death.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -230,4 +231,7 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace pollbench::loadgen
 
-int main(int argc, char** argv) { return pollbench::loadgen::run(argc, argv); }
+int main(int argc, char** argv) {
+  pollbench::die_with_parent();
+  return pollbench::loadgen::run(argc, argv);
+}

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "fd.h"
 #include "listener.h"
+#include "parent_death.h"
 #include "poller.h"
 #include "server.h"
 
@@ -164,6 +165,7 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pollbench::die_with_parent();
   try {
     const Options options = parse(argc, argv);
     if (options.help) {

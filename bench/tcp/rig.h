@@ -1,13 +1,13 @@
 // tcp_bench's test rig: a Server on one backend plus the loadgen processes that hold its
 // connections open.
 //
-// The idle crowd is expensive (20,000 connections take about a second to open), so it lives in
-// its own loadgen process (`--active 0`) and outlives single benchmark calls: consecutive
-// benchmarks with the same backend and idle count (tcp/B/idle:I/active:1, :10, :100) share it,
-// and so do repetitions.
-// The active connections are cheap, so each call gets a fresh active loadgen, stopped at the
-// end of the call: its JSON report then covers exactly that call (warm-up and timed turns),
-// which gives the client-side request latency of the very run Google Benchmark reports.
+// tcp_bench tears the rig down after every benchmark call, so each repetition of a point runs
+// on a fresh server (a new listener and poller) with fresh loadgen processes, and the spread
+// between repetitions includes everything that differs between runs. The idle crowd lives in
+// its own loadgen process (`--active 0`), opened first; the active connections get another,
+// stopped at the end of the call: its JSON report then covers exactly that call (warm-up and
+// timed turns), which gives the client-side request latency of the very run Google Benchmark
+// reports.
 #pragma once
 
 #include <memory>
@@ -36,7 +36,8 @@ struct LoadgenReport {
 class Rig {
  public:
   // Makes sure the server and the idle connections for `plan` are up (reusing the current
-  // ones where it can), then opens `plan.active` fresh active connections and warms them up.
+  // ones if the last call left them up for the same plan), then opens `plan.active` fresh
+  // active connections and warms them up.
   // Returns an empty string when every connection is open, else why not (the rig is torn down).
   static std::string prepare(const RigPlan& plan);
   // The rig prepare() set up last (null when none is up).

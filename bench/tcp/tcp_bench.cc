@@ -21,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_filter.h"
 #include "cli.h"
 #include "fd.h"
 #include "listener.h"
+#include "parent_death.h"
 #include "rig.h"
 #include "poller.h"
 #include "run_context.h"
@@ -45,8 +47,12 @@ constexpr std::size_t kDefaultMaxIdle = 100000;
 // part of a turn (an io_uring wait that finds completions already queued takes 60 ns, the turn
 // 100 us), which made one benchmark run for minutes. So the turn count is fixed per benchmark
 // from a rough cost model instead (estimated_turn_seconds), aiming at this much wall-clock time.
-constexpr double kDefaultSeconds = 1.0;
+constexpr double kDefaultSeconds = 0.4;
 constexpr double kQuickSeconds = 0.1;
+// Repetitions per point, each with a fresh server and fresh loadgen processes (a new rig), so
+// the spread between them is the spread a rerun would see, not that of turns in one run.
+// Google Benchmark reports each repetition and their mean, median, stddev and cv.
+constexpr int kDefaultRepetitions = 3;
 constexpr std::uint64_t kMinTurns = 20;
 constexpr std::uint64_t kMaxTurns = 1000000;
 constexpr auto kTurnTimeout = 1s;  // a turn that waits this long with nothing ready means trouble
@@ -69,6 +75,7 @@ struct Settings {
   std::uint64_t turns = 0;        // a fixed turn count for every benchmark; 0: from the model
   double seconds = 0;             // wall-clock target per benchmark; 0: the mode's default
   bool min_time_given = false;    // --benchmark_min_time was passed: Google Benchmark sizes runs
+  bool repetitions_given = false;  // --benchmark_repetitions was passed: it replaces the default
   std::size_t max_idle = kDefaultMaxIdle;
 };
 
@@ -89,13 +96,20 @@ void print_help() {
          "the reported time is the wait alone. Connections are opened before timing; a point where\n"
          "not all of them open reports an error, never a number.\n"
          "\n"
+         "Each point runs "
+      << kDefaultRepetitions
+      << " repetitions (--benchmark_repetitions=N to change), each on a fresh server\n"
+         "with fresh loadgen processes; the JSON holds every repetition (repetition_index) and\n"
+         "their mean, median, stddev and cv, so a report can give the median and min-max.\n"
+         "\n"
          "  --quick          idle 0, 1000 and the most the fd limit allows; active 10; about "
       << kQuickSeconds
       << " s of\n"
          "                   turns each (default: idle 0, 1000, 2000, 5000, 10000 and the most; active\n"
          "                   1, 10, 100; about "
       << kDefaultSeconds
-      << " s each)\n"
+      << " s each;\n"
+         "                   repetitions as in the default sweep)\n"
          "  --backends=a,b   backends to run (default: all; unavailable ones report why)\n"
          "  --cpu=N          CPU for the server loop (default: the last allowed one); loadgen gets\n"
          "                   another allowed CPU\n"
@@ -147,6 +161,13 @@ std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
     if (name.rfind("--benchmark_", 0) == 0 || name == "--v") {
       passthrough.push_back(argv[i]);
       if (name == "--benchmark_min_time") s.min_time_given = true;
+      if (name == "--benchmark_repetitions") s.repetitions_given = true;
+      if (name == "--benchmark_filter" && args.has_inline_value()) {
+        if (const std::string why = pollbench::benchmark_filter_error(args.value()); !why.empty()) {
+          throw pollbench::cli::UsageError("--benchmark_filter: not a regular expression: '" + args.value() + "' (" +
+                                           why + ")");
+        }
+      }
     } else if (name == "--help" || name == "-h") {
       help = true;
     } else if (name == "--quick") {
@@ -170,6 +191,9 @@ std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
     } else if (name == "--loadgen") {
       if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --loadgen=PATH");
       s.loadgen = args.value();
+      if (::access(s.loadgen.c_str(), X_OK) != 0) {
+        throw pollbench::cli::UsageError("--loadgen: no executable at '" + s.loadgen + "'");
+      }
     } else if (name == "--turns") {
       if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --turns=N");
       s.turns = pollbench::cli::parse_number(name, args.value(), 1, 100000000);
@@ -225,6 +249,9 @@ void run_point(benchmark::State& state, const Point& p, const Settings& s) {
               " reset by loadgen); loadgen said: " + loadgen.stderr_tail();
   }
   const pollbench::LoadgenReport report = rig.finish_active();
+  const double connect_s = rig.connect_s();
+  // Every call (every repetition) starts from a fresh server and fresh loadgen processes.
+  pollbench::Rig::tear_down();
   const double loadgen_errors = pollbench::sum_of(report.json, "errors");
   if (failure.empty() && (report.ended != "exit 0" || !(loadgen_errors == 0))) {
     failure = "loadgen ended with " + report.ended + " and " +
@@ -232,7 +259,6 @@ void run_point(benchmark::State& state, const Point& p, const Settings& s) {
               ": " + report.stderr_tail;
   }
   if (!failure.empty()) {
-    pollbench::Rig::tear_down();  // start the next benchmark from scratch
     state.SkipWithError(failure.c_str());
     return;
   }
@@ -255,7 +281,7 @@ void run_point(benchmark::State& state, const Point& p, const Settings& s) {
   state.counters["watched"] = static_cast<double>(watched);
   state.counters["idle"] = static_cast<double>(p.idle);
   state.counters["active"] = static_cast<double>(p.active);
-  state.counters["connect_s"] = rig.connect_s();
+  state.counters["connect_s"] = connect_s;
   // The client's view, from loadgen's report: request latency (send to answer) over this
   // call's warm-up and timed turns.
   for (const char* q : {"p50", "p90", "p99", "p999", "max"}) {
@@ -313,6 +339,7 @@ void register_points(const Settings& s) {
         auto* b = benchmark::RegisterBenchmark(name.c_str(),
                                                [point, &s](benchmark::State& state) { run_point(state, point, s); });
         b->UseManualTime()->Unit(benchmark::kMicrosecond);
+        if (!s.repetitions_given) b->Repetitions(kDefaultRepetitions);
         if (s.turns != 0) {
           b->Iterations(static_cast<benchmark::IterationCount>(s.turns));
         } else if (!s.min_time_given || s.seconds != 0) {
@@ -327,6 +354,7 @@ void register_points(const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pollbench::die_with_parent();
   static Settings settings;  // the registered benchmarks refer to it
   bool help = false;
   std::vector<char*> passthrough;
@@ -367,6 +395,7 @@ int main(int argc, char** argv) {
 
   pollbench::add_run_context(settings.cpu);
   benchmark::AddCustomContext("tcp_bench_mode", settings.quick ? "quick" : "default");
+  benchmark::AddCustomContext("tcp_fresh_rig_per_repetition", "yes");
   benchmark::AddCustomContext("tcp_loadgen", settings.loadgen);
   benchmark::AddCustomContext("tcp_loadgen_cpu", std::to_string(settings.loadgen_cpu));
   pollbench::warn_if_unoptimized();

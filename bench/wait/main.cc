@@ -9,6 +9,7 @@
 #include "families.h"
 #include "fd.h"
 #include "options.h"
+#include "parent_death.h"
 #include "reporters.h"
 #include "run_context.h"
 #include "timing.h"
@@ -42,6 +43,7 @@ void calibrate(pollbench::wait::Plan& plan) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pollbench::die_with_parent();
   using namespace pollbench;
   wait::Options options = wait::parse_options(argc, argv);
   try {

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "benchmark_filter.h"
 #include "fd.h"
 #include "poller.h"
 #include "run_context.h"
@@ -116,6 +117,7 @@ std::vector<std::string> pick_fdkinds(const std::string& list) {
 Options parse_options(int& argc, char** argv) {
   Options o;
   std::string backend_list, fdkind_list;
+  bool backends_given = false;  // --backends= (empty) is an error, not "all of them"
   bool cpu_given = false;
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
@@ -127,6 +129,11 @@ Options parse_options(int& argc, char** argv) {
     if (arg.rfind("--benchmark_", 0) == 0) {
       if (flag == "--benchmark_min_time") o.user_min_time = true;
       if (flag == "--benchmark_repetitions") o.user_repetitions = std::atoi(value.c_str());
+      if (flag == "--benchmark_filter") {
+        if (const std::string why = benchmark_filter_error(value); !why.empty()) {
+          usage_error("--benchmark_filter: not a regular expression: '" + value + "' (" + why + ")");
+        }
+      }
       argv[kept++] = argv[i];
       continue;
     }
@@ -138,6 +145,7 @@ Options parse_options(int& argc, char** argv) {
       o.quick = true;
     } else if (flag == "--backends" && has_value) {
       backend_list = value;
+      backends_given = true;
     } else if (flag == "--fdkinds" && has_value) {
       fdkind_list = value;
     } else if (flag == "--cpu" && has_value) {
@@ -154,8 +162,8 @@ Options parse_options(int& argc, char** argv) {
   argc = kept;
   argv[argc] = nullptr;
 
-  o.backends = backend_list.empty() ? available_backends() : pick_backends(backend_list);
-  if (backend_list.empty()) {  // an unavailable backend asked for by name was refused above
+  o.backends = backends_given ? pick_backends(backend_list) : available_backends();
+  if (!backends_given) {  // an unavailable backend asked for by name was refused above
     for (const auto& info : backends()) {
       if (!info.available) std::cerr << "wait_bench: skipping backend " << info.name << ": " << info.reason << "\n";
     }
