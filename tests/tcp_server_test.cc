@@ -41,7 +41,7 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
     config.body_size = 10;
     config.limits.max_header_bytes = 1024;
     server_ = std::make_unique<Server>(make_poller(GetParam()), std::move(listener), config);
-    ok_ = http::Responses(10).ok(true, false);
+    ok_ = http::Responses(10).ok(true, false).text();
   }
 
   void TearDown() override {
@@ -223,7 +223,7 @@ TEST_P(ServerTest, ConnectionCloseIsHonoured) {
   OwnedFd client = connect_client();
   send_all(client.get(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
   const std::string got = receive_until_eof(client.get());
-  EXPECT_EQ(got, http::Responses(10).ok(false, false));
+  EXPECT_EQ(got, http::Responses(10).ok(false, false).text());
   EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
 }
 
