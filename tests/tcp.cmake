@@ -49,3 +49,6 @@ endforeach()
 add_test(NAME tcp.netns COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tcp_netns_test.sh
          $<TARGET_FILE:pollserver> $<TARGET_FILE:loadgen> ${TCP_TEST_PYTHON})
 set_tests_properties(tcp.netns PROPERTIES LABELS tcp TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# libFuzzer targets for the request parser (and loadgen's response parser), and their replay.
+include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)
