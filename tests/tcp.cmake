@@ -10,6 +10,7 @@
 #                                           protocol cases against the real binary (label tcp)
 #   tcp.pollserver.fd_limit / ipv6          shedding at the fd limit; listening on ::1 (label tcp)
 #   tcp.bench.cli / tcp.bench.smoke         tcp_bench's flags; one short real run (label tcp)
+#   fuzz.replay.http_request / http_response the fuzz corpora and crash inputs (tests/fuzz; unit)
 #   tcp.netns                               pollserver and loadgen in two network namespaces
 #                                           joined by a veth pair; skipped where not allowed (tcp)
 add_executable(tcp_http_test ${CMAKE_CURRENT_LIST_DIR}/tcp_http_test.cc)
