@@ -21,3 +21,5 @@ ensure_packages() {
 POLLBENCH_BUILD_PACKAGES=(cmake g++ make pkg-config git libbenchmark-dev libgtest-dev liburing-dev)
 POLLBENCH_PLOT_PACKAGES=(python3-matplotlib python3-numpy python3-scipy libbenchmark-tools)
 POLLBENCH_TEST_PACKAGES=(wrk iproute2)
+# Only for the `fuzz` preset (docs/fuzz.md): clang and its libFuzzer runtime.
+POLLBENCH_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)

@@ -10,6 +10,8 @@
 #                                           protocol cases against the real binary (label tcp)
 #   tcp.pollserver.fd_limit / ipv6          shedding at the fd limit; listening on ::1 (label tcp)
 #   tcp.bench.cli / tcp.bench.smoke         tcp_bench's flags; one short real run (label tcp)
+#   tcp.soak.cli                            soak.sh and hostile_clients.py refuse bad arguments (tcp)
+#   fuzz.replay.http_request / http_response the fuzz corpora and crash inputs (tests/fuzz; unit)
 #   tcp.netns                               pollserver and loadgen in two network namespaces
 #                                           joined by a veth pair; skipped where not allowed (tcp)
 add_executable(tcp_http_test ${CMAKE_CURRENT_LIST_DIR}/tcp_http_test.cc)
@@ -49,3 +51,10 @@ endforeach()
 add_test(NAME tcp.netns COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tcp_netns_test.sh
          $<TARGET_FILE:pollserver> $<TARGET_FILE:loadgen> ${TCP_TEST_PYTHON})
 set_tests_properties(tcp.netns PROPERTIES LABELS tcp TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# libFuzzer targets for the request parser (and loadgen's response parser), and their replay.
+include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)
+
+# The hostile soak's command lines (the soak itself takes minutes: scripts/soak.sh, by hand).
+add_test(NAME tcp.soak.cli COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tcp_soak_cli_test.sh ${TCP_TEST_PYTHON})
+set_tests_properties(tcp.soak.cli PROPERTIES LABELS tcp TIMEOUT 30)

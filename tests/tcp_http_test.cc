@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 namespace pollbench::http {
 namespace {
@@ -105,21 +107,114 @@ TEST(HttpParse, KeepAliveRules) {
   EXPECT_TRUE(parse_request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keep_alive);
 }
 
+// Feeds `request` to one ParseProgress `step` bytes at a time, as a connection receiving it in
+// pieces would; returns the last result and the parser's step count.
+std::pair<ParseResult, std::size_t> feed(std::string_view request, std::size_t step, const Limits& limits = {}) {
+  ParseProgress progress;
+  ParseResult r;
+  for (std::size_t n = std::min(step, request.size());; n = std::min(n + step, request.size())) {
+    r = parse_request(request.substr(0, n), limits, progress);
+    if (r.outcome != Parse::incomplete || n == request.size()) break;
+  }
+  return {r, progress.steps};
+}
+
+std::string long_request(std::size_t headers) {
+  std::string request = "POST /upload HTTP/1.1\r\nHost: x\r\n";
+  for (std::size_t i = 0; i < headers; ++i) request += "X-Header-" + std::to_string(i) + ": some value here\r\n";
+  return request + "Content-Length: 1000\r\n\r\n" + std::string(1000, 'b');
+}
+
+// Parsing resumes where it stopped: a request arriving one byte at a time costs the parser
+// exactly what it costs in one piece, and that is at most two steps per byte (each byte is
+// scanned once, and looked at once more when its line is parsed). Re-parsing from the start on
+// every byte would cost about n^2 / 2 steps: 18 million for this request.
+TEST(HttpParse, OneByteAtATimeCostsLinearSteps) {
+  Limits limits;
+  limits.max_header_bytes = 8192;
+  const std::string request = long_request(200);  // about 6 KB of headers, then 1000 body bytes
+  ASSERT_LT(request.size() - 1000, limits.max_header_bytes);
+  const auto [whole, whole_steps] = feed(request, request.size(), limits);
+  ASSERT_EQ(whole.outcome, Parse::complete);
+  EXPECT_EQ(whole.length, request.size());
+  for (std::size_t step : {1U, 2U, 7U, 100U}) {
+    const auto [split, split_steps] = feed(request, step, limits);
+    EXPECT_EQ(split.outcome, Parse::complete) << "step " << step;
+    EXPECT_EQ(split.length, request.size()) << "step " << step;
+    EXPECT_EQ(split_steps, whole_steps) << "step " << step;
+  }
+  // The body is counted, not scanned.
+  EXPECT_LE(whole_steps, 2 * (request.size() - 1000));
+  EXPECT_GT(whole_steps, request.size() - 1000);  // the count is real: every head byte is seen
+}
+
+// A CR LF flood: blank lines before a request count against the header limit, so a stream of
+// them is refused once it passes the limit, after linear work, however it arrives.
+TEST(HttpParse, BlankLinesCountAgainstTheHeaderLimit) {
+  Limits limits;
+  limits.max_header_bytes = 1024;
+  std::string flood;
+  while (flood.size() <= limits.max_header_bytes) flood += "\r\n";
+  for (std::size_t step : {std::size_t{1}, std::size_t{2}, std::size_t{3}, flood.size()}) {
+    const auto [r, steps] = feed(flood, step, limits);
+    EXPECT_EQ(r.outcome, Parse::too_large) << "step " << step;
+    EXPECT_EQ(r.status, 431);
+    EXPECT_LE(steps, limits.max_header_bytes) << "step " << step;
+  }
+  // Just under the limit, blank lines and all, a request is still accepted.
+  const std::string get = "GET / HTTP/1.1\r\n\r\n";
+  const std::string fits = std::string(limits.max_header_bytes - get.size(), '\n') + get;
+  EXPECT_EQ(parse_request(fits, limits).outcome, Parse::complete);
+  EXPECT_EQ(parse_request("\n" + fits, limits).outcome, Parse::too_large);
+}
+
+// A partial request line that cannot be HTTP is refused at once, even arriving byte by byte.
+TEST(HttpParse, BinaryIsRejectedByteByByte) {
+  const auto [r, steps] = feed(std::string_view("GE\x16\x03\x01 / HTTP/1.1\r\n\r\n"), 1);
+  EXPECT_EQ(r.outcome, Parse::malformed);
+  EXPECT_EQ(steps, 3U);
+}
+
+// Every split of each case gives the answer the whole request gets.
+TEST(HttpParse, EverySplitAgreesWithTheWhole) {
+  Limits limits;
+  limits.max_header_bytes = 64;
+  limits.max_body_bytes = 8;
+  for (std::string_view request :
+       {std::string_view(kGet), std::string_view("\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
+        std::string_view("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET"),
+        std::string_view("POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n"),
+        std::string_view("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
+        std::string_view("GET / HTTP/1.1\r\nX: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n")}) {
+    const ParseResult whole = parse_request(request, limits);
+    for (std::size_t step = 1; step <= request.size(); ++step) {
+      const ParseResult split = feed(request, step, limits).first;
+      EXPECT_EQ(split.outcome, whole.outcome) << request << " in pieces of " << step;
+      EXPECT_EQ(split.length, whole.length) << request << " in pieces of " << step;
+      EXPECT_EQ(split.status, whole.status) << request << " in pieces of " << step;
+      EXPECT_EQ(split.keep_alive, whole.keep_alive) << request << " in pieces of " << step;
+    }
+  }
+}
+
 TEST(HttpResponses, OkCarriesTheBodyAndItsLength) {
   const Responses responses(100);
-  const std::string& ok = responses.ok(true, false);
+  const std::string ok = responses.ok(true, false).text();
   EXPECT_EQ(ok.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
   EXPECT_NE(ok.find("Content-Length: 100\r\n"), std::string::npos);
   EXPECT_EQ(ok.size() - (ok.find("\r\n\r\n") + 4), 100U);
   EXPECT_EQ(ok.find("Connection:"), std::string::npos);
-  EXPECT_NE(responses.ok(false, false).find("Connection: close\r\n"), std::string::npos);
-  EXPECT_NE(responses.ok(true, true).find("Connection: keep-alive\r\n"), std::string::npos);
-  EXPECT_NE(Responses(0).ok(true, false).find("Content-Length: 0\r\n\r\n"), std::string::npos);
+  EXPECT_NE(responses.ok(false, false).text().find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(responses.ok(true, true).text().find("Connection: keep-alive\r\n"), std::string::npos);
+  EXPECT_NE(Responses(0).ok(true, false).text().find("Content-Length: 0\r\n\r\n"), std::string::npos);
+  // The 200 answers share one body rather than each holding a copy.
+  EXPECT_EQ(responses.ok(true, false).body.data(), responses.ok(false, false).body.data());
+  EXPECT_EQ(responses.ok(true, false).body.data(), responses.ok(true, true).body.data());
 }
 
 TEST(HttpResponses, ErrorsClose) {
   for (int status : {400, 413, 431, 501}) {
-    const std::string& answer = Responses::error(status);
+    const std::string answer = Responses::error(status).text();
     EXPECT_EQ(answer.rfind("HTTP/1.1 " + std::to_string(status) + " ", 0), 0U) << answer;
     EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos);
   }

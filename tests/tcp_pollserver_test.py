@@ -130,6 +130,8 @@ def case_cli(a):
         (["--bind", "not-an-address"], "not a numeric IPv4 or IPv6 address"),
         (["--max-header", "10"], "--max-header takes a whole number from 256"),
         (["--stats="], "--stats needs a file name"),
+        # Checked at start, before serving, so a run's statistics are never lost at its end.
+        (["--stats", "/nonexistent-dir/x.json"], "cannot write '/nonexistent-dir/x.json'"),
     ]
     for args, expected in bad:
         r = subprocess.run([a.pollserver, *args], capture_output=True, text=True, timeout=10)

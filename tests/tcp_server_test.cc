@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -34,14 +35,14 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
     make_server(ServerConfig{});
   }
 
-  void make_server(ServerConfig config) {
+  void make_server(ServerConfig config, std::size_t body_size = 10) {
     server_.reset();
     OwnedFd listener = listen_tcp("127.0.0.1", 0);
     port_ = local_port(listener.get());
-    config.body_size = 10;
+    config.body_size = body_size;
     config.limits.max_header_bytes = 1024;
     server_ = std::make_unique<Server>(make_poller(GetParam()), std::move(listener), config);
-    ok_ = http::Responses(10).ok(true, false);
+    ok_ = http::Responses(10).ok(true, false).text();
   }
 
   void TearDown() override {
@@ -50,8 +51,11 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
   }
 
   // A connected, non-blocking client socket.
-  OwnedFd connect_client() {
+  OwnedFd connect_client(int receive_buffer = 0) {
     OwnedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (receive_buffer > 0) {
+      EXPECT_EQ(::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer), 0);
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port_);
@@ -63,10 +67,16 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
     return fd;
   }
 
+  // One server turn; notes the most any connection's buffers held after it.
+  void turn(std::chrono::nanoseconds timeout) {
+    server_->turn(timeout);
+    peak_connection_memory_ = std::max(peak_connection_memory_, server_->connection_memory().largest);
+  }
+
   // Runs server turns until `done` or two seconds pass. Returns `done()`.
   bool pump_until(const std::function<bool()>& done) {
     const auto deadline = std::chrono::steady_clock::now() + 2s;
-    while (!done() && std::chrono::steady_clock::now() < deadline) server_->turn(2ms);
+    while (!done() && std::chrono::steady_clock::now() < deadline) turn(2ms);
     return done();
   }
 
@@ -78,7 +88,7 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
         data.remove_prefix(static_cast<std::size_t>(n));
       } else {
         ASSERT_TRUE(errno == EAGAIN || errno == EINPROGRESS || errno == ENOTCONN) << std::strerror(errno);
-        server_->turn(1ms);
+        turn(1ms);
       }
     }
   }
@@ -131,6 +141,7 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
   std::uint16_t port_ = 0;
   std::unique_ptr<Server> server_;
   std::string ok_;
+  std::size_t peak_connection_memory_ = 0;
 };
 
 TEST_P(ServerTest, AnswersKeepAliveRequestsOnOneConnection) {
@@ -193,6 +204,91 @@ TEST_P(ServerTest, PeerThatDoesNotReadGetsEverythingOnceItDoes) {
   EXPECT_EQ(server_->stats().total_errors(), 0U);
 }
 
+// A CR LF flood (the probe's case): blank lines count against the header limit, so the peer
+// gets 431 and is closed, and its buffer never passes the stated bound on the way.
+TEST_P(ServerTest, CrlfFloodGets431WithinTheMemoryBound) {
+  OwnedFd client = connect_client();
+  const std::string flood = repeat("\r\n", 32 * 1024);  // 64 KiB
+  // In 300-byte pieces, so it piles up in the connection's buffer; the server may close (and
+  // reset) before all of it is sent.
+  std::string_view unsent = flood;
+  std::string got;
+  bool eof = false;
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (!eof && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t piece = std::min<std::size_t>(300, unsent.size());
+    const ssize_t n = piece == 0 ? 0 : ::send(client.get(), unsent.data(), piece, MSG_NOSIGNAL);
+    if (n > 0) unsent.remove_prefix(static_cast<std::size_t>(n));
+    turn(1ms);
+    got += receive(client.get(), &eof);
+  }
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(got.rfind("HTTP/1.1 431 ", 0), 0U) << got;
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().errors_of(ServerError::oversized), 1U);
+  EXPECT_GE(peak_connection_memory_, 600U);  // the accounting sees the buffer (limit 1024 here)
+  EXPECT_LE(peak_connection_memory_, server_->connection_memory_bound());
+}
+
+// The probe's never-reading pipeliner at the largest body: 64 KiB of GETs, nothing read.
+// Answers are queued by reference, and past the unsent mark the server stops parsing, so the
+// connection holds no more than the bound (no 16 MiB copy per answer) and the server answers
+// only what the peer could take.
+TEST_P(ServerTest, NeverReadingPipelinerAtTheLargestBodyStaysBounded) {
+  make_server(ServerConfig{}, 16 * 1024 * 1024);
+  OwnedFd client = connect_client();
+  const std::string requests = repeat(kGet, 64 * 1024 / kGet.size());
+  std::string_view unsent = requests;
+  const auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = unsent.empty() ? 0 : ::send(client.get(), unsent.data(), unsent.size(), MSG_NOSIGNAL);
+    if (n > 0) unsent.remove_prefix(static_cast<std::size_t>(n));
+    turn(1ms);
+  }
+  EXPECT_TRUE(unsent.empty()) << "the server's receive side should take 64 KiB";
+  EXPECT_EQ(server_->stats().requests, 1U) << "one 16 MiB answer is already past the mark";
+  EXPECT_LT(server_->stats().bytes_out, 16U * 1024 * 1024);
+  EXPECT_GT(peak_connection_memory_, 0U);
+  EXPECT_LE(peak_connection_memory_, server_->connection_memory_bound());
+  EXPECT_LE(server_->connection_memory_bound(), 300U * 1024) << "the default bound is about 273 KiB";
+  // A reset frees it all.
+  linger abortive{1, 0};
+  ASSERT_EQ(::setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive), 0);
+  client.reset();
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->connection_memory().total, 0U);
+}
+
+// Deep pipelining that alternates two kinds of answer (HTTP/1.0 keep-alive, HTTP/1.1): every
+// answer is a run of its own, so the run cap, not the byte mark, pauses parsing. Nothing is
+// read until the end; then every answer arrives, in order.
+TEST_P(ServerTest, AlternatingAnswersAreCappedAndArriveInOrder) {
+  constexpr std::size_t kPairs = 5000;
+  const std::string_view get10 = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  const std::string requests = repeat(std::string(get10) + std::string(kGet), kPairs);
+  const http::Responses responses(10);
+  const std::string want = repeat(responses.ok(true, true).text() + ok_, kPairs);
+  OwnedFd client = connect_client(4096);  // a small receive buffer fills sooner
+  std::string_view unsent = requests;
+  std::string got;
+  bool eof = false;
+  // Send until the kernel takes no more, with the server turning; only then read.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  bool reading = false;
+  while (got.size() < want.size() && !eof && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = unsent.empty() ? 0 : ::send(client.get(), unsent.data(), unsent.size(), MSG_NOSIGNAL);
+    if (n > 0) unsent.remove_prefix(static_cast<std::size_t>(n));
+    turn(1ms);
+    EXPECT_LE(server_->connection_memory().largest, server_->connection_memory_bound());
+    reading = reading || n <= 0 || unsent.empty();
+    if (reading) got += receive(client.get(), &eof);
+  }
+  EXPECT_FALSE(eof);
+  EXPECT_TRUE(got == want) << "got " << got.size() << " of " << want.size() << " bytes, or out of order";
+  EXPECT_EQ(server_->stats().requests, 2 * kPairs);
+  EXPECT_LE(peak_connection_memory_, server_->connection_memory_bound());
+}
+
 TEST_P(ServerTest, MalformedRequestGets400AndClose) {
   OwnedFd client = connect_client();
   send_all(client.get(), "GARBAGE\r\n\r\n");
@@ -223,7 +319,7 @@ TEST_P(ServerTest, ConnectionCloseIsHonoured) {
   OwnedFd client = connect_client();
   send_all(client.get(), "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
   const std::string got = receive_until_eof(client.get());
-  EXPECT_EQ(got, http::Responses(10).ok(false, false));
+  EXPECT_EQ(got, http::Responses(10).ok(false, false).text());
   EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
 }
 

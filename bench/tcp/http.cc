@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -50,16 +51,6 @@ ParseResult failure(Parse outcome, int status, const char* reason) {
   return r;
 }
 
-// A request line still arriving: reject it as soon as its method cannot be one, so a client
-// that speaks something else (TLS, binary) gets its 400 at once instead of waiting out the limit.
-bool method_prefix_ok(std::string_view partial_line) {
-  for (char c : partial_line) {
-    if (c == ' ') return true;
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
-
 struct RequestLine {
   bool ok = false;
   bool http10 = false;
@@ -93,97 +84,130 @@ bool lists_token(std::string_view value, std::string_view token) {
   return false;
 }
 
+// A complete line of the head (without its line break): the request line or a header.
+// Returns false, with `refused` set, when the request is refused.
+bool parse_line(std::string_view line, ParseProgress& p, ParseResult& refused) {
+  if (p.lines == 0) {
+    const RequestLine request_line = parse_request_line(line);
+    if (!request_line.ok) {
+      refused = failure(Parse::malformed, 400, "bad request line");
+      return false;
+    }
+    p.http10 = request_line.http10;
+    return true;
+  }
+  if (line.front() == ' ' || line.front() == '\t') {
+    refused = failure(Parse::malformed, 400, "obsolete header line folding");
+    return false;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
+    refused = failure(Parse::malformed, 400, "bad header line");
+    return false;
+  }
+  const std::string_view name = line.substr(0, colon);
+  const std::string_view value = trim(line.substr(colon + 1));
+  if (iequals(name, "connection")) {
+    p.close_requested = p.close_requested || lists_token(value, "close");
+    p.keep_alive_requested = p.keep_alive_requested || lists_token(value, "keep-alive");
+  } else if (iequals(name, "content-length")) {
+    std::uint64_t length = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+      refused = failure(Parse::malformed, 400, "bad Content-Length");
+      return false;
+    }
+    if (p.has_length && length != p.content_length) {
+      refused = failure(Parse::malformed, 400, "conflicting Content-Length headers");
+      return false;
+    }
+    p.has_length = true;
+    p.content_length = length;
+  } else if (iequals(name, "transfer-encoding")) {
+    refused = failure(Parse::malformed, 501, "Transfer-Encoding is not supported");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-ParseResult parse_request(std::string_view buffer, const Limits& limits) {
-  // RFC 9112 2.2: a server SHOULD ignore empty lines received before the request line.
-  std::size_t start = 0;
-  while (start < buffer.size() && (buffer[start] == '\r' || buffer[start] == '\n')) ++start;
-
-  bool http10 = false;
-  bool close_requested = false;
-  bool keep_alive_requested = false;
-  bool has_length = false;
-  std::uint64_t content_length = 0;
-
-  std::size_t pos = start;
-  for (std::size_t line_number = 0;; ++line_number) {
-    const auto newline = buffer.find('\n', pos);
-    if (newline == std::string_view::npos) {
-      if (buffer.size() - start > limits.max_header_bytes) {
-        return failure(Parse::too_large, 431, "request headers exceed the limit");
+ParseResult parse_request(std::string_view buffer, const Limits& limits, ParseProgress& p) {
+  if (p.head_length == 0) {
+    // Only the first max_header_bytes bytes can hold the head, blank lines before it included
+    // (RFC 9112 2.2 lets a server skip them; counting them keeps a CR LF flood bounded).
+    const std::size_t end = std::min(buffer.size(), limits.max_header_bytes);
+    std::size_t i = p.scanned;
+    for (; i < end && p.head_length == 0; ++i) {
+      ++p.steps;
+      const char c = buffer[i];
+      if (!p.started) {
+        if (c == '\r' || c == '\n') continue;
+        p.started = true;
+        p.line_start = i;
       }
-      if (line_number == 0 && !method_prefix_ok(buffer.substr(start))) {
-        return failure(Parse::malformed, 400, "bad request line");
+      if (c != '\n') {
+        // A request line still arriving is refused as soon as its method cannot be one, so a
+        // client that speaks something else (TLS, binary) gets its 400 without waiting out
+        // the limit for a line end.
+        if (p.lines == 0 && !p.method_ended) {
+          if (c == ' ') {
+            p.method_ended = true;
+          } else if (!is_tchar(c)) {
+            return failure(Parse::malformed, 400, "bad request line");
+          }
+        }
+        continue;
+      }
+      std::string_view line = buffer.substr(p.line_start, i - p.line_start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      p.steps += line.size();
+      if (line.empty() && p.lines > 0) {
+        p.head_length = i + 1;  // the blank line: headers are done
+        break;
+      }
+      ParseResult refused;
+      if (!parse_line(line, p, refused)) return refused;
+      ++p.lines;
+      p.line_start = i + 1;
+    }
+    p.scanned = i;
+    if (p.head_length == 0) {
+      if (buffer.size() > limits.max_header_bytes) {
+        return failure(Parse::too_large, 431, "request headers exceed the limit");
       }
       return ParseResult{};  // incomplete
     }
-    if (newline + 1 - start > limits.max_header_bytes) {
-      return failure(Parse::too_large, 431, "request headers exceed the limit");
-    }
-    std::string_view line = buffer.substr(pos, newline - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = newline + 1;
-
-    if (line_number == 0) {
-      const RequestLine request_line = parse_request_line(line);
-      if (!request_line.ok) return failure(Parse::malformed, 400, "bad request line");
-      http10 = request_line.http10;
-      continue;
-    }
-    if (line.empty()) break;  // the blank line: headers are done
-    if (line.front() == ' ' || line.front() == '\t') {
-      return failure(Parse::malformed, 400, "obsolete header line folding");
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
-      return failure(Parse::malformed, 400, "bad header line");
-    }
-    const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "connection")) {
-      close_requested = close_requested || lists_token(value, "close");
-      keep_alive_requested = keep_alive_requested || lists_token(value, "keep-alive");
-    } else if (iequals(name, "content-length")) {
-      std::uint64_t length = 0;
-      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-        return failure(Parse::malformed, 400, "bad Content-Length");
-      }
-      if (has_length && length != content_length) {
-        return failure(Parse::malformed, 400, "conflicting Content-Length headers");
-      }
-      has_length = true;
-      content_length = length;
-    } else if (iequals(name, "transfer-encoding")) {
-      return failure(Parse::malformed, 501, "Transfer-Encoding is not supported");
+    if (p.content_length > limits.max_body_bytes) {
+      return failure(Parse::too_large, 413, "request body exceeds the limit");
     }
   }
 
-  if (content_length > limits.max_body_bytes) {
-    return failure(Parse::too_large, 413, "request body exceeds the limit");
-  }
-  const std::size_t length = pos + static_cast<std::size_t>(content_length);
+  const std::size_t length = p.head_length + static_cast<std::size_t>(p.content_length);
   if (buffer.size() < length) return ParseResult{};  // the body is still arriving
 
   ParseResult result;
   result.outcome = Parse::complete;
   result.length = length;
-  result.http10 = http10;
+  result.http10 = p.http10;
   // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it.
-  result.keep_alive = http10 ? (keep_alive_requested && !close_requested) : !close_requested;
+  result.keep_alive = p.http10 ? (p.keep_alive_requested && !p.close_requested) : !p.close_requested;
   return result;
+}
+
+ParseResult parse_request(std::string_view buffer, const Limits& limits) {
+  ParseProgress progress;
+  return parse_request(buffer, limits, progress);
 }
 
 namespace {
 
-std::string make_response(std::string_view status_line, std::string_view connection, std::string_view body) {
-  std::string out;
-  out.reserve(128 + body.size());
-  out += "HTTP/1.1 ";
+// Status line and headers through the blank line, for a body of `body_size` bytes.
+std::string make_head(std::string_view status_line, std::string_view connection, std::size_t body_size) {
+  std::string out = "HTTP/1.1 ";
   out += status_line;
   out += "\r\nServer: pollserver\r\nContent-Type: text/plain\r\nContent-Length: ";
-  out += std::to_string(body.size());
+  out += std::to_string(body_size);
   out += "\r\n";
   if (!connection.empty()) {
     out += "Connection: ";
@@ -191,7 +215,6 @@ std::string make_response(std::string_view status_line, std::string_view connect
     out += "\r\n";
   }
   out += "\r\n";
-  out += body;
   return out;
 }
 
@@ -203,31 +226,42 @@ std::string make_body(std::size_t size) {
   return body;
 }
 
+// An error answer: small, so head and body live in one string.
+struct ErrorAnswer {
+  ErrorAnswer(std::string_view status_line, std::string_view body)
+      : text(make_head(status_line, "close", body.size()) + std::string(body)), answer{text, {}} {}
+  std::string text;
+  Answer answer;
+};
+
 }  // namespace
 
-Responses::Responses(std::size_t body_size) : body_size_(body_size) {
-  const std::string body = make_body(body_size);
-  ok_keep_alive_ = make_response("200 OK", "", body);
-  ok_keep_alive_http10_ = make_response("200 OK", "keep-alive", body);
-  ok_close_ = make_response("200 OK", "close", body);
-}
+std::string Answer::text() const { return std::string(head) + std::string(body); }
 
-const std::string& Responses::ok(bool keep_alive, bool http10) const {
+Responses::Responses(std::size_t body_size)
+    : body_(make_body(body_size)),
+      head_keep_alive_(make_head("200 OK", "", body_size)),
+      head_keep_alive_http10_(make_head("200 OK", "keep-alive", body_size)),
+      head_close_(make_head("200 OK", "close", body_size)),
+      ok_keep_alive_{head_keep_alive_, body_},
+      ok_keep_alive_http10_{head_keep_alive_http10_, body_},
+      ok_close_{head_close_, body_} {}
+
+const Answer& Responses::ok(bool keep_alive, bool http10) const {
   if (!keep_alive) return ok_close_;
   return http10 ? ok_keep_alive_http10_ : ok_keep_alive_;
 }
 
-const std::string& Responses::error(int status) {
-  static const std::string bad_request = make_response("400 Bad Request", "close", "bad request\n");
-  static const std::string too_large = make_response("413 Content Too Large", "close", "request body too large\n");
-  static const std::string headers_too_large =
-      make_response("431 Request Header Fields Too Large", "close", "request headers too large\n");
-  static const std::string not_implemented = make_response("501 Not Implemented", "close", "not implemented\n");
+const Answer& Responses::error(int status) {
+  static const ErrorAnswer bad_request("400 Bad Request", "bad request\n");
+  static const ErrorAnswer too_large("413 Content Too Large", "request body too large\n");
+  static const ErrorAnswer headers_too_large("431 Request Header Fields Too Large", "request headers too large\n");
+  static const ErrorAnswer not_implemented("501 Not Implemented", "not implemented\n");
   switch (status) {
-    case 413: return too_large;
-    case 431: return headers_too_large;
-    case 501: return not_implemented;
-    default: return bad_request;
+    case 413: return too_large.answer;
+    case 431: return headers_too_large.answer;
+    case 501: return not_implemented.answer;
+    default: return bad_request.answer;
   }
 }
 

@@ -4,9 +4,14 @@
 // A request ends at its blank line (plus a Content-Length body, if it announces one, which is
 // skipped). The parser never copies: it looks at what the connection has buffered and says
 // how many bytes the first request takes, so pipelined requests are answered in order.
+//
+// A hostile peer costs bounded memory and linear CPU: every byte of a request counts against
+// the header limit, blank lines before it included, and a request that is still arriving is
+// parsed where the last call stopped (ParseProgress), never again from its start.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -37,27 +42,65 @@ struct Limits {
   std::size_t max_body_bytes = kDefaultMaxBodyBytes;
 };
 
-// Looks at the start of `buffer` (everything received and not yet answered).
+// How far parsing got into a request that has not fully arrived. Given back to the next call
+// with the same bytes plus more, it resumes there: each byte is examined once by the scan and
+// once more when its line is parsed, however the request is split. Start each request with a
+// fresh one ({}).
+struct ParseProgress {
+  std::size_t scanned = 0;      // bytes of the request examined so far
+  std::size_t line_start = 0;   // where the line still arriving starts
+  std::size_t lines = 0;        // complete lines of the request (0: the request line is arriving)
+  std::size_t head_length = 0;  // non-zero once the head (up to its blank line) is in
+  std::uint64_t content_length = 0;
+  bool started = false;         // past the blank lines a request may start with
+  bool method_ended = false;    // the request line's first space has arrived
+  bool http10 = false;
+  bool close_requested = false;
+  bool keep_alive_requested = false;
+  bool has_length = false;
+  // Bytes examined in all calls for this request (scan, plus each line once more as it is
+  // parsed): what tests check to show the cost is linear. Never read by the server.
+  std::size_t steps = 0;
+};
+
+// Looks at the start of `buffer` (everything received of this request and after it, not yet
+// answered), resuming from `progress`, which it updates while the outcome is `incomplete`.
+ParseResult parse_request(std::string_view buffer, const Limits& limits, ParseProgress& progress);
+// The same from scratch.
 ParseResult parse_request(std::string_view buffer, const Limits& limits = {});
 
-// The server's fixed answers, built once.
+// A canned answer in two parts, so that the 200 answers share one body: the server queues
+// answers by reference and sends them with a gathering write, never copying a body per answer.
+struct Answer {
+  std::string_view head;  // status line and headers, through the blank line
+  std::string_view body;
+  std::size_t size() const { return head.size() + body.size(); }
+  std::string text() const;  // both parts joined (for tests)
+};
+
+// The server's fixed answers, built once. Answers point into it: it cannot be copied or moved.
 class Responses {
  public:
   explicit Responses(std::size_t body_size);
+  Responses(const Responses&) = delete;
+  Responses& operator=(const Responses&) = delete;
 
   // 200 OK with the body; `keep_alive` false adds "Connection: close", an HTTP/1.0 client that
   // keeps alive gets "Connection: keep-alive".
-  const std::string& ok(bool keep_alive, bool http10) const;
-  // 400 / 413 / 431 (anything else: 400), always "Connection: close".
-  static const std::string& error(int status);
+  const Answer& ok(bool keep_alive, bool http10) const;
+  // 400 / 413 / 431 / 501 (anything else: 400), always "Connection: close".
+  static const Answer& error(int status);
 
-  std::size_t body_size() const { return body_size_; }
+  std::size_t body_size() const { return body_.size(); }
 
  private:
-  std::size_t body_size_;
-  std::string ok_keep_alive_;
-  std::string ok_keep_alive_http10_;
-  std::string ok_close_;
+  std::string body_;
+  std::string head_keep_alive_;
+  std::string head_keep_alive_http10_;
+  std::string head_close_;
+  Answer ok_keep_alive_;
+  Answer ok_keep_alive_http10_;
+  Answer ok_close_;
 };
 
 }  // namespace pollbench::http

@@ -6,7 +6,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <system_error>
@@ -50,7 +51,8 @@ void print_help() {
             << kMaxBodySize
             << " (default 64)\n"
                "  --max-header BYTES  request line + headers limit, 256 to 1048576 (default 8192)\n"
-               "  --stats FILE        write the statistics there instead of stdout\n"
+               "  --stats FILE        write the statistics there instead of stdout (created, or\n"
+               "                      emptied, at start: a path that cannot be written exits 2)\n"
                "  --help              this text\n"
                "\n"
                "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
@@ -111,6 +113,18 @@ bool is_loopback(const std::string& address) {
 int run(const Options& o) {
   pollbench::raise_fd_limit();
 
+  // Open the statistics file now, so a path that cannot be written is a usage error before the
+  // run, not a lost run at its end.
+  std::FILE* stats_out = stdout;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> stats_file(nullptr, &std::fclose);
+  if (!o.stats_file.empty()) {
+    stats_file.reset(std::fopen(o.stats_file.c_str(), "we"));
+    if (!stats_file) {
+      throw pollbench::cli::UsageError("--stats: cannot write '" + o.stats_file + "': " + std::strerror(errno));
+    }
+    stats_out = stats_file.get();
+  }
+
   std::unique_ptr<pollbench::Poller> poller;
   try {
     poller = pollbench::make_poller(o.backend);
@@ -148,16 +162,10 @@ int run(const Options& o) {
   while (!server.stop_requested()) server.turn(pollbench::kForever);
 
   const std::string json = pollbench::stats_json(server.stats(), o.backend, endpoint, server.open_connections());
-  if (o.stats_file.empty()) {
-    std::fwrite(json.data(), 1, json.size(), stdout);
-    std::fflush(stdout);
-  } else {
-    std::ofstream out(o.stats_file);
-    out << json;
-    if (!out.flush()) {
-      std::cerr << "pollserver: cannot write statistics to '" << o.stats_file << "'\n";
-      return 1;
-    }
+  const bool written = std::fwrite(json.data(), 1, json.size(), stats_out) == json.size() && std::fflush(stats_out) == 0;
+  if (!written || (stats_file && std::fclose(stats_file.release()) != 0)) {
+    std::cerr << "pollserver: cannot write statistics to '" << (o.stats_file.empty() ? "stdout" : o.stats_file) << "'\n";
+    return 1;
   }
   return 0;
 }

@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <exception>
 
@@ -21,6 +23,14 @@ std::uint32_t generation_of(Token token) { return static_cast<std::uint32_t>(tok
 // Only line breaks left over: a client that ends its requests with an extra CR LF, not one
 // that gave up halfway through a request.
 bool only_line_breaks(const std::string& s) { return s.find_first_not_of("\r\n") == std::string::npos; }
+
+// Buffers one gathering write takes: 64 answers of head + body, more than a small socket
+// buffer holds when bodies are small.
+constexpr std::size_t kMaxIovecs = 128;
+
+// Heap bytes a string holds (a short one lives inside the object).
+std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
+
 
 }  // namespace
 
@@ -161,16 +171,25 @@ void Server::add_connection(OwnedFd fd) {
 
 // --- one connection -----------------------------------------------------------------------
 
+std::size_t Server::Connection::memory() const { return heap_bytes(input) + output.capacity() * sizeof(QueuedRun); }
+
+// Over the high mark: parse and read nothing more from this peer until its answers drain.
+bool Server::over_mark(const Connection& c) const {
+  return c.unsent > config_.max_pending_output || c.output.size() - c.output_head >= kMaxQueuedRuns;
+}
+
 void Server::service(std::size_t slot, bool readable) {
   Connection& c = connections_[slot];  // stays valid: nothing here adds connections
   for (;;) {
     if (readable && !read_available(slot)) return;
     if (!write_pending(slot)) return;
-    // Backpressure released: read what the peer sent meanwhile (an edge-like backend will not
-    // report it again), then write again.
-    if (c.reading_paused && c.output.empty()) {
-      c.reading_paused = false;
-      readable = true;
+    // Drained to the low mark: parse the requests left waiting, then read what the peer sent
+    // meanwhile (an edge-like backend will not report it again), then write again.
+    if (c.paused && c.unsent <= config_.max_pending_output / 2 &&
+        c.output.size() - c.output_head <= kMaxQueuedRuns / 2) {
+      c.paused = false;
+      parse_buffered(slot);
+      readable = !c.paused;
       continue;
     }
     break;
@@ -182,7 +201,7 @@ bool Server::read_available(std::size_t slot) {
   Connection& c = connections_[slot];
   // Level-triggered: one read, the next wait reports the rest. Edge-like: read to EAGAIN.
   for (int reads = 0; edge_ || reads < 1; ++reads) {
-    if (c.peer_closed || c.close_after_write || c.reading_paused) break;
+    if (c.peer_closed || c.close_after_write || c.paused) break;
     const ssize_t n = ::recv(c.fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
     if (n > 0) {
       stats_.bytes_in += static_cast<std::uint64_t>(n);
@@ -192,7 +211,8 @@ bool Server::read_available(std::size_t slot) {
     if (n == 0) {
       c.peer_closed = true;
       if (!only_line_breaks(c.input)) stats_.count(ServerError::unfinished);
-      c.input.clear();
+      std::string().swap(c.input);
+      c.progress = {};
       break;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -207,47 +227,106 @@ bool Server::read_available(std::size_t slot) {
   return true;
 }
 
-// Answers every complete request in what has arrived; keeps a partial one for later.
+// Answers the complete requests in what has arrived, until the peer is over the mark; keeps
+// the rest (a partial request, or requests not parsed yet) for later.
 void Server::consume(std::size_t slot, std::string_view data) {
   Connection& c = connections_[slot];
-  // Most reads hold whole requests: parse them where they are, copy only a partial tail.
+  // Most reads hold whole requests: parse them where they are, copy only what is left.
   const bool buffered = !c.input.empty();
   if (buffered) c.input.append(data);
   const std::string_view pending = buffered ? std::string_view(c.input) : data;
-
-  std::size_t used = 0;
-  while (!c.close_after_write) {
-    const http::ParseResult request = http::parse_request(pending.substr(used), config_.limits);
-    if (request.outcome == http::Parse::incomplete) break;
-    if (request.outcome == http::Parse::complete) {
-      ++stats_.requests;
-      c.output += responses_.ok(request.keep_alive, request.http10);
-      used += request.length;
-      if (!request.keep_alive) c.close_after_write = true;
-      continue;
-    }
-    stats_.count(request.outcome == http::Parse::malformed ? ServerError::malformed : ServerError::oversized);
-    c.output += http::Responses::error(request.status);
-    c.close_after_write = true;
-  }
-
+  const std::size_t used = answer_requests(c, pending);
   if (c.close_after_write) {
-    c.input.clear();  // nothing after the last answer will be read
+    std::string().swap(c.input);  // nothing after the last answer will be read
   } else if (buffered) {
     c.input.erase(0, used);
   } else {
     c.input.assign(pending.substr(used));
   }
-  if (c.output.size() - c.output_sent > config_.max_pending_output) c.reading_paused = true;
+  if (c.input.empty()) std::string().swap(c.input);  // an idle connection holds no buffer
+}
+
+void Server::parse_buffered(std::size_t slot) {
+  Connection& c = connections_[slot];
+  if (c.input.empty() || c.close_after_write) return;
+  const std::size_t used = answer_requests(c, c.input);
+  if (c.close_after_write) {
+    std::string().swap(c.input);
+  } else {
+    c.input.erase(0, used);
+  }
+  if (c.input.empty()) std::string().swap(c.input);
+}
+
+std::size_t Server::answer_requests(Connection& c, std::string_view pending) {
+  std::size_t used = 0;
+  while (!c.close_after_write && !c.paused) {
+    const http::ParseResult request = http::parse_request(pending.substr(used), config_.limits, c.progress);
+    if (request.outcome == http::Parse::incomplete) break;
+    c.progress = {};
+    if (request.outcome == http::Parse::complete) {
+      ++stats_.requests;
+      queue(c, responses_.ok(request.keep_alive, request.http10));
+      used += request.length;
+      if (!request.keep_alive) c.close_after_write = true;
+    } else {
+      stats_.count(request.outcome == http::Parse::malformed ? ServerError::malformed : ServerError::oversized);
+      queue(c, http::Responses::error(request.status));
+      c.close_after_write = true;
+    }
+    if (over_mark(c)) c.paused = true;
+  }
+  return used;
+}
+
+void Server::queue(Connection& c, const http::Answer& answer) {
+  c.unsent += answer.size();
+  if (c.output.size() > c.output_head && c.output.back().answer == &answer) {
+    ++c.output.back().count;
+    return;
+  }
+  // Reuse the room of runs already sent before growing.
+  if (c.output_head > 0 && c.output.size() == c.output.capacity()) {
+    c.output.erase(c.output.begin(), c.output.begin() + static_cast<std::ptrdiff_t>(c.output_head));
+    c.output_head = 0;
+  }
+  c.output.push_back(QueuedRun{&answer, 1});
 }
 
 bool Server::write_pending(std::size_t slot) {
   Connection& c = connections_[slot];
-  while (c.output_sent < c.output.size()) {
-    const ssize_t n = ::send(c.fd.get(), c.output.data() + c.output_sent, c.output.size() - c.output_sent, MSG_NOSIGNAL);
+  while (c.unsent > 0) {
+    // Gather from the queue: the head run's first copy from output_offset, then whole copies.
+    iovec iov[kMaxIovecs];
+    std::size_t count = 0;
+    std::size_t skip = c.output_offset;
+    for (std::size_t r = c.output_head; r < c.output.size() && count < kMaxIovecs; ++r) {
+      const QueuedRun& run = c.output[r];
+      for (std::size_t copy = 0; copy < run.count && count < kMaxIovecs; ++copy) {
+        for (const std::string_view part : {run.answer->head, run.answer->body}) {
+          if (skip >= part.size()) {
+            skip -= part.size();
+            continue;
+          }
+          if (count == kMaxIovecs) break;
+          iov[count++] = iovec{const_cast<char*>(part.data() + skip), part.size() - skip};
+          skip = 0;
+        }
+      }
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(c.fd.get(), &message, MSG_NOSIGNAL);
     if (n >= 0) {
-      c.output_sent += static_cast<std::size_t>(n);
       stats_.bytes_out += static_cast<std::uint64_t>(n);
+      c.unsent -= static_cast<std::size_t>(n);
+      // Retire the copies wholly sent.
+      c.output_offset += static_cast<std::size_t>(n);
+      while (c.output_head < c.output.size() && c.output_offset >= c.output[c.output_head].answer->size()) {
+        c.output_offset -= c.output[c.output_head].answer->size();
+        if (--c.output[c.output_head].count == 0) ++c.output_head;
+      }
       continue;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK) return true;  // settle() asks for writable
@@ -257,14 +336,15 @@ bool Server::write_pending(std::size_t slot) {
     return false;
   }
   c.output.clear();
-  c.output_sent = 0;
+  c.output_head = 0;
+  c.output_offset = 0;
   return true;
 }
 
 // After reading and writing: close when done, else watch for what the connection needs next.
 void Server::settle(std::size_t slot) {
   Connection& c = connections_[slot];
-  const bool output_pending = c.output_sent < c.output.size();
+  const bool output_pending = c.unsent > 0;
   if (!output_pending && c.close_after_write) {
     close_gracefully(slot);
     return;
@@ -275,7 +355,7 @@ void Server::settle(std::size_t slot) {
   }
   // A peer that sent EOF stays readable forever: a level-triggered backend would report it on
   // every wait, so stop asking once it is seen.
-  const bool want_read = !c.peer_closed && !c.close_after_write && !c.reading_paused;
+  const bool want_read = !c.peer_closed && !c.close_after_write && !c.paused;
   Interest wanted = Interest::readable;
   if (want_read && output_pending) wanted = Interest::both;
   if (!want_read && output_pending) wanted = Interest::writable;
@@ -309,10 +389,11 @@ void Server::close_connection(std::size_t slot) {
   c.fd.reset();
   ++c.generation;
   c.interest = Interest::readable;
-  c.peer_closed = c.close_after_write = c.reading_paused = false;
+  c.peer_closed = c.close_after_write = c.paused = false;
   std::string().swap(c.input);  // give the memory back: an idle slot holds none
-  std::string().swap(c.output);
-  c.output_sent = 0;
+  c.progress = {};
+  std::vector<QueuedRun>().swap(c.output);
+  c.output_head = c.output_offset = c.unsent = 0;
   free_slots_.push_back(slot);
   --open_;
   ++stats_.closed;
@@ -322,6 +403,24 @@ void Server::close_all() {
   for (std::size_t slot = 0; slot < connections_.size(); ++slot) {
     if (connections_[slot].fd) close_connection(slot);
   }
+}
+
+Server::MemoryUse Server::connection_memory() const {
+  MemoryUse use;
+  for (const Connection& c : connections_) {
+    const std::size_t bytes = c.memory();
+    use.total += bytes;
+    use.largest = std::max(use.largest, bytes);
+  }
+  return use;
+}
+
+std::size_t Server::connection_memory_bound() const {
+  // Before a read, input holds at most a partial request: a head under the limit, or a head
+  // and part of its body (requests left unparsed while paused are only ever parsed, never
+  // added to). A read adds at most read_chunk.
+  const std::size_t input = config_.limits.max_header_bytes + config_.limits.max_body_bytes + read_buffer_.size();
+  return 2 * input + kMaxQueuedRuns * sizeof(QueuedRun);
 }
 
 void Server::count_io_error(int err) {

@@ -7,9 +7,12 @@
 // the next wait report what is left, which is fairer to many busy connections.
 //
 // Connections never stall each other: a request that is still arriving (idle connections that
-// never finish one) just waits in its connection's buffer; a peer that does not read its
-// answers gets them buffered, and the server stops reading from it until they drain
-// (backpressure), watching for writable instead. Every fd the server opens it closes: on
+// never finish one) just waits in its connection's buffer, and is parsed where the last read
+// left it; a peer that does not read its answers gets them queued, by reference to the canned
+// answers, and once its unsent bytes pass a mark the server stops parsing its requests and
+// reading from it until they drain (backpressure), watching for writable instead. So one
+// connection's memory is bounded whatever the body size and the pipelining depth
+// (connection_memory_bound()). Every fd the server opens it closes: on
 // the peer's close, reset or error, after a 400 / 413 / 431 answer, and in the destructor.
 #pragma once
 
@@ -33,8 +36,13 @@ struct ServerConfig {
   http::Limits limits;                       // request header and body limits
   std::size_t events_capacity = 1024;        // ready fds one wait may report
   std::size_t read_chunk = 64 * 1024;        // bytes one read asks for
-  std::size_t max_pending_output = 256 * 1024;  // stop reading a peer with this much unsent
+  std::size_t max_pending_output = 256 * 1024;  // stop parsing and reading a peer with more unsent
 };
+
+// Answers queued for one connection are runs of the same canned answer; past this many runs the
+// server stops parsing that peer's requests too, so the queue's size is bounded by a count as
+// well as by max_pending_output (runs only differ when a peer alternates kinds of request).
+inline constexpr std::size_t kMaxQueuedRuns = 64;
 
 class Server {
  public:
@@ -65,17 +73,40 @@ class Server {
   // Closes every connection now (the listener stays open).
   void close_all();
 
+  // Heap bytes the connections' buffers hold now: all of them, and the largest one's.
+  struct MemoryUse {
+    std::size_t total = 0;
+    std::size_t largest = 0;
+  };
+  MemoryUse connection_memory() const;
+  // What one connection can hold at most, from the configuration: its partial request plus one
+  // read (a string grows to at most twice what it holds) and its queue of answers. Answers
+  // are shared, not copied, so the body size does not enter it.
+  std::size_t connection_memory_bound() const;
+
  private:
+  // `count` copies of one canned answer, queued.
+  struct QueuedRun {
+    const http::Answer* answer;
+    std::size_t count;
+  };
+
   struct Connection {
     OwnedFd fd;
     std::uint32_t generation = 0;  // bumped when the slot is freed, so stale tokens miss
     Interest interest = Interest::readable;
     bool peer_closed = false;         // read returned 0: the peer sends no more
     bool close_after_write = false;   // answered with an error or Connection: close
-    bool reading_paused = false;      // too much unsent output: backpressure
-    std::string input;                // a request still arriving (empty for most connections)
-    std::string output;               // answers not yet sent
-    std::size_t output_sent = 0;      // bytes of `output` already sent
+    bool paused = false;              // too much unsent: parse and read nothing more for now
+    std::string input;                // received, not yet answered: a partial request, or
+                                      // requests left unparsed while paused
+    http::ParseProgress progress;     // how far the partial request at input's start is parsed
+    std::vector<QueuedRun> output;    // answers not yet sent, from output_head on
+    std::size_t output_head = 0;      // first run not wholly sent
+    std::size_t output_offset = 0;    // bytes of the head run's first copy already sent
+    std::size_t unsent = 0;           // bytes queued and not yet sent
+
+    std::size_t memory() const;
   };
 
   void accept_ready();
@@ -88,6 +119,12 @@ class Server {
   bool read_available(std::size_t slot);
   bool write_pending(std::size_t slot);
   void consume(std::size_t slot, std::string_view data);
+  // Parses what `input` holds (after a pause); false when it closed the connection.
+  void parse_buffered(std::size_t slot);
+  // Answers every complete request in `pending`; returns the bytes used.
+  std::size_t answer_requests(Connection& c, std::string_view pending);
+  void queue(Connection& c, const http::Answer& answer);
+  bool over_mark(const Connection& c) const;
   void settle(std::size_t slot);
   void close_connection(std::size_t slot);
   void close_gracefully(std::size_t slot);

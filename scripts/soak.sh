@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# A hostile soak of pollserver: per backend, a clean wrk baseline, then wrk again while
+# scripts/hostile_clients.py attacks the server for the given time. Reports the legitimate
+# client's requests/s against its baseline, the server's peak RSS, and its fds at the end
+# against the start. Not part of the default test run (it takes minutes per backend).
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/soak.sh [--minutes M | --seconds S] [--backend NAME]... [--build DIR]
+                       [--slowloris N] [--window S] [--out FILE] [--help]
+
+For each backend: start build/release/bin/pollserver, measure wrk -t1 -c10 for one window
+(the clean baseline), then run scripts/hostile_clients.py for the soak time:
+  - 5,000 slowloris connections (a request line, then one header byte every 5 s)
+  - an idle crowd that fills the server's fd table up to its limit, less a margin for wrk
+  - 2 CR LF flooders, 20 never-reading pipeliners (64 KiB of GETs each),
+    a reset storm of 200 connections a second
+and measure wrk in back-to-back windows from a few seconds in until the attack ends.
+
+  --minutes M     soak time per backend (default 10)
+  --seconds S     soak time in seconds instead (a short smoke: --seconds 20)
+  --backend NAME  a backend to soak; repeat for several (default: epoll_lt epoll_et io_uring
+                  poll select)
+  --build DIR     where pollserver is (default build/release/bin)
+  --slowloris N   slowloris connections (default 5000)
+  --window S      seconds per wrk measurement (default 5)
+  --out FILE      also append one JSON line per backend there
+
+Prints per backend: clean and under-attack requests/s (mean of the windows, and the lowest),
+their ratio, the server's peak RSS (VmHWM), its fds at start and end, and its error counts.
+Exits 1 if the server died, or did not get back to its starting fd count once the attack
+ended; throughput is reported, not judged (select and poll pay for every watched fd).
+Loopback only; needs wrk and python3. Everything it starts stops with it.
+USAGE
+}
+
+die() { echo "soak.sh: $*" >&2; exit 2; }
+
+soak_seconds=600
+backends=()
+build=build/release/bin
+slowloris=5000
+window=5
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes|--seconds|--backend|--build|--slowloris|--window|--out)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      case "$1" in
+        --minutes) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || die "--minutes takes a whole number from 1, not '$2'"
+                   soak_seconds=$(( $2 * 60 )) ;;
+        --seconds) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 10 ] || die "--seconds takes a whole number from 10, not '$2'"
+                   soak_seconds=$2 ;;
+        --backend) backends+=("$2") ;;
+        --build) build=$2 ;;
+        --slowloris) [[ "$2" =~ ^[0-9]+$ ]] || die "--slowloris takes a whole number, not '$2'"; slowloris=$2 ;;
+        --window) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || die "--window takes a whole number of seconds from 1, not '$2'"
+                  window=$2 ;;
+        --out) out=$2 ;;
+      esac
+      shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+  shift
+done
+[ ${#backends[@]} -gt 0 ] || backends=(epoll_lt epoll_et io_uring poll select)
+
+cd "$(dirname "$0")/.."
+pollserver=$build/pollserver
+[ -x "$pollserver" ] || die "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+python=$(command -v python3) || die "python3 is not installed"
+
+ulimit -n "$(ulimit -Hn)"
+fd_limit=$(ulimit -n)
+# The hostile process and the server each hold one end of every connection; leave room for wrk,
+# the listener and the reset storm in flight.
+crlf=2 pipeliners=20 resets=200
+idle=$(( fd_limit - slowloris - crlf - pipeliners - resets - 600 ))
+[ "$idle" -ge 0 ] || die "--slowloris $slowloris does not fit the fd limit $fd_limit"
+
+work=$(mktemp -d /tmp/soak.XXXXXX)
+server_pid="" hostile_pid=""
+cleanup() {
+  [ -n "$hostile_pid" ] && kill "$hostile_pid" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wrk -t1 -c10 for `window` seconds; prints requests/s (0 if wrk failed).
+measure() {
+  local rps
+  rps=$(wrk -t1 -c10 -d"${window}s" "http://127.0.0.1:$1/" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}') || true
+  echo "${rps:-0}"
+}
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status" 2>/dev/null; }
+
+failed=0
+echo "soak: ${soak_seconds}s per backend, fd limit $fd_limit: $slowloris slowloris, $idle idle, $crlf CR LF floods," \
+     "$pipeliners never-reading pipeliners, $resets resets/s; wrk -t1 -c10 in ${window}s windows"
+for backend in "${backends[@]}"; do
+  stats=$work/stats-$backend.json
+  "$pollserver" --backend "$backend" --port 0 --stats "$stats" >"$work/server.out" 2>"$work/server.err" &
+  server_pid=$!
+  for _ in $(seq 50); do grep -q '^listening on' "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+  line=$(head -n1 "$work/server.out")
+  [[ "$line" == "listening on "* ]] || { echo "soak: $backend: pollserver did not start: $(cat "$work/server.err")" >&2; failed=1; continue; }
+  port=${line##*:}
+  fds_start=$(fd_count "$server_pid")
+  rss_start=$(status_kb "$server_pid" VmRSS)
+
+  clean=$(measure "$port")
+
+  "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
+      --slowloris "$slowloris" --idle "$idle" --crlf "$crlf" --pipeliners "$pipeliners" --resets "$resets" \
+      >"$work/hostile.json" 2>"$work/hostile.err" &
+  hostile_pid=$!
+  # Let the crowd build before measuring, then measure until the attack is about to end.
+  ramp=$(( soak_seconds / 6 < 10 ? soak_seconds / 6 : 10 ))
+  sleep "$ramp"
+  end=$(( $(date +%s) + soak_seconds - ramp - window - 1 ))
+  windows=()
+  peak_fds=0
+  while :; do
+    windows+=("$(measure "$port")")
+    fds=$(fd_count "$server_pid"); [ "$fds" -gt "$peak_fds" ] && peak_fds=$fds
+    [ "$(date +%s)" -lt "$end" ] || break
+  done
+  wait "$hostile_pid" || { echo "soak: $backend: hostile_clients failed: $(cat "$work/hostile.err")" >&2; failed=1; }
+  hostile_pid=""
+
+  # Every hostile connection is gone: the server's fds must come back to where they started.
+  fds_end=$(fd_count "$server_pid")
+  for _ in $(seq 100); do [ "$fds_end" -le "$fds_start" ] && break; sleep 0.1; fds_end=$(fd_count "$server_pid"); done
+  peak_rss=$(status_kb "$server_pid" VmHWM)
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "soak: $backend: pollserver died: $(cat "$work/server.err")" >&2
+    failed=1
+    server_pid=""
+    continue
+  fi
+  kill -INT "$server_pid"
+  wait "$server_pid" || true
+  server_pid=""
+
+  summary=$("$python" - "$backend" "$clean" "$peak_rss" "$rss_start" "$fds_start" "$fds_end" "$peak_fds" \
+                     "$stats" "$work/hostile.json" "${windows[@]}" <<'PY'
+import json, sys
+backend, clean, peak_rss, rss_start, fds_start, fds_end, peak_fds, stats_path, hostile_path = sys.argv[1:10]
+windows = [float(w) for w in sys.argv[10:]]
+clean = float(clean)
+mean = sum(windows) / len(windows) if windows else 0.0
+with open(stats_path) as f:
+    stats = json.load(f)
+try:
+    with open(hostile_path) as f:
+        hostile = json.load(f)
+except (OSError, ValueError):
+    hostile = {}
+result = {
+    "backend": backend, "clean_rps": clean, "attack_rps_mean": round(mean, 1),
+    "attack_rps_min": min(windows) if windows else 0.0, "windows": len(windows),
+    "ratio": round(mean / clean, 3) if clean else 0.0,
+    "rss_start_kb": int(rss_start or 0), "peak_rss_kb": int(peak_rss or 0),
+    "fds_start": int(fds_start), "fds_end": int(fds_end), "peak_fds": int(peak_fds),
+    "server_errors": stats["errors"], "accepted": stats["connections"]["accepted"], "hostile": hostile,
+}
+print(json.dumps(result))
+print(f"{backend}: clean {clean:.0f} req/s, under attack {mean:.0f} req/s (lowest {result['attack_rps_min']:.0f}, "
+      f"{len(windows)} windows) = {100 * result['ratio']:.1f}%; peak RSS {result['peak_rss_kb'] / 1024:.1f} MiB "
+      f"(start {result['rss_start_kb'] / 1024:.1f}); fds {fds_start} at start, {peak_fds} at peak, {fds_end} at end; "
+      f"{result['accepted']} connections accepted; errors {stats['errors']}", file=sys.stderr)
+PY
+)
+  [ -n "$out" ] && echo "$summary" >>"$out"
+  fds_end_value=$(echo "$summary" | "$python" -c 'import json,sys; r=json.load(sys.stdin); print(r["fds_end"] - r["fds_start"])')
+  if [ "$fds_end_value" -gt 0 ]; then
+    echo "soak: $backend: $fds_end_value fds more at the end than at the start" >&2
+    failed=1
+  fi
+done
+exit "$failed"
