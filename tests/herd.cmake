@@ -7,7 +7,8 @@
 find_program(HERD_TEST_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 find_program(HERD_TEST_PYTHON NAMES python3)
 set(herd_test_command ${HERD_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/herd_test.py
-    --herd-bench $<TARGET_FILE:herd_bench> --pollserver $<TARGET_FILE:pollserver>)
+    --herd-bench $<TARGET_FILE:herd_bench> --pollserver $<TARGET_FILE:pollserver>
+    --plot-script ${CMAKE_SOURCE_DIR}/scripts/pollbench_herd.py)
 foreach(case cli smoke)
   add_test(NAME herd.bench.${case} COMMAND ${herd_test_command} bench_${case})
   set_tests_properties(herd.bench.${case} PROPERTIES LABELS herd TIMEOUT 120)

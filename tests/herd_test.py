@@ -4,7 +4,8 @@
   bench_cli        herd_bench's usage errors exit 2 naming the problem; --help exits 0
   bench_smoke      a tiny real run of every mode at 1 and 3 threads, both arrivals: the promised
                    names and counters, every connection accepted, counts within their bounds
-                   (no timing is checked)
+                   (no timing is checked); scripts/pollbench_herd.py draws and tabulates
+                   that run, and refuses a directory without herd results
   pollserver MODE  wrk -t1 -c100 -d2s against pollserver --threads 4 --accept MODE: no socket
                    errors, no non-2xx answers, no server errors, every connection accounted to
                    one of the 4 loops and closed once wrk ends (fds back to the baseline), the
@@ -65,14 +66,37 @@ def case_bench_cli(a):
         check(word in r.stdout, f"--help does not mention {word}")
 
 
+def check_plot_script(a, run_dir):
+    """scripts/pollbench_herd.py on the run just made, and on input it must refuse."""
+    if not a.plot_script:
+        return
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    if run([python, "-c", "import matplotlib"]).returncode != 0:
+        print(f"note: {python} has no matplotlib; pollbench_herd.py not tried")
+        return
+    r = run([python, a.plot_script, run_dir])
+    check(r.returncode == 0, f"pollbench_herd.py exited {r.returncode}: {r.stderr}")
+    check(os.path.getsize(os.path.join(run_dir, "herd.png")) > 0, "pollbench_herd.py wrote no herd.png")
+    for word in MODES[:5] + ["T=1", "T=3", "steady arrivals", "burst arrivals"]:
+        check(word in r.stdout, f"pollbench_herd.py's table lacks {word!r}")
+    with tempfile.TemporaryDirectory() as empty:
+        r = run([python, a.plot_script, empty])
+        check(r.returncode == 1 and "cannot read" in r.stderr, f"no herd.json: exit {r.returncode}, {r.stderr!r}")
+        with open(os.path.join(empty, "herd.json"), "w") as f:
+            json.dump({"context": {}, "benchmarks": [{"name": "wait/poll/socketpair/fds:1/active:1"}]}, f)
+        r = run([python, a.plot_script, empty])
+        check(r.returncode == 1 and "no herd" in r.stderr, f"no herd results: exit {r.returncode}, {r.stderr!r}")
+
+
 def case_bench_smoke(a):
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "herd.json")
+        out = os.path.join(tmp, "herd.json")  # the name scripts/pollbench_herd.py reads
         r = run([a.herd_bench, "--threads=1,3", "--connections=30", "--rate=2000", "--bursts=4",
                  f"--benchmark_out={out}", "--benchmark_out_format=json"])
         check(r.returncode == 0, f"herd_bench exited {r.returncode}: {r.stderr}")
         with open(out) as f:
             data = json.load(f)
+        check_plot_script(a, tmp)
     check("kernel" in data["context"] and "git_commit" in data["context"], "run context missing")
     skipped = {k[len("herd_skipped_"):] for k in data["context"] if k.startswith("herd_skipped_")}
     seen = set()
@@ -156,6 +180,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--herd-bench")
     p.add_argument("--pollserver")
+    p.add_argument("--plot-script")
     p.add_argument("case")
     p.add_argument("mode", nargs="?")
     a = p.parse_args()
