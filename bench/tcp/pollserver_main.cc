@@ -65,8 +65,7 @@ void print_help() {
                "                      (needs --accept; default 1)\n"
                "  --accept MODE       how the loops share the listening port (docs/herd.md); one of:\n"
             << accept_mode_list()
-            << 
-               "  --help              this text\n"
+            << "  --help              this text\n"
                "\n"
                "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
                "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
