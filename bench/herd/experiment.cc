@@ -23,9 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long an idle thread blocks before it looks at the stop flag. Such returns are counted
-// apart (idle_timeouts), never as wakeups; the value only bounds how long stopping takes.
-constexpr std::chrono::milliseconds kIdleTimeout{20};
 // After the last accept, how long the threads keep counting: wakeups the last connection
 // caused in threads that had not run yet still belong to this run.
 constexpr std::chrono::milliseconds kSettle{10};
@@ -65,8 +62,7 @@ struct ThreadCounts {
   std::uint64_t accepted = 0;
   std::uint64_t wakeups = 0;
   std::uint64_t wasted = 0;
-  std::uint64_t idle_timeouts = 0;
-  std::uint64_t sleeps = 0;  // voluntary context switches: each time the thread blocked
+  std::uint64_t sleeps = 0;  // times the thread blocked, the last one (ended by stop) left out
   Histogram accept_ns;
   std::vector<int> accepted_fds;  // closed after the run, so closing costs nothing inside it
 };
@@ -88,12 +84,8 @@ void accept_loop(const Setup& setup, int index, Shared& shared, ThreadCounts& co
     const int listener = waiter->listener();
     const long switches_before = voluntary_switches();
     shared.ready_threads.fetch_add(1);
-    while (!shared.stop.load(std::memory_order_relaxed)) {
-      const WaitOutcome outcome = waiter->wait(kIdleTimeout);
-      if (outcome == WaitOutcome::timeout) {
-        ++counts.idle_timeouts;
-        continue;
-      }
+    for (;;) {
+      if (waiter->wait() == WaitOutcome::stop) break;
       ++counts.wakeups;
       std::uint64_t got = 0;
       for (;;) {
@@ -115,7 +107,10 @@ void accept_loop(const Setup& setup, int index, Shared& shared, ThreadCounts& co
       counts.accepted += got;
       shared.accepted.fetch_add(got);
     }
-    counts.sleeps = static_cast<std::uint64_t>(voluntary_switches() - switches_before);
+    // Every block but the last ended in a wakeup; the last ended in the stop, which comes well
+    // after the last connection (kSettle), when every thread is back in its wait.
+    const long blocks = voluntary_switches() - switches_before;
+    counts.sleeps = blocks > 0 ? static_cast<std::uint64_t>(blocks - 1) : 0;
   } catch (...) {
     shared.fail_with(std::current_exception());
   }
@@ -227,7 +222,7 @@ double Result::jain_index() const {
 }
 
 Result run(Mode mode, int threads, const Load& load) {
-  const Setup setup(mode, threads);
+  Setup setup(mode, threads);
   auto shared = std::make_unique<Shared>();  // 512 KiB of connect times: not on the stack
   std::vector<ThreadCounts> counts(static_cast<std::size_t>(threads));
   std::vector<std::thread> workers;
@@ -253,6 +248,7 @@ Result run(Mode mode, int threads, const Load& load) {
       client_failure = std::current_exception();
     }
     shared->stop = true;
+    setup.stop();
     for (std::thread& t : workers) t.join();
     // The client's sockets close (with a reset) here, before the accepted ends below.
   }
@@ -266,7 +262,6 @@ Result run(Mode mode, int threads, const Load& load) {
     result.connections += c.accepted;
     result.wakeups += c.wakeups;
     result.wasted += c.wasted;
-    result.idle_timeouts += c.idle_timeouts;
     result.sleeps += c.sleeps;
     result.per_thread.push_back(c.accepted);
     result.accept_ns.merge(c.accept_ns);

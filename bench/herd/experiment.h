@@ -28,11 +28,11 @@ struct Load {
 
 struct Result {
   std::uint64_t connections = 0;  // accepted (equals the number the client made)
-  std::uint64_t wakeups = 0;      // returns from a wait that were not idle timeouts
+  std::uint64_t wakeups = 0;      // returns from a wait (the final one, for the stop, left out)
   std::uint64_t wasted = 0;       // wakeups whose accept4 found nothing (EAGAIN at once)
-  std::uint64_t idle_timeouts = 0;
-  // Times the threads blocked (voluntary context switches), idle timeouts' blocks included:
-  // every block but the last of each thread ended in a kernel wakeup, returned or not.
+  // Times the threads were woken in the kernel, whether or not the wait returned: voluntary
+  // context switches (each is a block that a wakeup ended), the final block, ended by the
+  // stop, left out.
   std::uint64_t sleeps = 0;
   std::vector<std::uint64_t> per_thread;  // connections each thread accepted
   Histogram accept_ns;            // connect() call to accept4() return, per connection

@@ -48,14 +48,14 @@ connections. Every thread waits, then accept4()s until EAGAIN. One benchmark per
   herd/<mode>/threads:T/arrival:<steady|burst>
 with counters (per accepted connection unless said):
   connections       connections accepted (all the client made)
-  wakeups_per_conn  returns from a wait (idle timeouts excluded) per connection
+  wakeups_per_conn  returns from a wait per connection
   wasted_per_conn   wakeups whose first accept4 gave EAGAIN, per connection
   accept_p50_ns, accept_p99_ns   connect() call to accept4() return
   busiest_share     the largest share of the connections one thread accepted (1/T is even)
   jain_index        Jain's fairness index over the threads' counts (1 even, 1/T one thread)
   kernel_wakeups_per_conn   times a thread was woken in the kernel, whether or not its wait
-                    returned (voluntary context switches less idle timeouts), per connection
-  idle_timeouts     20 ms wait timeouts of idle threads over the run (not wakeups)
+                    returned (voluntary context switches), per connection
+Threads wait without a timeout; an eventfd beside the listener stops them at the end.
 The benchmark's time is the run's wall time, first connect to last accept (manual time).
 
 Options:
@@ -214,10 +214,7 @@ void run_case(benchmark::State& state, Mode mode, int threads, const Load& load)
   state.counters["accept_p99_ns"] = static_cast<double>(result.accept_ns.percentile(99));
   state.counters["busiest_share"] = result.busiest_share();
   state.counters["jain_index"] = result.jain_index();
-  // Each thread's last block ends in the timeout that lets it see the stop flag.
-  const double kernel_wakeups = static_cast<double>(result.sleeps) - static_cast<double>(result.idle_timeouts);
-  state.counters["kernel_wakeups_per_conn"] = (kernel_wakeups > 0 ? kernel_wakeups : 0) / n;
-  state.counters["idle_timeouts"] = static_cast<double>(result.idle_timeouts);
+  state.counters["kernel_wakeups_per_conn"] = static_cast<double>(result.sleeps) / n;
 }
 
 // Google Benchmark appends "/iterations:1/manual_time" to every name here; the names this

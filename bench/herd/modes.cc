@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -58,23 +60,34 @@ void epoll_add(int epfd, int fd, std::uint32_t flags) {
   if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0) fail(errno, "epoll_ctl ADD fd=" + std::to_string(fd));
 }
 
-WaitOutcome epoll_outcome(int n) {
-  if (n > 0) return WaitOutcome::ready;
-  if (n == 0) return WaitOutcome::timeout;
-  if (errno == EINTR) return WaitOutcome::nothing;
-  fail(errno, "epoll_wait");
+// The listener's readiness wins over stop: a connection reported with it is still accepted,
+// and the stop fd, level-triggered, is reported again by the next wait.
+WaitOutcome outcome(bool listener_ready, bool stop_ready) {
+  if (listener_ready) return WaitOutcome::ready;
+  return stop_ready ? WaitOutcome::stop : WaitOutcome::nothing;
 }
 
 // Blocks in epoll_wait on an instance it may share with other threads (shared_epoll_*), or
 // on its own (epoll_per_thread, epoll_exclusive, reuseport).
 class EpollWaiter final : public Waiter {
  public:
-  EpollWaiter(int epfd, int listener) : epfd_(epfd), listener_(listener) {}
-  EpollWaiter(OwnedFd own, int listener) : own_(std::move(own)), epfd_(own_.get()), listener_(listener) {}
+  EpollWaiter(int epfd, int listener, int stop) : epfd_(epfd), listener_(listener), stop_(stop) {}
+  EpollWaiter(OwnedFd own, int listener, int stop)
+      : own_(std::move(own)), epfd_(own_.get()), listener_(listener), stop_(stop) {
+    epoll_add(epfd_, stop_, 0U);
+  }
 
-  WaitOutcome wait(std::chrono::milliseconds timeout) override {
+  WaitOutcome wait() override {
     epoll_event ready[4];
-    return epoll_outcome(::epoll_wait(epfd_, ready, 4, static_cast<int>(timeout.count())));
+    const int n = ::epoll_wait(epfd_, ready, 4, -1);
+    if (n < 0 && errno != EINTR) fail(errno, "epoll_wait");
+    bool listener_ready = false;
+    bool stop_ready = false;
+    for (int i = 0; i < n; ++i) {
+      listener_ready = listener_ready || ready[i].data.fd == listener_;
+      stop_ready = stop_ready || ready[i].data.fd == stop_;
+    }
+    return outcome(listener_ready, stop_ready);
   }
   int listener() const override { return listener_; }
 
@@ -82,78 +95,83 @@ class EpollWaiter final : public Waiter {
   OwnedFd own_;
   int epfd_;
   int listener_;
+  int stop_;
 };
 
 class PollWaiter final : public Waiter {
  public:
-  explicit PollWaiter(int listener) : listener_(listener) {}
+  PollWaiter(int listener, int stop) : listener_(listener), stop_(stop) {}
 
-  WaitOutcome wait(std::chrono::milliseconds timeout) override {
-    pollfd p{listener_, POLLIN, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (n > 0) return (p.revents & POLLIN) != 0 ? WaitOutcome::ready : WaitOutcome::nothing;
-    if (n == 0) return WaitOutcome::timeout;
-    if (errno == EINTR) return WaitOutcome::nothing;
-    fail(errno, "poll");
+  WaitOutcome wait() override {
+    pollfd p[2] = {{listener_, POLLIN, 0}, {stop_, POLLIN, 0}};
+    const int n = ::poll(p, 2, -1);
+    if (n < 0 && errno != EINTR) fail(errno, "poll");
+    if (n <= 0) return WaitOutcome::nothing;
+    return outcome((p[0].revents & POLLIN) != 0, (p[1].revents & POLLIN) != 0);
   }
   int listener() const override { return listener_; }
 
  private:
   int listener_;
+  int stop_;
 };
 
 // A ring of its own with one multishot poll on the shared listener: the kernel posts a
 // completion each time the listener's wait queue is woken with POLLIN, in every ring.
 class IoUringWaiter final : public Waiter {
  public:
-  explicit IoUringWaiter(int listener) : listener_(listener) {
+  IoUringWaiter(int listener, int stop) : listener_(listener), stop_(stop) {
     const int err = ::io_uring_queue_init(8, &ring_, 0);
     if (err < 0) fail(-err, "io_uring_queue_init");
-    arm();
+    arm(listener_, kListenerTag);
+    arm(stop_, kStopTag);
   }
   ~IoUringWaiter() override { ::io_uring_queue_exit(&ring_); }
 
-  WaitOutcome wait(std::chrono::milliseconds timeout) override {
-    __kernel_timespec ts{};
-    ts.tv_sec = static_cast<long long>(timeout.count() / 1000);
-    ts.tv_nsec = static_cast<long long>(timeout.count() % 1000) * 1000000LL;
+  WaitOutcome wait() override {
     io_uring_cqe* cqe = nullptr;
-    const int err = ::io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
-    if (err == -ETIME) return WaitOutcome::timeout;
+    const int err = ::io_uring_wait_cqe(&ring_, &cqe);
     if (err == -EINTR) return WaitOutcome::nothing;
-    if (err < 0) fail(-err, "io_uring_wait_cqe_timeout");
+    if (err < 0) fail(-err, "io_uring_wait_cqe");
     // Reap everything this return brought: it is one wakeup however many completions it holds.
-    bool readable = false;
-    bool rearm = false;
+    bool listener_ready = false;
+    bool stop_ready = false;
+    bool rearm_listener = false;
     unsigned head = 0;
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
       ++seen;
-      if (cqe->user_data != kPollTag) continue;  // the timeout older kernels need
       if (cqe->res < 0) fail(-cqe->res, "io_uring multishot poll");
-      if ((cqe->res & POLLIN) != 0) readable = true;
-      if ((cqe->flags & IORING_CQE_F_MORE) == 0) rearm = true;
+      const bool readable = (cqe->res & POLLIN) != 0;
+      if (cqe->user_data == kListenerTag) {
+        listener_ready = listener_ready || readable;
+        rearm_listener = rearm_listener || (cqe->flags & IORING_CQE_F_MORE) == 0;
+      } else {
+        stop_ready = stop_ready || readable;  // never re-armed: once is enough
+      }
     }
     ::io_uring_cq_advance(&ring_, seen);
-    if (rearm) arm();
-    return readable ? WaitOutcome::ready : WaitOutcome::nothing;
+    if (rearm_listener) arm(listener_, kListenerTag);
+    return outcome(listener_ready, stop_ready);
   }
   int listener() const override { return listener_; }
 
  private:
-  static constexpr std::uint64_t kPollTag = 1;
+  static constexpr std::uint64_t kListenerTag = 1;
+  static constexpr std::uint64_t kStopTag = 2;
 
-  void arm() {
+  void arm(int fd, std::uint64_t tag) {
     io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
     if (sqe == nullptr) throw std::runtime_error("io_uring: no free submission entry");
-    ::io_uring_prep_poll_multishot(sqe, listener_, POLLIN);
-    ::io_uring_sqe_set_data64(sqe, kPollTag);
+    ::io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+    ::io_uring_sqe_set_data64(sqe, tag);
     const int err = ::io_uring_submit(&ring_);
     if (err < 0) fail(-err, "io_uring_submit poll");
   }
 
   io_uring ring_{};
   int listener_;
+  int stop_;
 };
 
 }  // namespace
@@ -191,7 +209,8 @@ std::string unavailable_reason(Mode mode) {
   if (mode != Mode::io_uring_per_thread) return {};
   try {
     OwnedFd listener = listen_loopback(0, false);
-    IoUringWaiter probe(listener.get());
+    OwnedFd stop(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    IoUringWaiter probe(listener.get(), stop.get());
   } catch (const std::exception& e) {
     return e.what();
   }
@@ -200,6 +219,8 @@ std::string unavailable_reason(Mode mode) {
 
 Setup::Setup(Mode mode, int threads) : mode_(mode) {
   if (threads < 1) throw std::invalid_argument("herd: threads must be at least 1");
+  stop_ = OwnedFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!stop_) fail(errno, "eventfd");
   listeners_.push_back(listen_loopback(0, mode == Mode::reuseport));
   port_ = port_of(listeners_.front().get());
   if (mode == Mode::reuseport) {
@@ -208,7 +229,13 @@ Setup::Setup(Mode mode, int threads) : mode_(mode) {
   if (mode == Mode::shared_epoll_lt || mode == Mode::shared_epoll_et) {
     shared_epoll_ = new_epoll();
     epoll_add(shared_epoll_.get(), listeners_.front().get(), mode == Mode::shared_epoll_et ? EPOLLET : 0U);
+    epoll_add(shared_epoll_.get(), stop_.get(), 0U);
   }
+}
+
+void Setup::stop() {
+  const std::uint64_t one = 1;
+  if (::write(stop_.get(), &one, sizeof one) != static_cast<ssize_t>(sizeof one)) fail(errno, "eventfd write");
 }
 
 Setup::~Setup() = default;
@@ -218,23 +245,23 @@ std::unique_ptr<Waiter> Setup::make_waiter(int index) const {
   switch (mode_) {
     case Mode::shared_epoll_lt:
     case Mode::shared_epoll_et:
-      return std::make_unique<EpollWaiter>(shared_epoll_.get(), shared);
+      return std::make_unique<EpollWaiter>(shared_epoll_.get(), shared, stop_.get());
     case Mode::epoll_per_thread:
     case Mode::epoll_exclusive: {
       OwnedFd epfd = new_epoll();
       epoll_add(epfd.get(), shared, mode_ == Mode::epoll_exclusive ? EPOLLEXCLUSIVE : 0U);
-      return std::make_unique<EpollWaiter>(std::move(epfd), shared);
+      return std::make_unique<EpollWaiter>(std::move(epfd), shared, stop_.get());
     }
     case Mode::reuseport: {
       const int own = listeners_.at(static_cast<std::size_t>(index)).get();
       OwnedFd epfd = new_epoll();
       epoll_add(epfd.get(), own, 0U);
-      return std::make_unique<EpollWaiter>(std::move(epfd), own);
+      return std::make_unique<EpollWaiter>(std::move(epfd), own, stop_.get());
     }
     case Mode::poll_per_thread:
-      return std::make_unique<PollWaiter>(shared);
+      return std::make_unique<PollWaiter>(shared, stop_.get());
     case Mode::io_uring_per_thread:
-      return std::make_unique<IoUringWaiter>(shared);
+      return std::make_unique<IoUringWaiter>(shared, stop_.get());
   }
   throw std::logic_error("herd: unhandled mode");
 }

@@ -7,7 +7,6 @@
 // EPOLLEXCLUSIVE, and must not grow one just for this experiment.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,15 +43,18 @@ std::string unavailable_reason(Mode mode);
 // What one return from a wait was.
 enum class WaitOutcome {
   ready,    // the mechanism said the listener is readable
-  nothing,  // it returned before the timeout without saying so (a spurious return, EINTR)
-  timeout,  // the timeout passed with nothing: not a wakeup, the thread was idle
+  nothing,  // it returned without saying so (EINTR, a spurious completion)
+  stop,     // the run is over (Setup::stop): the only return that is not a wakeup
 };
 
-// What one thread blocks on. Made in the thread that uses it.
+// What one thread blocks on, without a timeout: an idle thread that woke now and then to look
+// at a flag would move itself to the front of epoll's queue of waiters and change who gets the
+// next connection (measured: a 20 ms timeout evened out the shared epoll modes' spread).
+// Made in the thread that uses it.
 class Waiter {
  public:
   virtual ~Waiter() = default;
-  virtual WaitOutcome wait(std::chrono::milliseconds timeout) = 0;
+  virtual WaitOutcome wait() = 0;
   // The listening socket this thread accepts from.
   virtual int listener() const = 0;
 };
@@ -67,6 +69,10 @@ class Setup {
   Setup& operator=(const Setup&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // Wakes every waiter for good: an eventfd each waits on beside the listener turns readable
+  // (level-triggered everywhere, so in a shared epoll instance one waiter's return passes the
+  // wakeup on to the next).
+  void stop();
   // The waiter of thread `index` (0 .. threads-1). Call it from that thread.
   std::unique_ptr<Waiter> make_waiter(int index) const;
 
@@ -75,6 +81,7 @@ class Setup {
   std::uint16_t port_ = 0;
   std::vector<OwnedFd> listeners_;  // one, or one per thread with reuseport
   OwnedFd shared_epoll_;            // shared_epoll_* only
+  OwnedFd stop_;                    // an eventfd
 };
 
 }  // namespace pollbench::herd
