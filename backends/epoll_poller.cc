@@ -87,6 +87,20 @@ class EpollPoller final : public Poller {
 
   std::size_t watched() const override { return registry_.size(); }
 
+  bool add_exclusive(int fd, Token token) override {
+    registry_.add(fd, Interest::readable, token, edge_ ? "epoll_et" : "epoll_lt");
+    // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
+    epoll_event e{};
+    e.events = EPOLLIN | EPOLLEXCLUSIVE | (edge_ ? EPOLLET : 0U);
+    e.data.fd = fd;
+    if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
+      const int err = errno;
+      registry_.remove(fd, "epoll");
+      throw_errno(err, "epoll_ctl ADD EPOLLEXCLUSIVE fd=" + std::to_string(fd));
+    }
+    return true;
+  }
+
  private:
   static std::uint64_t data_of(int fd, std::uint32_t generation) {
     return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);

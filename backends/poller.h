@@ -130,6 +130,17 @@ class Poller {
 
   // How many fds are registered.
   virtual std::size_t watched() const = 0;
+
+  // Registers `fd` for readable such that, when the same file is registered this way in
+  // several pollers each waited on by its own thread, one readiness wakes one waiting thread
+  // rather than all (epoll's EPOLLEXCLUSIVE: for a listening socket that several event loops
+  // share). Returns false, registering nothing, where the mechanism cannot promise that.
+  // remove() undoes it; modify() of such an fd is refused by the kernel (EINVAL).
+  virtual bool add_exclusive(int fd, Token token) {
+    (void)fd;
+    (void)token;
+    return false;
+  }
 };
 
 struct BackendInfo {

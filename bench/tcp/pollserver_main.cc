@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <string>
 #include <system_error>
 
+#include "accept_mode.h"
 #include "cli.h"
 #include "fd.h"
 #include "listener.h"
@@ -23,7 +25,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pollserver [--backend NAME] [--port P] [--bind ADDR] [--body-size BYTES]\n"
-    "                  [--max-header BYTES] [--stats FILE] [--help]\n";
+    "                  [--max-header BYTES] [--stats FILE] [--threads T --accept MODE] [--help]\n";
 
 constexpr std::uint64_t kMaxBodySize = 16 * 1024 * 1024;
 
@@ -31,6 +33,15 @@ std::string backend_list() {
   std::string out;
   for (const auto& info : pollbench::backends()) {
     out += "  " + info.name + (info.available ? "" : "  (unavailable here: " + info.reason + ")") + "\n";
+  }
+  return out;
+}
+
+std::string accept_mode_list() {
+  std::string out;
+  for (const auto& info : pollbench::accept_modes()) {
+    out += "    " + std::string(info.name) + std::string(20 - std::min<std::size_t>(info.name.size(), 19), ' ') +
+           std::string(info.description) + "\n";
   }
   return out;
 }
@@ -53,7 +64,11 @@ void print_help() {
                "  --max-header BYTES  request line + headers limit, 256 to 1048576 (default 8192)\n"
                "  --stats FILE        write the statistics there instead of stdout (created, or\n"
                "                      emptied, at start: a path that cannot be written exits 2)\n"
-               "  --help              this text\n"
+               "  --threads T         T event loops, 1 to 64, each in its own thread with its own poller\n"
+               "                      (needs --accept; default 1)\n"
+               "  --accept MODE       how the loops share the listening port (docs/herd.md); one of:\n"
+            << accept_mode_list()
+            << "  --help              this text\n"
                "\n"
                "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
                "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
@@ -70,6 +85,8 @@ struct Options {
   std::size_t body_size = 64;
   std::size_t max_header = pollbench::http::kDefaultMaxHeaderBytes;
   std::string stats_file;
+  int threads = 1;
+  std::string accept;  // empty: the single loop
   bool help = false;
 };
 
@@ -98,10 +115,20 @@ Options parse(int argc, char** argv) {
     } else if (name == "--stats") {
       o.stats_file = args.value();
       if (o.stats_file.empty()) throw pollbench::cli::UsageError("--stats needs a file name");
+    } else if (name == "--threads") {
+      o.threads = static_cast<int>(pollbench::cli::parse_number(name, args.value(), 1, 64));
+    } else if (name == "--accept") {
+      o.accept = args.value();
+      try {
+        pollbench::check_accept_mode(o.accept);
+      } catch (const std::invalid_argument& e) {
+        throw pollbench::cli::UsageError("--accept: " + std::string(e.what()));
+      }
     } else {
       throw pollbench::cli::UsageError("unknown argument '" + std::string(name) + "'");
     }
   }
+  if (o.threads > 1 && o.accept.empty()) throw pollbench::cli::UsageError("--threads needs --accept MODE");
   return o;
 }
 
@@ -153,6 +180,13 @@ int run(const Options& o) {
   pollbench::ServerConfig config;
   config.body_size = o.body_size;
   config.limits.max_header_bytes = o.max_header;
+  if (!o.accept.empty()) {
+    try {
+      return pollbench::serve_threads({o.accept, o.threads, o.backend, o.stats_file}, std::move(listener), config, stop_fd.get());
+    } catch (const std::invalid_argument& e) {
+      throw pollbench::cli::UsageError("--accept " + o.accept + ": " + e.what());
+    }
+  }
   pollbench::Server server(std::move(poller), std::move(listener), config);
   server.watch_stop_fd(stop_fd.get());
 

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <stdexcept>
+#include <string>
 
 namespace pollbench {
 namespace {
@@ -34,7 +36,7 @@ std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capa
 
 }  // namespace
 
-Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config)
+Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config, ListenerWatch watch)
     : poller_(std::move(poller)),
       listener_(std::move(listener)),
       config_(config),
@@ -43,13 +45,18 @@ Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig co
       events_(config.events_capacity),
       read_buffer_(config.read_chunk == 0 ? 1 : config.read_chunk),
       spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
-  poller_->add(listener_.get(), Interest::readable, kListenerToken);
+  listener_watched_ = watch.fd >= 0 ? watch.fd : listener_.get();
+  if (!watch.exclusive) {
+    poller_->add(listener_watched_, Interest::readable, kListenerToken);
+  } else if (!poller_->add_exclusive(listener_watched_, kListenerToken)) {
+    throw std::invalid_argument(std::string(poller_->name()) + " cannot wake one waiting thread only (EPOLLEXCLUSIVE is epoll's)");
+  }
 }
 
 Server::~Server() {
   close_all();
   try {
-    poller_->remove(listener_.get());
+    poller_->remove(listener_watched_);
     if (stop_fd_ >= 0) poller_->remove(stop_fd_);
   } catch (const std::exception&) {
     // Nothing left to do about it: the poller and the listener go away next.

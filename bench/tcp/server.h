@@ -44,10 +44,18 @@ struct ServerConfig {
 // well as by max_pending_output (runs only differ when a peer alternates kinds of request).
 inline constexpr std::size_t kMaxQueuedRuns = 64;
 
+// How a server watches its listener when other threads' servers share it (accept_mode.h).
+struct ListenerWatch {
+  int fd = -1;             // what the poller watches in the listener's place (not owned), e.g. an
+                           // epoll instance that holds the listener; -1: the listener itself
+  bool exclusive = false;  // registered with Poller::add_exclusive (EPOLLEXCLUSIVE)
+};
+
 class Server {
  public:
-  // Takes the poller and a listening socket (listen_tcp); adds the listener to the poller.
-  Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config = {});
+  // Takes the poller and a listening socket (listen_tcp); adds the listener to the poller, or
+  // what `watch` names. Throws std::invalid_argument when the poller cannot watch exclusively.
+  Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig config = {}, ListenerWatch watch = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -136,6 +144,7 @@ class Server {
 
   std::unique_ptr<Poller> poller_;
   OwnedFd listener_;
+  int listener_watched_ = -1;  // the fd registered for the listener (see ListenerWatch)
   ServerConfig config_;
   http::Responses responses_;
   bool edge_;

@@ -1,0 +1,306 @@
+// herd_bench: the thundering herd. T threads wait to accept on one loopback port, shared in
+// one of several ways (modes.h); a client connects, and every return from a wait is counted.
+// See docs/herd.md for what the counters mean and what a 2-core machine does to the latencies.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "experiment.h"
+#include "fd.h"
+#include "modes.h"
+#include "run_context.h"
+
+namespace {
+
+using namespace pollbench::herd;
+
+constexpr int kMaxThreads = 64;
+
+struct Options {
+  bool quick = false;
+  std::vector<Mode> modes;
+  std::vector<int> threads{1, 2, 4, 8, 16};
+  std::vector<Arrival> arrivals{Arrival::steady, Arrival::burst};
+  Load steady;
+  Load burst;
+};
+
+void usage(std::ostream& out) {
+  out << R"(usage: herd_bench [--quick] [--modes=a,b] [--threads=1,2,4] [--arrivals=steady,burst]
+                  [--connections=N] [--rate=R] [--bursts=B] [--help] [--benchmark_* flags]
+
+The thundering herd: T threads wait to accept connections on one loopback port, shared in
+one of these modes:
+)";
+  for (const ModeInfo& info : modes()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-20s %s\n", std::string(info.name).c_str(), std::string(info.description).c_str());
+    out << line;
+  }
+  out << R"(A client thread connects to 127.0.0.1 either at a steady rate (open loop) or in bursts of T
+connections. Every thread waits, then accept4()s until EAGAIN. One benchmark per case:
+  herd/<mode>/threads:T/arrival:<steady|burst>
+with counters (per accepted connection unless said):
+  connections       connections accepted (all the client made)
+  wakeups_per_conn  returns from a wait per connection
+  wasted_per_conn   wakeups whose first accept4 gave EAGAIN, per connection
+  accept_p50_ns, accept_p99_ns   connect() call to accept4() return
+  busiest_share     the largest share of the connections one thread accepted (1/T is even)
+  jain_index        Jain's fairness index over the threads' counts (1 even, 1/T one thread)
+  kernel_wakeups_per_conn   times a thread was woken in the kernel, whether or not its wait
+                    returned (voluntary context switches), per connection
+Threads wait without a timeout; an eventfd beside the listener stops them at the end.
+The benchmark's time is the run's wall time, first connect to last accept (manual time).
+
+Options:
+  --quick            fewer connections: a few seconds in all
+  --modes=LIST       only these modes (default: all that run here)
+  --threads=LIST     thread counts, 1 to 64 (default 1,2,4,8,16)
+  --arrivals=LIST    steady, burst or both (default both)
+  --connections=N    steady: connections per case, 10 to 100000 (default 1000; --quick 200)
+  --rate=R           steady: connections per second, 10 to 100000 (default 2000; --quick 4000)
+  --bursts=B         burst: bursts of T per case, 1 to 10000 (default 200; --quick 40)
+  --help             this text
+Any --benchmark_* flag goes to Google Benchmark, e.g. --benchmark_out=FILE
+--benchmark_out_format=json, --benchmark_filter=REGEX.
+)";
+}
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "herd_bench: " << message << "\nsee: herd_bench --help\n";
+  std::exit(2);
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+long number(const std::string& option, const std::string& text, long min, long max) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || value < min || value > max) {
+    usage_error(option + " takes a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                ", not '" + text + "'");
+  }
+  return value;
+}
+
+// Parses and removes herd_bench's own flags, leaving --benchmark_* in argv.
+Options parse(int& argc, char** argv) {
+  Options o;
+  long connections = -1;
+  long rate = -1;
+  long bursts = -1;
+  bool modes_given = false;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--benchmark_", 0) == 0) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const bool has_value = eq != std::string::npos;
+    const std::string value = has_value ? arg.substr(eq + 1) : "";
+    auto need_value = [&] {
+      if (!has_value) usage_error(name + " needs a value (" + name + "=...)");
+    };
+    if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      std::exit(0);
+    } else if (arg == "--quick") {
+      o.quick = true;
+    } else if (name == "--modes") {
+      need_value();
+      modes_given = true;
+      o.modes.clear();
+      for (const std::string& m : split(value)) {
+        try {
+          o.modes.push_back(mode_by_name(m));
+        } catch (const std::invalid_argument& e) {
+          usage_error(std::string("--modes: ") + e.what());
+        }
+      }
+      if (o.modes.empty()) usage_error("--modes needs at least one mode");
+    } else if (name == "--threads") {
+      need_value();
+      o.threads.clear();
+      for (const std::string& t : split(value)) o.threads.push_back(static_cast<int>(number("--threads", t, 1, kMaxThreads)));
+      if (o.threads.empty()) usage_error("--threads needs at least one count");
+    } else if (name == "--arrivals") {
+      need_value();
+      o.arrivals.clear();
+      for (const std::string& a : split(value)) {
+        if (a == "steady") {
+          o.arrivals.push_back(Arrival::steady);
+        } else if (a == "burst") {
+          o.arrivals.push_back(Arrival::burst);
+        } else {
+          usage_error("--arrivals: unknown arrival '" + a + "' (valid: steady, burst)");
+        }
+      }
+      if (o.arrivals.empty()) usage_error("--arrivals needs steady, burst or both");
+    } else if (name == "--connections") {
+      need_value();
+      connections = number(name, value, 10, 100000);
+    } else if (name == "--rate") {
+      need_value();
+      rate = number(name, value, 10, 100000);
+    } else if (name == "--bursts") {
+      need_value();
+      bursts = number(name, value, 1, 10000);
+    } else {
+      usage_error("unknown option '" + arg + "'");
+    }
+  }
+  argc = kept;
+
+  o.steady.arrival = Arrival::steady;
+  o.steady.connections = static_cast<std::size_t>(connections > 0 ? connections : (o.quick ? 200 : 1000));
+  o.steady.rate = static_cast<double>(rate > 0 ? rate : (o.quick ? 4000 : 2000));
+  o.burst.arrival = Arrival::burst;
+  o.burst.bursts = static_cast<std::size_t>(bursts > 0 ? bursts : (o.quick ? 40 : 200));
+
+  if (!modes_given) {
+    for (const ModeInfo& info : modes()) o.modes.push_back(info.mode);
+  }
+  std::vector<Mode> runnable;
+  for (Mode m : o.modes) {
+    const std::string why = unavailable_reason(m);
+    if (why.empty()) {
+      runnable.push_back(m);
+    } else if (modes_given) {
+      std::cerr << "herd_bench: mode " << name_of(m) << " cannot run here: " << why << "\n";
+      std::exit(1);
+    } else {
+      std::cerr << "herd_bench: skipping " << name_of(m) << ": " << why << "\n";
+      benchmark::AddCustomContext("herd_skipped_" + std::string(name_of(m)), why);
+    }
+  }
+  o.modes = runnable;
+  return o;
+}
+
+void run_case(benchmark::State& state, Mode mode, int threads, const Load& load) {
+  Result result;
+  for (auto _ : state) {
+    try {
+      result = run(mode, threads, load);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    state.SetIterationTime(std::chrono::duration<double>(result.elapsed).count());
+  }
+  const double n = result.connections == 0 ? 1.0 : static_cast<double>(result.connections);
+  state.counters["threads"] = threads;
+  state.counters["connections"] = static_cast<double>(result.connections);
+  state.counters["wakeups_per_conn"] = static_cast<double>(result.wakeups) / n;
+  state.counters["wasted_per_conn"] = static_cast<double>(result.wasted) / n;
+  state.counters["accept_p50_ns"] = static_cast<double>(result.accept_ns.percentile(50));
+  state.counters["accept_p99_ns"] = static_cast<double>(result.accept_ns.percentile(99));
+  state.counters["busiest_share"] = result.busiest_share();
+  state.counters["jain_index"] = result.jain_index();
+  state.counters["kernel_wakeups_per_conn"] = static_cast<double>(result.sleeps) / n;
+}
+
+// Google Benchmark appends "/iterations:1/manual_time" to every name here; the names this
+// binary promises are exactly herd/<mode>/threads:T/arrival:A, so the reporters drop those.
+class PromisedNames final : public benchmark::BenchmarkReporter {
+ public:
+  explicit PromisedNames(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {}
+  bool ReportContext(const Context& context) override {
+    inner_->SetOutputStream(&GetOutputStream());
+    inner_->SetErrorStream(&GetErrorStream());
+    return inner_->ReportContext(context);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    std::vector<Run> renamed = runs;
+    for (Run& run : renamed) {
+      run.run_name.iterations.clear();
+      run.run_name.time_type.clear();
+    }
+    inner_->ReportRuns(renamed);
+  }
+  void Finalize() override { inner_->Finalize(); }
+
+ private:
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+};
+
+bool has_flag(int argc, char** argv, const char* prefix) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix, std::strlen(prefix)) == 0) return true;
+  }
+  return false;
+}
+
+std::string flag_value(int argc, char** argv, const std::string& flag, const std::string& fallback) {
+  std::string value = fallback;
+  const std::string prefix = "--" + flag + "=";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) value = argv[i] + prefix.size();
+  }
+  return value;
+}
+
+std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string& format) {
+  if (format == "json") return std::make_unique<benchmark::JSONReporter>();
+  return std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_Tabular);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options = parse(argc, argv);
+  try {
+    pollbench::raise_fd_limit();
+  } catch (const std::exception& e) {
+    std::cerr << "herd_bench: " << e.what() << "\n";
+    return 1;
+  }
+  pollbench::warn_if_unoptimized();
+  pollbench::add_run_context(-1);  // the threads are not pinned: the scheduler places them
+  benchmark::AddCustomContext("herd_mode", options.quick ? "quick" : "default");
+  char load[200];
+  std::snprintf(load, sizeof load, "steady: %zu connections at %.0f/s; burst: %zu bursts of T, %lld us gap",
+                options.steady.connections, options.steady.rate, options.burst.bursts,
+                static_cast<long long>(options.burst.burst_gap.count()));
+  benchmark::AddCustomContext("herd_load", load);
+
+  for (Arrival arrival : options.arrivals) {
+    const Load& l = arrival == Arrival::steady ? options.steady : options.burst;
+    for (Mode mode : options.modes) {
+      for (int t : options.threads) {
+        const std::string name = "herd/" + std::string(name_of(mode)) + "/threads:" + std::to_string(t) +
+                                 "/arrival:" + std::string(name_of(arrival));
+        benchmark::RegisterBenchmark(name.c_str(), run_case, mode, t, l)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+
+  std::unique_ptr<benchmark::BenchmarkReporter> display =
+      std::make_unique<PromisedNames>(make_reporter(flag_value(argc, argv, "benchmark_format", "console")));
+  std::unique_ptr<benchmark::BenchmarkReporter> file;
+  if (has_flag(argc, argv, "--benchmark_out=")) {
+    file = std::make_unique<PromisedNames>(make_reporter(flag_value(argc, argv, "benchmark_out_format", "json")));
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks(display.get(), file.get());
+  benchmark::Shutdown();
+  return 0;
+}

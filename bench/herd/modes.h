@@ -1,0 +1,87 @@
+// The ways T accepting threads can share one listening port (issue 11, the thundering herd).
+//
+// Each mode says what a thread blocks on before it calls accept4() on a non-blocking listening
+// socket. The modes are about how the kernel wakes waiters, which is mechanism-specific by
+// nature, so each mode talks to its mechanism directly here rather than through Poller: the
+// Poller interface has no way to share one instance between threads or to ask for
+// EPOLLEXCLUSIVE, and must not grow one just for this experiment.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fd.h"
+
+namespace pollbench::herd {
+
+enum class Mode {
+  shared_epoll_lt,      // one epoll instance (level-triggered) holding the listener; all threads wait on it
+  shared_epoll_et,      // the same, edge-triggered
+  epoll_per_thread,     // an epoll instance per thread, the same listener added to each
+  epoll_exclusive,      // the same with EPOLLEXCLUSIVE
+  reuseport,            // a listener per thread (SO_REUSEPORT on one port), each in its thread's epoll
+  poll_per_thread,      // every thread poll()s the shared listener
+  io_uring_per_thread,  // a ring per thread, a multishot poll on the shared listener in each
+};
+
+struct ModeInfo {
+  Mode mode;
+  std::string_view name;
+  std::string_view description;
+};
+// Every mode, in a fixed order (the order of the sweep and of --help).
+const std::vector<ModeInfo>& modes();
+// Throws std::invalid_argument listing the valid names.
+Mode mode_by_name(std::string_view name);
+std::string_view name_of(Mode mode);
+// Empty when `mode` runs here, else why not (io_uring may be missing or forbidden).
+std::string unavailable_reason(Mode mode);
+
+// What one return from a wait was.
+enum class WaitOutcome {
+  ready,    // the mechanism said the listener is readable
+  nothing,  // it returned without saying so (EINTR, a spurious completion)
+  stop,     // the run is over (Setup::stop): the only return that is not a wakeup
+};
+
+// What one thread blocks on, without a timeout: an idle thread that woke now and then to look
+// at a flag would move itself to the front of epoll's queue of waiters and change who gets the
+// next connection (measured: a 20 ms timeout evened out the shared epoll modes' spread).
+// Made in the thread that uses it.
+class Waiter {
+ public:
+  virtual ~Waiter() = default;
+  virtual WaitOutcome wait() = 0;
+  // The listening socket this thread accepts from.
+  virtual int listener() const = 0;
+};
+
+// The listening socket(s) on 127.0.0.1 and whatever the threads share, for one mode and T.
+// Every listener is non-blocking; backlog as large as the kernel allows.
+class Setup {
+ public:
+  Setup(Mode mode, int threads);
+  ~Setup();
+  Setup(const Setup&) = delete;
+  Setup& operator=(const Setup&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Wakes every waiter for good: an eventfd each waits on beside the listener turns readable
+  // (level-triggered everywhere, so in a shared epoll instance one waiter's return passes the
+  // wakeup on to the next).
+  void stop();
+  // The waiter of thread `index` (0 .. threads-1). Call it from that thread.
+  std::unique_ptr<Waiter> make_waiter(int index) const;
+
+ private:
+  Mode mode_;
+  std::uint16_t port_ = 0;
+  std::vector<OwnedFd> listeners_;  // one, or one per thread with reuseport
+  OwnedFd shared_epoll_;            // shared_epoll_* only
+  OwnedFd stop_;                    // an eventfd
+};
+
+}  // namespace pollbench::herd
