@@ -27,6 +27,8 @@ constexpr std::size_t kMaxEvents = 512;
 constexpr std::size_t kReadBufferSize = 256 * 1024;
 constexpr std::size_t kOpenLoopQueueCap = 65536;       // scheduled requests waiting on one connection
 constexpr std::int64_t kNever = TimerQueue::kNever;
+// The `step` of a connect cut short by the end of the connect phase, not by its own timeout.
+constexpr const char* kPhaseEnd = "connect phase end";
 
 [[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
@@ -286,7 +288,7 @@ void Worker::fire_timers(std::int64_t now) {
 
 void Worker::end_connect_phase(std::int64_t now) {
   for (std::uint32_t id = 0; id < connections_.size(); ++id) {
-    if (connections_[id].state == ConnState::connecting) on_connect_failed(id, ETIMEDOUT, "connect", now);
+    if (connections_[id].state == ConnState::connecting) on_connect_failed(id, ETIMEDOUT, kPhaseEnd, now);
   }
   if (next_unopened_ < connections_.size()) {
     const std::size_t left = connections_.size() - next_unopened_;
@@ -326,6 +328,9 @@ std::string Worker::describe_connect_error(int error, const char* step, const Co
     case ENFILE:
       return std::string(step) + " failed: ENFILE, the system-wide file limit /proc/sys/fs/file-max is reached";
     case ETIMEDOUT: {
+      if (step == kPhaseEnd) {
+        return "connect to " + target + from + " had not completed when the connect phase reached its end (--duration)";
+      }
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(config_.connect_timeout_ns) / 1e9);
       return "connect to " + target + from + " did not complete within " + seconds +
