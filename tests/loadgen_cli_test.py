@@ -300,7 +300,8 @@ def case_connect_timeout():
     rep = report(out, err)
     check(code == 0, f"exit {code}: {err}")
     check(rep["errors"]["connect_timeout"] > 0, f"no connect_timeout counted: {rep['errors']}")
-    check("within 1 s" in rep["first_error"], f"the timeout is not --duration's 1 s: {rep['first_error']}")
+    first = rep["first_error"]
+    check("within 1 s" in first or "connect phase reached its end" in first, f"not cut at --duration's 1 s: {first}")
     check(rep["connect_s"] < 10, f"the connect phase took {rep['connect_s']} s with --duration 1")
 
 
