@@ -19,6 +19,7 @@ ensure_packages() {
 
 # What building and testing pollbench needs; bench.sh adds nothing more than the plotting ones.
 POLLBENCH_BUILD_PACKAGES=(cmake g++ make pkg-config git libbenchmark-dev libgtest-dev liburing-dev)
+POLLBENCH_BUILD_PACKAGES+=(nlohmann-json3-dev)
 POLLBENCH_PLOT_PACKAGES=(python3-matplotlib python3-numpy python3-scipy libbenchmark-tools)
 POLLBENCH_TEST_PACKAGES=(wrk iproute2)
 # Only for the `fuzz` preset (docs/fuzz.md): clang and its libFuzzer runtime.

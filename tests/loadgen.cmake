@@ -5,7 +5,8 @@
 #   loadgen.run.*           loadgen against tests/loadgen_test_server, which can misbehave on
 #                           purpose (label integration)
 add_executable(loadgen_unit_test ${CMAKE_CURRENT_LIST_DIR}/loadgen_unit_test.cc)
-target_link_libraries(loadgen_unit_test PRIVATE loadgen_lib GTest::gtest_main)
+# pollbench_server for its statistics JSON (bench/tcp/server_stats.cc), tested beside loadgen's.
+target_link_libraries(loadgen_unit_test PRIVATE loadgen_lib pollbench_server GTest::gtest_main)
 gtest_discover_tests(loadgen_unit_test TEST_PREFIX loadgen. PROPERTIES LABELS unit)
 
 add_executable(loadgen_test_server ${CMAKE_CURRENT_LIST_DIR}/loadgen_test_server.cc)
@@ -22,7 +23,7 @@ foreach(case help bad_args remote_refused fd_limit refused)
 endforeach()
 
 foreach(case clean ipv6 pipeline chunked threads_sources open_loop coordinated_omission reset bad_response
-             bad_status idle_closed sigint)
+             bad_status idle_closed sigint random_bytes long_header reconnect_backoff connect_timeout)
   add_test(NAME loadgen.run.${case} COMMAND ${loadgen_test_command} ${case})
   set_tests_properties(loadgen.run.${case} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()

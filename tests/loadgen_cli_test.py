@@ -128,6 +128,7 @@ def case_bad_args():
         ["--target", "[::1:80"],
         ["--target", "127.0.0.1:99999"],
         ["--target", "[::1]:80", "--sources", "2"],
+        ["--target", "127.0.0.1:80", "--connect-timeout", "0"],
     ]
     for args in bad:
         code, out, err = loadgen(*args)
@@ -237,6 +238,71 @@ def case_bad_response():
     rep = report(out, err)
     check(code == 0 and rep["errors"]["bad_response"] > 0, f"bad responses not counted: {rep['errors']}")
     check("bad status line" in rep["first_error"], f"first_error: {rep['first_error']}")
+
+
+def strict_report(raw, err):
+    """stdout as bytes: it must be UTF-8 (strictly) and one JSON object."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail(f"stdout is not UTF-8 ({e}): {raw[:200]!r}")
+    return report(text, err)
+
+
+def case_random_bytes():
+    # The server answers every request with random bytes; first_error quotes some of them.
+    server = test_server("random", 512)
+    proc = subprocess.run([ARGS.loadgen, "--target", server.address, "--active", "4", "--duration", "0.3"],
+                          capture_output=True, timeout=60)
+    server.stop()
+    err = proc.stderr.decode("utf-8", "replace")
+    rep = strict_report(proc.stdout, err)
+    check(proc.returncode == 0 and rep["errors"]["bad_response"] > 0, f"random answers not counted: {rep['errors']}")
+    check(rep["requests"] == 0, f"{rep['requests']} random answers counted as requests")
+    check(rep["first_error"].startswith("bad_response: "), f"first_error: {rep['first_error']!r}")
+
+
+def case_long_header():
+    # Every answer carries a 100,000-byte header line, whatever the reads' boundaries.
+    server = test_server("long-header", 100000)
+    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    server.stop()
+    rep = report(out, err)
+    check(code == 0 and rep["errors"]["bad_response"] > 0, f"long header lines not counted: {rep['errors']}")
+    check(rep["requests"] == 0, f"{rep['requests']} answers with a 100,000-byte header line counted as requests")
+    check("longer than 8192" in rep["first_error"], f"first_error: {rep['first_error']}")
+
+
+def case_reconnect_backoff():
+    # A server that closes every connection at once: loadgen reopens them, backing off (10 ms
+    # doubling to 1 s after the first), and counts each reopen. Without the backoff it made
+    # thousands of connections a second; the bound below is far above what the backoff allows
+    # (about 8 per connection in 1 s) and far below a storm.
+    server = test_server("close")
+    code, out, err = loadgen("--target", server.address, "--active", "4", "--duration", "1")
+    stats = server.stop()
+    rep = report(out, err)
+    check(code == 0, f"exit {code}: {err}")
+    check(0 < rep["reconnects"] <= 100, f"{rep['reconnects']} reconnects in 1 s to a server that closes at once")
+    check(stats["accepted"] <= 4 + rep["reconnects"], f"server accepted {stats['accepted']}, reconnects {rep['reconnects']}")
+    check(rep["requests"] == 0 and rep["errors"]["closed"] + rep["errors"]["reset"] > 0, f"errors: {rep['errors']}")
+
+
+def case_connect_timeout():
+    # A listener that never accepts (backlog 0): the connects beyond its queue never complete.
+    # --duration 1 bounds the connect phase (a fixed 30 s timeout used to hold it up 34 s).
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        target = "127.0.0.1:%d" % listener.getsockname()[1]
+        code, out, err = loadgen("--target", target, "--active", "8", "--duration", "1", "--connect-timeout", "60",
+                                 timeout=30)
+    rep = report(out, err)
+    check(code == 0, f"exit {code}: {err}")
+    check(rep["errors"]["connect_timeout"] > 0, f"no connect_timeout counted: {rep['errors']}")
+    first = rep["first_error"]
+    check("within 1 s" in first or "connect phase reached its end" in first, f"not cut at --duration's 1 s: {first}")
+    check(rep["connect_s"] < 10, f"the connect phase took {rep['connect_s']} s with --duration 1")
 
 
 def case_bad_status():

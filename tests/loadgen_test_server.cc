@@ -9,6 +9,9 @@
 //     status500    500 with a Content-Length body
 //     close-silent close connections that sent nothing for N ms (default 200)
 //     stall        once, N ms after the first request, block the loop for 300 ms
+//     random       answer every request with N random bytes (default 256; any byte value)
+//     long-header  200 whose answer carries one header line of N bytes (default 100000)
+//     close        close every connection as soon as it is accepted
 // First stdout line: `listening on ADDR:PORT`. On SIGTERM/SIGINT it prints
 // {"requests": R, "accepted": A, "closed": C, "peers": P} (P: distinct peer addresses).
 #include <arpa/inet.h>
@@ -25,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -65,7 +69,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (arg < 0) arg = mode == "reset" ? 5 : mode == "close-silent" ? 200 : mode == "stall" ? 300 : 0;
+  if (arg < 0) {
+    arg = mode == "reset" ? 5 : mode == "close-silent" ? 200 : mode == "stall" ? 300 : mode == "random" ? 256
+        : mode == "long-header" ? 100000 : 0;
+  }
 
   rlimit rl{};
   getrlimit(RLIMIT_NOFILE, &rl);
@@ -115,6 +122,9 @@ int main(int argc, char** argv) {
   const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\na;x=y\r\n6789abcdef\r\n0\r\n\r\n";
   const std::string status500 = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!";
   const std::string garbage = "this is not http\r\n\r\n";
+  const std::string long_header = "HTTP/1.1 200 OK\r\nX-Long: " + std::string(static_cast<std::size_t>(arg), 'a') +
+                                  "\r\nContent-Length: 0\r\n\r\n";
+  std::minstd_rand random(12345);  // fixed seed: a failing run can be repeated
 
   std::unordered_map<int, Peer> peers;
   std::set<std::string> peer_addresses;
@@ -152,6 +162,11 @@ int main(int argc, char** argv) {
           if (peer.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr, host, sizeof host);
           else inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr, host, sizeof host);
           peer_addresses.insert(host);
+          if (mode == "close") {
+            close(c);
+            ++closed;
+            continue;
+          }
           peers[c].opened_ms = now_ms();
           epoll_event cev{};
           cev.events = EPOLLIN;
@@ -180,6 +195,10 @@ int main(int argc, char** argv) {
           if (mode == "chunked") p.output += chunked;
           else if (mode == "garbage") p.output += garbage;
           else if (mode == "status500") p.output += status500;
+          else if (mode == "long-header") p.output += long_header;
+          else if (mode == "random") {
+            for (long k = 0; k < arg; ++k) p.output += static_cast<char>(random() & 0xff);
+          }
           else p.output += ok;
           if (mode == "reset" && p.requests >= arg) {
             reset = true;
@@ -192,7 +211,7 @@ int main(int argc, char** argv) {
         }
         // Loopback sockets take these small answers whole; a test server can block here.
         for (std::size_t sent = 0; sent < p.output.size();) {
-          const ssize_t w = write(fd, p.output.data() + sent, p.output.size() - sent);
+          const ssize_t w = send(fd, p.output.data() + sent, p.output.size() - sent, MSG_NOSIGNAL);
           if (w > 0) sent += static_cast<std::size_t>(w);
           else if (errno != EAGAIN && errno != EINTR) break;
         }

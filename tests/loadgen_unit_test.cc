@@ -1,14 +1,27 @@
 // Unit tests of loadgen's pieces: the HTTP response parser, the command line, target and
-// source-address planning, and the send-time ring.
+// source-address planning, the send-time ring, the timer queue, the reconnect backoff, the
+// open-loop schedule, and the JSON reports (loadgen's and pollserver's).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "backoff.h"
 #include "connection.h"
 #include "endpoint.h"
 #include "http_response.h"
+#include "open_loop_schedule.h"
 #include "options.h"
+#include "server_stats.h"
+#include "stats.h"
+#include "timer_queue.h"
 
 namespace pollbench::loadgen {
 namespace {
@@ -106,6 +119,48 @@ TEST(ResponseParser, LimitsLineLength) {
   EXPECT_NE(parser.error().find("longer"), std::string::npos);
 }
 
+// A response whose second line (a header) is `line_length` bytes before its LF, CR included.
+std::string response_with_line(std::size_t line_length) {
+  const std::string name = "X-Long: ";
+  return "HTTP/1.1 200 OK\r\n" + name + std::string(line_length - name.size() - 1, 'a') +
+         "\r\nContent-Length: 0\r\n\r\n";
+}
+
+// Two parse() calls, the first with bytes [0, split), the second with the rest.
+std::vector<int> feed_split(const std::string& bytes, std::size_t split) {
+  ResponseParser parser;
+  std::vector<int> statuses;
+  std::size_t at = 0;
+  for (const std::size_t end : {split, bytes.size()}) {
+    while (at < end) {
+      std::size_t used = 0;
+      const Result r = parser.parse(bytes.data() + at, end - at, &used);
+      at += used;
+      if (r == Result::error) {
+        statuses.push_back(-1);
+        return statuses;
+      }
+      if (r == Result::complete) statuses.push_back(parser.status());
+    }
+  }
+  return statuses;
+}
+
+TEST(ResponseParser, LineLimitHoldsWhereverTheReadsSplitIt) {
+  const std::string longest = response_with_line(ResponseParser::kMaxLine);
+  const std::string too_long = response_with_line(ResponseParser::kMaxLine + 1);
+  for (std::size_t split = 0; split <= too_long.size(); ++split) {
+    if (split <= longest.size()) {
+      ASSERT_EQ(feed_split(longest, split), std::vector<int>{200}) << "a line of the limit, split at " << split;
+    }
+    ASSERT_EQ(feed_split(too_long, split), std::vector<int>{-1}) << "a line over the limit, split at " << split;
+  }
+  // Far over the limit in one read: the case a server with 100,000-byte header lines hit.
+  EXPECT_EQ(feed_split(response_with_line(100'000), 100'000 + 100), std::vector<int>{-1});
+  const std::string status_line = "HTTP/1.1 200 " + std::string(ResponseParser::kMaxLine, 'k') + "\r\n\r\n";
+  EXPECT_EQ(feed_split(status_line, status_line.size()), std::vector<int>{-1});
+}
+
 TEST(ResponseParser, LargeBodyIsCountedNotKept) {
   ResponseParser parser;
   const std::string body(1 << 20, 'x');
@@ -141,6 +196,8 @@ TEST(Options, DefaultsAndBothSpellings) {
   EXPECT_TRUE(o.allow_remote);
   EXPECT_EQ(o.mode, LoadMode::closed_loop);
   EXPECT_EQ(o.pipeline, 1u);
+  EXPECT_DOUBLE_EQ(o.connect_timeout_s, 20);
+  EXPECT_DOUBLE_EQ(parse({"--target", "127.0.0.1:80", "--connect-timeout=0.5"}).connect_timeout_s, 0.5);
 
   const Options open = parse({"--target", "[::1]:80", "--rate", "5000"});
   EXPECT_EQ(open.mode, LoadMode::open_loop);
@@ -165,6 +222,8 @@ TEST(Options, RejectsBadArgumentsNamingTheProblem) {
       {{"--target", "127.0.0.1:80", "--rate", "10", "--active", "0"}, "active"},
       {{"--target", "127.0.0.1:80", "--duration", "0"}, "--duration"},
       {{"--target", "127.0.0.1:80", "--duration", "nan"}, "--duration"},
+      {{"--target", "127.0.0.1:80", "--connect-timeout", "0"}, "--connect-timeout"},
+      {{"--target", "127.0.0.1:80", "--connect-timeout", "-3"}, "--connect-timeout"},
       {{"--target", "127.0.0.1:80", "--threads", "0"}, "--threads"},
       {{"--target", "127.0.0.1:80", "--sources", "300"}, "--sources"},
       {{"--target", "127.0.0.1:80", "--path", "x"}, "--path"},
@@ -278,6 +337,200 @@ TEST(RequestBytes, SlicesAreTheRequestStream) {
   EXPECT_EQ(bytes.slice(0, one.size() * 2), one + one);
   EXPECT_EQ(bytes.slice(3, one.size()), (one + one).substr(3, one.size()));
   EXPECT_EQ(bytes.slice(3, 1'000'000).size(), one.size() * 4 - 3);  // as much as there is
+}
+
+// ---- timer queue ------------------------------------------------------------------------
+
+std::vector<std::uint32_t> pop_all_due(TimerQueue& q, std::int64_t now) {
+  std::vector<std::uint32_t> ids;
+  std::uint32_t id = 0;
+  while (q.pop_due(now, &id)) ids.push_back(id);
+  return ids;
+}
+
+TEST(TimerQueue, BackoffBehindAnImmediateReopenWaitsNoLonger) {
+  // What a FIFO got wrong: a failed reopen (now + 100 ms) queued before a broken connection
+  // that reopens at once (now). The one due now comes out now.
+  constexpr std::int64_t now = 1'000'000'000, ms = 1'000'000;
+  TimerQueue q(4);
+  q.schedule(0, now + 100 * ms);
+  q.schedule(1, now);
+  EXPECT_EQ(q.next_deadline(), now);
+  EXPECT_EQ(pop_all_due(q, now), std::vector<std::uint32_t>{1});
+  EXPECT_TRUE(pop_all_due(q, now + 99 * ms).empty());
+  EXPECT_EQ(pop_all_due(q, now + 100 * ms), std::vector<std::uint32_t>{0});
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.next_deadline(), TimerQueue::kNever);
+}
+
+TEST(TimerQueue, OneDeadlinePerIdMovedOrCancelled) {
+  TimerQueue q(3);
+  q.schedule(0, 50);
+  q.schedule(1, 10);
+  q.schedule(2, 30);
+  q.schedule(1, 40);  // moved later: not due at 10 any more
+  EXPECT_EQ(q.size(), 3u);
+  q.cancel(2);
+  q.cancel(2);  // twice is harmless
+  EXPECT_FALSE(q.scheduled(2));
+  EXPECT_TRUE(pop_all_due(q, 39).empty());
+  EXPECT_EQ(pop_all_due(q, 1000), (std::vector<std::uint32_t>{1, 0}));
+  q.schedule(2, 5);
+  q.clear();
+  EXPECT_TRUE(q.empty());
+  EXPECT_FALSE(q.scheduled(2));
+}
+
+TEST(TimerQueue, EqualDeadlinesComeOutInScheduleOrder) {
+  TimerQueue q(5);
+  for (std::uint32_t id : {3u, 1u, 4u, 0u, 2u}) q.schedule(id, 7);
+  EXPECT_EQ(pop_all_due(q, 7), (std::vector<std::uint32_t>{3, 1, 4, 0, 2}));
+}
+
+TEST(TimerQueue, MatchesASortedListUnderRandomChanges) {
+  constexpr std::uint32_t kIds = 200;
+  std::mt19937 random(7);
+  TimerQueue q(kIds);
+  std::vector<std::int64_t> want(kIds, -1);  // -1: no deadline
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint32_t id = random() % kIds;
+    if (random() % 4 == 0) {
+      q.cancel(id);
+      want[id] = -1;
+    } else {
+      want[id] = random() % 1000;
+      q.schedule(id, want[id]);
+    }
+    if (step % 1000 == 999) {  // drain what is due at a random time, check the order
+      const std::int64_t now = random() % 1000;
+      std::int64_t last = -1;
+      for (std::uint32_t popped : pop_all_due(q, now)) {
+        ASSERT_LE(want[popped], now);
+        ASSERT_GE(want[popped], last);
+        last = want[popped];
+        want[popped] = -1;
+      }
+      for (std::uint32_t i = 0; i < kIds; ++i) ASSERT_EQ(q.scheduled(i), want[i] >= 0) << i;
+      ASSERT_EQ(q.next_deadline() > now, true);
+    }
+  }
+}
+
+// ---- reconnect backoff ------------------------------------------------------------------
+
+TEST(Backoff, AtOnceThenExponentialUpToTheCap) {
+  const Backoff b{10'000'000, 1'000'000'000};
+  EXPECT_EQ(b.delay_ns(0), 0);
+  EXPECT_EQ(b.delay_ns(1), 10'000'000);
+  EXPECT_EQ(b.delay_ns(2), 20'000'000);
+  EXPECT_EQ(b.delay_ns(3), 40'000'000);
+  EXPECT_EQ(b.delay_ns(7), 640'000'000);
+  EXPECT_EQ(b.delay_ns(8), 1'000'000'000);
+  EXPECT_EQ(b.delay_ns(255), 1'000'000'000);
+  EXPECT_EQ(b.delay_ns(std::numeric_limits<unsigned>::max()), 1'000'000'000);
+  for (unsigned f = 1; f < 300; ++f) EXPECT_LE(b.delay_ns(f - 1), b.delay_ns(f));
+}
+
+// ---- open-loop schedule -----------------------------------------------------------------
+
+TEST(OpenLoopSchedule, SpacingAtTheRate) {
+  OpenLoopSchedule s(4000);  // one request every 250 us
+  constexpr std::int64_t start = 5'000'000'000;
+  s.start(start);
+  std::int64_t intended = 0;
+  EXPECT_FALSE(s.pop_due(start - 1, &intended));
+  // Polled every 10 us, as a punctual loop would: each request comes out exactly at its time.
+  std::vector<std::int64_t> times;
+  for (std::int64_t now = start; now < start + 1'000'000'000; now += 10'000) {
+    while (s.pop_due(now, &intended)) {
+      EXPECT_EQ(intended, now) << "request " << times.size();
+      times.push_back(intended);
+    }
+  }
+  ASSERT_EQ(times.size(), 4000u);
+  for (std::size_t j = 0; j < times.size(); ++j) EXPECT_EQ(times[j], start + static_cast<std::int64_t>(j) * 250'000);
+}
+
+TEST(OpenLoopSchedule, NoDriftAtAnIntervalThatIsNotWholeNanoseconds) {
+  OpenLoopSchedule s(3);  // 333,333,333.3 ns
+  s.start(0);
+  std::int64_t intended = 0;
+  const std::int64_t hour = 3600LL * 1'000'000'000;
+  std::uint64_t n = 0;
+  while (s.pop_due(hour, &intended)) ++n;
+  EXPECT_EQ(n, 3u * 3600 + 1);  // 0 s through 3600 s inclusive
+  EXPECT_EQ(intended, hour);
+  EXPECT_EQ(s.next_ns(), hour + 333'333'333);
+}
+
+TEST(OpenLoopSchedule, CatchesUpAfterAStallWithTheIntendedTimes) {
+  OpenLoopSchedule s(1000);  // every 1 ms
+  s.start(0);
+  std::int64_t intended = 0;
+  ASSERT_TRUE(s.pop_due(0, &intended));
+  // The loop stalls for 10.5 ms: the ten requests due meanwhile all come out at once, each
+  // with its own time (latency counts from there), and the schedule does not shift.
+  std::vector<std::int64_t> late;
+  while (s.pop_due(10'500'000, &intended)) late.push_back(intended);
+  ASSERT_EQ(late.size(), 10u);
+  for (std::size_t i = 0; i < late.size(); ++i) EXPECT_EQ(late[i], static_cast<std::int64_t>(i + 1) * 1'000'000);
+  EXPECT_EQ(s.next_ns(), 11'000'000);
+  EXPECT_EQ(s.taken(), 11u);
+}
+
+// ---- JSON reports -----------------------------------------------------------------------
+
+TEST(ReportJson, NonFiniteNumbersAreNull) {
+  RunInfo info;
+  info.target = "127.0.0.1:1";
+  info.mode = "open_loop";
+  info.rate = std::numeric_limits<double>::infinity();
+  info.connect_s = std::nan("");
+  info.duration_s = -std::numeric_limits<double>::infinity();
+  WorkerStats stats;
+  stats.requests = 3;
+  const std::string text = to_json(info, stats);
+  const nlohmann::json j = nlohmann::json::parse(text);  // throws on invalid JSON
+  EXPECT_TRUE(j["rate"].is_null()) << text;
+  EXPECT_TRUE(j["connect_s"].is_null()) << text;
+  EXPECT_TRUE(j["duration_s"].is_null()) << text;
+  EXPECT_TRUE(j["pipeline"].is_null());
+  EXPECT_EQ(j["requests"], 3);
+  EXPECT_EQ(j["errors"].size(), kErrorKinds);
+}
+
+TEST(ReportJson, BytesThatAreNotUtf8AreReplaced) {
+  RunInfo info;
+  info.mode = "closed_loop";
+  info.pipeline = 2;
+  WorkerStats stats;
+  stats.first_error = std::string("bad status line '\xff\xfe\"\\\x01 \xc3\xa9 \xe2\x82") + "'";
+  stats.errors.add(ErrorKind::bad_response);
+  const std::string text = to_json(info, stats);
+  const nlohmann::json j = nlohmann::json::parse(text);  // the parser checks UTF-8 too
+  const std::string first = j["first_error"];
+  EXPECT_NE(first.find("\xef\xbf\xbd"), std::string::npos) << first;  // U+FFFD
+  EXPECT_NE(first.find("\"\\\x01 \xc3\xa9 "), std::string::npos) << first;  // valid bytes kept
+  EXPECT_EQ(j["pipeline"], 2);
+  EXPECT_EQ(j["errors"]["bad_response"], 1);
+  EXPECT_EQ(j["errors_total"], 1);
+}
+
+TEST(ServerStatsJson, ValidWhateverTheCounts) {
+  ServerStats stats;
+  std::string text = stats_json(stats, "epoll_lt", "127.0.0.1:1", 0);
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["events_per_wait"], 0.0);
+  EXPECT_EQ(j["backend"], "epoll_lt");
+  stats.waits = 4;
+  stats.events = 6;
+  stats.count(ServerError::oversized);
+  text = stats_json(stats, "b\xff", "127.0.0.1:2", 7);
+  j = nlohmann::json::parse(text);
+  EXPECT_DOUBLE_EQ(j["events_per_wait"].get<double>(), 1.5);
+  EXPECT_EQ(j["errors"]["oversized"], 1);
+  EXPECT_EQ(j["connections"]["open"], 7);
+  EXPECT_EQ(j["backend"], "b\xef\xbf\xbd");
 }
 
 }  // namespace

@@ -18,9 +18,9 @@ enum class Role : std::uint8_t { idle, active };
 
 enum class ConnState : std::uint8_t {
   unopened,    // not started yet (the connect phase opens a window at a time)
-  connecting,  // non-blocking connect in flight; waits for EPOLLOUT or its deadline
+  connecting,  // non-blocking connect in flight; waits for EPOLLOUT or its timer
   open,
-  backoff,     // active, broken: reopens at `deadline_ns`
+  backoff,     // active, broken: reopens when its timer says (Worker's TimerQueue)
   dead,        // closed for good
 };
 
@@ -29,9 +29,9 @@ struct Connection {
   Role role = Role::idle;
   ConnState state = ConnState::unopened;
   bool write_armed = false;      // EPOLLOUT is in the interest set
+  std::uint8_t failures = 0;      // active: attempts in a row that ended without an answer
   std::uint16_t source = 0;      // index into the source addresses
   std::uint32_t active = 0;      // index into the worker's ActiveState (role active only)
-  std::int64_t deadline_ns = 0;  // connecting: give up then; backoff: reopen then
 };
 
 // The send times of requests issued and not yet answered, oldest first. A ring that grows by

@@ -93,12 +93,13 @@ ResponseParser::Result ResponseParser::parse(const char* data, std::size_t size,
     }
     std::string_view line(start, static_cast<std::size_t>(newline - start));
     pos = static_cast<std::size_t>(newline - data) + 1;
+    // The same limit whether the line came in one read or several.
+    if (line_.size() + line.size() > kMaxLine) {
+      fail("a header line is longer than " + std::to_string(kMaxLine) + " bytes");
+      *consumed = pos;
+      return Result::error;
+    }
     if (!line_.empty()) {
-      if (line_.size() + line.size() > kMaxLine) {
-        fail("a header line is longer than " + std::to_string(kMaxLine) + " bytes");
-        *consumed = pos;
-        return Result::error;
-      }
       line_.append(line);
       line = line_;
     }

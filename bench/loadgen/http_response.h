@@ -13,7 +13,8 @@ namespace pollbench::loadgen {
 
 class ResponseParser {
  public:
-  // A header line (status line included) longer than this is a bad response.
+  // A header line (status line and chunk-size lines included) longer than this, counting its
+  // CR but not its LF, is a bad response, however the reads split it.
   static constexpr std::size_t kMaxLine = 8192;
 
   enum class Result {

@@ -104,6 +104,12 @@ int run(int argc, char** argv) {
 
   const RequestBytes request(make_request(options.path, target), std::max<unsigned>(options.pipeline, 64));
   const unsigned threads = options.threads;
+  // The connect phase never outlasts the run it prepares: one connect waits at most
+  // --connect-timeout and --duration, and the phase ends after --duration whatever is left.
+  const auto duration_ns = static_cast<std::int64_t>(options.duration_s * 1e9);
+  const std::int64_t connect_timeout_ns =
+      std::max<std::int64_t>(1, std::min(static_cast<std::int64_t>(options.connect_timeout_s * 1e9), duration_ns));
+  const std::int64_t connect_phase_end_ns = now_ns() + duration_ns;
   Run run;
   try {
     for (unsigned w = 0; w < threads; ++w) {
@@ -118,6 +124,8 @@ int run(int argc, char** argv) {
       config.pipeline = options.pipeline;
       config.rate = options.rate;
       config.request = &request;
+      config.connect_timeout_ns = connect_timeout_ns;
+      config.connect_phase_end_ns = connect_phase_end_ns;
       run.workers.push_back(std::make_unique<Worker>(std::move(config), run.shared));
     }
   } catch (const std::system_error& e) {
@@ -190,7 +198,6 @@ int run(int argc, char** argv) {
     run_start = now_ns();
     run.shared.run_start_ns.store(run_start, std::memory_order_release);
     run.set_phase(Phase::running);
-    const auto duration_ns = static_cast<std::int64_t>(options.duration_s * 1e9);
     while (!run.shared.has_fatal()) {
       const std::int64_t left = run_start + duration_ns - now_ns();
       if (left <= 0) break;

@@ -72,7 +72,8 @@ Options parse_options(int argc, const char* const* argv) {
       continue;
     }
     static constexpr std::string_view kValued[] = {"--target",  "--idle",    "--active",  "--duration", "--pipeline",
-                                                   "--rate",    "--threads", "--sources", "--path"};
+                                                   "--rate",    "--threads", "--sources", "--path",
+                                                   "--connect-timeout"};
     bool known = false;
     for (auto k : kValued) known = known || name == k;
     if (!known) throw UsageError("unknown option " + quoted(name));
@@ -90,6 +91,8 @@ Options parse_options(int argc, const char* const* argv) {
       options.active = parse_count(name, value, 0, 10'000'000);
     } else if (name == "--duration") {
       options.duration_s = parse_positive(name, value, kMaxDurationS, "seconds");
+    } else if (name == "--connect-timeout") {
+      options.connect_timeout_s = parse_positive(name, value, kMaxDurationS, "seconds");
     } else if (name == "--pipeline") {
       options.pipeline = static_cast<unsigned>(parse_count(name, value, 1, kMaxPipeline));
       saw_pipeline = true;
@@ -122,7 +125,7 @@ Options parse_options(int argc, const char* const* argv) {
 const char* usage_line() {
   return "usage: loadgen --target ADDR:PORT [--idle I] [--active A] [--duration SECONDS]\n"
          "               [--pipeline D | --rate R] [--threads T] [--sources N] [--allow-remote]\n"
-         "               [--path /] [--help]";
+         "               [--path /] [--connect-timeout SECONDS] [--help]";
 }
 
 std::string help_text() {
@@ -152,18 +155,24 @@ Progress goes to stderr; once every connection is open it prints `connected idle
                       beyond that each connect() scans the whole range.
   --allow-remote      allow a target outside 127.0.0.0/8 and ::1
   --path /            the request path (default /)
+  --connect-timeout SECONDS
+                      how long one connect may take (default 20, never more than
+                      --duration). The connect phase as a whole also ends after --duration:
+                      connections not open by then count as connect_timeout.
   --help              this text
 
 Output keys: requests, requests_per_sec, duration_s, latency_ns {p50 p90 p99 p999 max min
-mean}, errors {count per kind; all 0 on a clean run}, connections {idle active: open when the
-run ended}, threads, sources, target, mode.
+mean}, errors {count per kind; all 0 on a clean run}, reconnects, connections {idle active:
+open when the run ended}, threads, sources, target, mode. The JSON is valid UTF-8 whatever the
+server sent (bytes that are not UTF-8 become U+FFFD); a number that is not finite is null.
 
 Errors counted (never fatal once the run has started): connect_refused, connect_timeout
-(no connection within 30 s), connect_failed, reset (ECONNRESET/EPIPE), closed (the server
+(no connection within --connect-timeout), connect_failed, reset (ECONNRESET/EPIPE), closed (the server
 closed a connection), timeout (no answer 2 s after the run ended), bad_response (unparseable
 answer, or bytes on an idle connection), bad_status (status not 2xx), overload (open loop:
 65536 requests already queued on one connection), io_error. Active connections that break
-are reopened; idle ones are not. SIGINT or SIGTERM end the run early; the JSON is still
+are reopened (at once if the server answered on them since their last failure, else after
+10 ms, 20 ms, ... doubling up to 1 s; counted in reconnects); idle ones are not. SIGINT or SIGTERM end the run early; the JSON is still
 printed. While connections are being opened, a refused connect, a missing address or the fd
 limit stops loadgen with an error naming the cause.
 

@@ -17,6 +17,7 @@ struct Options {
   std::size_t idle = 0;        // connections that connect, then stay silent
   std::size_t active = 10;     // connections that send requests
   double duration_s = 10;      // how long requests are sent, after every connection is open
+  double connect_timeout_s = 20;  // one connect's limit (main bounds it by duration_s)
   LoadMode mode = LoadMode::closed_loop;
   unsigned pipeline = 1;       // closed loop: requests outstanding per active connection
   double rate = 0;             // open loop: requests per second across all active connections

@@ -1,9 +1,8 @@
 #include "stats.h"
 
-#include "json.h"
-
 #include <algorithm>
-#include <cstdio>
+
+#include <nlohmann/json.hpp>
 
 namespace pollbench::loadgen {
 
@@ -46,63 +45,40 @@ void WorkerStats::merge(const WorkerStats& other) {
   if (first_error.empty()) first_error = other.first_error;
 }
 
-namespace {
-
-
-std::string json_number(double value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", value);
-  return buf;
-}
-
-}  // namespace
-
 std::string to_json(const RunInfo& info, const WorkerStats& stats) {
+  using Json = nlohmann::ordered_json;  // keys in the order written
   const Histogram& h = stats.latency_ns;
   const double rps = info.duration_s > 0 ? static_cast<double>(stats.requests) / info.duration_s : 0.0;
-  std::string out = "{\n";
-  auto key = [&out](const char* name, const std::string& value, bool last = false) {
-    out += "  \"";
-    out += name;
-    out += "\": ";
-    out += value;
-    out += last ? "\n" : ",\n";
-  };
-  key("target", json_quote(info.target));
-  key("mode", json_quote(info.mode));
-  key("pipeline", info.mode == "closed_loop" ? std::to_string(info.pipeline) : "null");
-  key("rate", info.mode == "open_loop" ? json_number(info.rate) : "null");
-  key("latency_from", json_quote(info.latency_from));
-  key("threads", std::to_string(info.threads));
-  std::string sources = "[";
-  for (std::size_t i = 0; i < info.sources.size(); ++i) sources += (i ? ", " : "") + json_quote(info.sources[i]);
-  key("sources", sources + "]");
-  key("connections", "{\"idle\": " + std::to_string(stats.open_idle) + ", \"active\": " +
-                         std::to_string(stats.open_active) + ", \"requested_idle\": " +
-                         std::to_string(info.requested_idle) + ", \"requested_active\": " +
-                         std::to_string(info.requested_active) + "}");
-  key("connect_s", json_number(info.connect_s));
-  key("duration_s", json_number(info.duration_s));
-  key("requests", std::to_string(stats.requests));
-  key("requests_per_sec", json_number(rps));
-  key("bytes_read", std::to_string(stats.bytes_read));
-  key("latency_ns", "{\"p50\": " + std::to_string(h.percentile(50)) + ", \"p90\": " +
-                        std::to_string(h.percentile(90)) + ", \"p99\": " + std::to_string(h.percentile(99)) +
-                        ", \"p999\": " + std::to_string(h.percentile(99.9)) + ", \"max\": " +
-                        std::to_string(h.max()) + ", \"min\": " + std::to_string(h.min()) +
-                        ", \"mean\": " + json_number(h.mean()) + "}");
-  std::string errors = "{";
-  for (std::size_t i = 0; i < kErrorKinds; ++i) {
-    errors += std::string(i ? ", " : "") + "\"" + error_name(static_cast<ErrorKind>(i)) +
-              "\": " + std::to_string(stats.errors.counts[i]);
-  }
-  key("errors", errors + "}");
-  key("errors_total", std::to_string(stats.errors.total()));
-  key("first_error", stats.first_error.empty() ? "null" : json_quote(stats.first_error));
-  key("reconnects", std::to_string(stats.reconnects));
-  key("interrupted", info.interrupted ? "true" : "false", true);
-  out += "}";
-  return out;
+  const bool closed_loop = info.mode == "closed_loop";
+  Json out;
+  out["target"] = info.target;
+  out["mode"] = info.mode;
+  out["pipeline"] = closed_loop ? Json(info.pipeline) : Json(nullptr);
+  out["rate"] = closed_loop ? Json(nullptr) : Json(info.rate);
+  out["latency_from"] = info.latency_from;
+  out["threads"] = info.threads;
+  out["sources"] = info.sources;
+  out["connections"] = {{"idle", stats.open_idle},
+                        {"active", stats.open_active},
+                        {"requested_idle", info.requested_idle},
+                        {"requested_active", info.requested_active}};
+  out["connect_s"] = info.connect_s;
+  out["duration_s"] = info.duration_s;
+  out["requests"] = stats.requests;
+  out["requests_per_sec"] = rps;
+  out["bytes_read"] = stats.bytes_read;
+  out["latency_ns"] = {{"p50", h.percentile(50)}, {"p90", h.percentile(90)}, {"p99", h.percentile(99)},
+                       {"p999", h.percentile(99.9)}, {"max", h.max()}, {"min", h.min()}, {"mean", h.mean()}};
+  Json errors = Json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i) errors[error_name(static_cast<ErrorKind>(i))] = stats.errors.counts[i];
+  out["errors"] = std::move(errors);
+  out["errors_total"] = stats.errors.total();
+  out["first_error"] = stats.first_error.empty() ? Json(nullptr) : Json(stats.first_error);
+  out["reconnects"] = stats.reconnects;
+  out["interrupted"] = info.interrupted;
+  // first_error quotes the server's bytes, which need not be UTF-8: `replace` writes U+FFFD
+  // for each bad byte instead of throwing. A NaN or an infinity is written as null.
+  return out.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace pollbench::loadgen

@@ -67,7 +67,8 @@ struct RunInfo {
   bool interrupted = false;          // SIGINT/SIGTERM ended the run early
 };
 
-// One JSON object, one line per key, no trailing newline.
+// One JSON object, indented, no trailing newline. Always valid JSON in valid UTF-8: bytes in
+// first_error that are not UTF-8 become U+FFFD, and a number that is not finite becomes null.
 std::string to_json(const RunInfo& info, const WorkerStats& stats);
 
 }  // namespace pollbench::loadgen

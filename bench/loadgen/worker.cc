@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <system_error>
 
 #include "fd.h"
@@ -22,17 +25,20 @@ namespace {
 constexpr std::uint64_t kWakeToken = std::numeric_limits<std::uint64_t>::max();
 constexpr std::size_t kMaxEvents = 512;
 constexpr std::size_t kReadBufferSize = 256 * 1024;
-constexpr std::int64_t kBackoffNs = 100'000'000;       // between failed reopens of one connection
 constexpr std::size_t kOpenLoopQueueCap = 65536;       // scheduled requests waiting on one connection
-constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNever = TimerQueue::kNever;
+// The `step` of a connect cut short by the end of the connect phase, not by its own timeout.
+constexpr const char* kPhaseEnd = "connect phase end";
 
 [[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 // epoll_pwait2 takes a nanosecond timeout, which the open loop's schedule needs; kernels before
-// 5.11 lack it, and then the timeout is rounded up to milliseconds.
+// 5.11 lack it, and then the timeout is rounded up to milliseconds. Every worker thread asks,
+// so what the first one learns is shared through an atomic.
+std::atomic<bool> have_pwait2{true};
+
 int wait_events(int epoll_fd, epoll_event* events, int max, std::int64_t timeout_ns) {
-  static bool have_pwait2 = true;
-  if (have_pwait2) {
+  if (have_pwait2.load(std::memory_order_relaxed)) {
     timespec ts{};
     timespec* tsp = nullptr;
     if (timeout_ns >= 0) {
@@ -42,7 +48,7 @@ int wait_events(int epoll_fd, epoll_event* events, int max, std::int64_t timeout
     }
     const int n = ::epoll_pwait2(epoll_fd, events, max, tsp, nullptr);
     if (n >= 0 || errno != ENOSYS) return n;
-    have_pwait2 = false;
+    have_pwait2.store(false, std::memory_order_relaxed);
   }
   const int ms = timeout_ns < 0 ? -1 : static_cast<int>(std::min<std::int64_t>((timeout_ns + 999'999) / 1'000'000, 1 << 30));
   return ::epoll_wait(epoll_fd, events, max, ms);
@@ -62,6 +68,7 @@ std::string Shared::fatal() const {
 }
 
 Worker::Worker(WorkerConfig config, Shared& shared) : config_(std::move(config)), shared_(shared) {
+  if (config_.connect_timeout_ns <= 0) throw std::invalid_argument("connect timeout must be above 0");
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) fail("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -89,8 +96,9 @@ Worker::Worker(WorkerConfig config, Shared& shared) : config_(std::move(config))
   if (config_.mode == LoadMode::open_loop && !actives_.empty()) {
     // This worker's share of the rate is its share of the active connections.
     const double share = config_.rate * static_cast<double>(actives_.size()) / static_cast<double>(config_.active);
-    open_interval_ns_ = 1e9 / share;
+    schedule_ = OpenLoopSchedule(share);
   }
+  timers_ = TimerQueue(connections_.size());
   touched_.reserve(actives_.size());
   read_buffer_.resize(kReadBufferSize);
 }
@@ -124,6 +132,7 @@ void Worker::run() {
     if (phase_ == Phase::draining && (outstanding_ == 0 || now >= drain_deadline_ns_)) finish();
     if (finished_) break;
     if (phase_ == Phase::connecting) {
+      if (!connect_phase_reported_ && now >= config_.connect_phase_end_ns) end_connect_phase(now);
       open_more(now);
       check_connect_phase_done();
     }
@@ -141,20 +150,16 @@ void Worker::run() {
       }
       on_event(static_cast<std::uint32_t>(events[i].data.u64), events[i].events, now);
     }
-    expire_connects(now);
-    if (phase_ == Phase::running) {
-      reopen_due(now);
-      if (config_.mode == LoadMode::open_loop) send_scheduled(now);
-    }
+    fire_timers(now);
+    if (phase_ == Phase::running && config_.mode == LoadMode::open_loop) send_scheduled(now);
   }
 }
 
 std::int64_t Worker::next_deadline() const {
-  std::int64_t deadline = kNever;
-  if (!connect_timers_.empty()) deadline = std::min(deadline, connect_timers_.front().deadline_ns);
-  if (phase_ == Phase::running) {
-    if (!backoff_timers_.empty()) deadline = std::min(deadline, backoff_timers_.front().deadline_ns);
-    if (config_.mode == LoadMode::open_loop && !actives_.empty()) deadline = std::min(deadline, open_next_ns_);
+  std::int64_t deadline = timers_.next_deadline();
+  if (phase_ == Phase::connecting && !connect_phase_reported_) deadline = std::min(deadline, config_.connect_phase_end_ns);
+  if (phase_ == Phase::running && config_.mode == LoadMode::open_loop && !actives_.empty()) {
+    deadline = std::min(deadline, schedule_.next_ns());
   }
   if (phase_ == Phase::draining) deadline = std::min(deadline, drain_deadline_ns_);
   return deadline;
@@ -163,7 +168,6 @@ std::int64_t Worker::next_deadline() const {
 void Worker::on_phase(Phase phase, std::int64_t now) {
   phase_ = phase;
   if (phase == Phase::running) {
-    open_start_ns_ = shared_.run_start_ns.load(std::memory_order_acquire);
     if (config_.mode == LoadMode::closed_loop) {
       for (std::uint32_t id : active_ids_) {
         if (connections_[id].state == ConnState::open) issue(id, config_.pipeline, now);
@@ -171,14 +175,13 @@ void Worker::on_phase(Phase phase, std::int64_t now) {
       for (std::uint32_t id : active_ids_) flush(id);
     } else if (!actives_.empty()) {
       // Workers start a fraction of an interval apart, so their sends interleave.
-      open_start_ns_ += static_cast<std::int64_t>(open_interval_ns_ * config_.index / config_.workers);
-      open_next_ = 0;
-      open_next_ns_ = open_start_ns_;
+      schedule_.start(shared_.run_start_ns.load(std::memory_order_acquire) +
+                      static_cast<std::int64_t>(schedule_.interval_ns() * config_.index / config_.workers));
     }
     // Active connections that broke (or never opened) during the connect phase reopen now.
     for (std::uint32_t id : active_ids_) {
       Connection& c = connections_[id];
-      if (c.state == ConnState::backoff) backoff_timers_.push_back({id, c.deadline_ns = now});
+      if (c.state == ConnState::backoff) timers_.schedule(id, now);
     }
     return;
   }
@@ -205,8 +208,7 @@ void Worker::on_phase(Phase phase, std::int64_t now) {
       a.sent.clear();
       a.unsent_bytes = 0;
     }
-    connect_timers_.clear();
-    backoff_timers_.clear();
+    timers_.clear();
     connecting_ = 0;
     drain_deadline_ns_ = now + config_.drain_timeout_ns;
   }
@@ -256,8 +258,7 @@ void Worker::open(std::uint32_t id, std::int64_t now) {
   c.fd = start.fd;
   c.state = ConnState::connecting;
   ++connecting_;
-  c.deadline_ns = now + config_.connect_timeout_ns;
-  connect_timers_.push_back({id, c.deadline_ns});
+  timers_.schedule(id, now + config_.connect_timeout_ns);
   // A connect that finished at once still reports EPOLLOUT, so one path handles both.
   arm(c, id, true, EPOLL_CTL_ADD);
 }
@@ -270,14 +271,43 @@ void Worker::arm(Connection& c, std::uint32_t id, bool want_write, int op) {
   c.write_armed = want_write;
 }
 
-void Worker::expire_connects(std::int64_t now) {
-  while (!connect_timers_.empty() && connect_timers_.front().deadline_ns <= now) {
-    const Timer timer = connect_timers_.front();
-    connect_timers_.pop_front();
-    const Connection& c = connections_[timer.id];
-    if (c.state != ConnState::connecting || c.deadline_ns != timer.deadline_ns) continue;  // stale
-    on_connect_failed(timer.id, ETIMEDOUT, "connect", now);
+void Worker::fire_timers(std::int64_t now) {
+  std::uint32_t id = 0;
+  while (timers_.pop_due(now, &id)) {
+    Connection& c = connections_[id];
+    if (c.state == ConnState::connecting) {
+      on_connect_failed(id, ETIMEDOUT, "connect", now);
+    } else if (c.state == ConnState::backoff && phase_ == Phase::running) {
+      // A reopen that fails at once schedules this id again, later: failures only grow, so
+      // this loop ends.
+      ++stats_.reconnects;
+      open(id, now);
+    }
   }
+}
+
+void Worker::end_connect_phase(std::int64_t now) {
+  for (std::uint32_t id = 0; id < connections_.size(); ++id) {
+    if (connections_[id].state == ConnState::connecting) on_connect_failed(id, ETIMEDOUT, kPhaseEnd, now);
+  }
+  if (next_unopened_ < connections_.size()) {
+    const std::size_t left = connections_.size() - next_unopened_;
+    note_error(ErrorKind::connect_timeout,
+               std::to_string(left) + " connection(s) not even started when the connect phase reached its end "
+               "(--duration)", left);
+    for (; next_unopened_ < connections_.size(); ++next_unopened_) {
+      Connection& c = connections_[next_unopened_];
+      c.state = c.role == Role::active ? ConnState::backoff : ConnState::dead;
+    }
+  }
+}
+
+void Worker::back_off(std::uint32_t id, std::int64_t now) {
+  Connection& c = connections_[id];
+  c.state = ConnState::backoff;
+  const std::int64_t delay = config_.backoff.delay_ns(c.failures);
+  if (c.failures < std::numeric_limits<std::uint8_t>::max()) ++c.failures;
+  if (phase_ == Phase::running) timers_.schedule(id, now + delay);  // else when the run starts
 }
 
 std::string Worker::describe_connect_error(int error, const char* step, const Connection& c) const {
@@ -297,9 +327,15 @@ std::string Worker::describe_connect_error(int error, const char* step, const Co
     }
     case ENFILE:
       return std::string(step) + " failed: ENFILE, the system-wide file limit /proc/sys/fs/file-max is reached";
-    case ETIMEDOUT:
-      return "connect to " + target + from + " did not complete within " +
-             std::to_string(config_.connect_timeout_ns / 1'000'000'000) + " s";
+    case ETIMEDOUT: {
+      if (step == kPhaseEnd) {
+        return "connect to " + target + from + " had not completed when the connect phase reached its end (--duration)";
+      }
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(config_.connect_timeout_ns) / 1e9);
+      return "connect to " + target + from + " did not complete within " + seconds +
+             " s (--connect-timeout, at most --duration)";
+    }
     default:
       return std::string(step) + " to " + target + from + " failed: " + std::strerror(error);
   }
@@ -308,6 +344,7 @@ std::string Worker::describe_connect_error(int error, const char* step, const Co
 void Worker::on_connect_failed(std::uint32_t id, int error, const char* step, std::int64_t now) {
   Connection& c = connections_[id];
   if (c.state == ConnState::connecting && c.fd >= 0) --connecting_;
+  timers_.cancel(id);
   close_fd(c);
   const std::string why = describe_connect_error(error, step, c);
   const ErrorKind kind = error == ECONNREFUSED ? ErrorKind::connect_refused
@@ -319,14 +356,16 @@ void Worker::on_connect_failed(std::uint32_t id, int error, const char* step, st
     // if it is an active one.
     note_error(kind, why);
     if (error != ETIMEDOUT) shared_.set_fatal(why);
-    c.state = c.role == Role::active ? ConnState::backoff : ConnState::dead;
+    if (c.role == Role::active) {
+      back_off(id, now);
+    } else {
+      c.state = ConnState::dead;
+    }
     return;
   }
   note_error(kind, why);
   if (c.role == Role::active && phase_ == Phase::running) {
-    c.state = ConnState::backoff;
-    c.deadline_ns = now + kBackoffNs;
-    backoff_timers_.push_back({id, c.deadline_ns});
+    back_off(id, now);
   } else {
     c.state = ConnState::dead;
   }
@@ -335,6 +374,7 @@ void Worker::on_connect_failed(std::uint32_t id, int error, const char* step, st
 void Worker::on_connected(std::uint32_t id, std::int64_t now) {
   Connection& c = connections_[id];
   --connecting_;
+  timers_.cancel(id);
   c.state = ConnState::open;
   arm(c, id, false, EPOLL_CTL_MOD);
   if (phase_ == Phase::connecting) shared_.opened.fetch_add(1, std::memory_order_relaxed);
@@ -345,17 +385,6 @@ void Worker::on_connected(std::uint32_t id, std::int64_t now) {
   // whatever the schedule queued while it was down.
   if (config_.mode == LoadMode::closed_loop) issue(id, config_.pipeline - static_cast<unsigned>(a.sent.size()), now);
   flush(id);
-}
-
-void Worker::reopen_due(std::int64_t now) {
-  while (!backoff_timers_.empty() && backoff_timers_.front().deadline_ns <= now) {
-    const Timer timer = backoff_timers_.front();
-    backoff_timers_.pop_front();
-    Connection& c = connections_[timer.id];
-    if (c.state != ConnState::backoff || c.deadline_ns != timer.deadline_ns) continue;
-    ++stats_.reconnects;
-    open(timer.id, now);
-  }
 }
 
 // ---- events -----------------------------------------------------------------------------
@@ -444,6 +473,7 @@ void Worker::on_active_readable(std::uint32_t id) {
         note_error(ErrorKind::bad_status, "status " + std::to_string(a.parser.status()));
       }
     }
+    if (answered > 0) c.failures = 0;  // the server answers: a later break reopens at once
     // Closed loop: replace every answered request at once, so a pipeline refills in one write.
     if (answered > 0 && phase_ == Phase::running && config_.mode == LoadMode::closed_loop) {
       issue(id, answered, now);
@@ -499,12 +529,13 @@ void Worker::flush(std::uint32_t id) {
 void Worker::send_scheduled(std::int64_t now) {
   if (actives_.empty()) return;
   touched_.clear();
-  while (open_next_ns_ <= now) {
-    const std::uint32_t id = active_ids_[open_next_ % active_ids_.size()];
+  std::int64_t intended = 0;
+  for (;;) {
+    const std::uint64_t j = schedule_.taken();
+    if (!schedule_.pop_due(now, &intended)) break;
+    const std::uint32_t id = active_ids_[j % active_ids_.size()];
     if (actives_[connections_[id].active].unsent_bytes == 0) touched_.push_back(id);
-    issue(id, 1, open_next_ns_);  // latency counts from here, however late the send
-    ++open_next_;
-    open_next_ns_ = open_start_ns_ + static_cast<std::int64_t>(std::llround(static_cast<double>(open_next_) * open_interval_ns_));
+    issue(id, 1, intended);  // latency counts from here, however late the send
   }
   for (std::uint32_t id : touched_) flush(id);
 }
@@ -536,10 +567,9 @@ void Worker::break_connection(std::uint32_t id, ErrorKind kind, const std::strin
     c.state = ConnState::dead;
     return;
   }
-  // Reopen at once (the next loop turn); a connection that keeps failing waits kBackoffNs.
-  c.state = ConnState::backoff;
-  c.deadline_ns = now;
-  if (phase_ == Phase::running) backoff_timers_.push_back({id, c.deadline_ns});
+  // Reopen at once (the next loop turn) if the server answered on it since the last failure;
+  // otherwise wait, longer each time (config_.backoff).
+  back_off(id, now);
 }
 
 }  // namespace pollbench::loadgen

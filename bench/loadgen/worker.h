@@ -5,15 +5,17 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "connection.h"
+#include "backoff.h"
 #include "endpoint.h"
+#include "open_loop_schedule.h"
 #include "options.h"
 #include "stats.h"
+#include "timer_queue.h"
 
 namespace pollbench::loadgen {
 
@@ -39,6 +41,10 @@ struct Shared {
   std::atomic<bool> has_fatal_{false};
 };
 
+// SYNs a busy server's full accept queue dropped are resent after 1, 3, 7 and 15 s; this
+// waits out all four.
+inline constexpr std::int64_t kDefaultConnectTimeoutNs = 20'000'000'000;
+
 struct WorkerConfig {
   unsigned index = 0;             // worker w opens connection numbers w, w+T, w+2T, ...
   unsigned workers = 1;           // T
@@ -50,9 +56,12 @@ struct WorkerConfig {
   unsigned pipeline = 1;
   double rate = 0;                // open loop: requests/s across every worker
   const RequestBytes* request = nullptr;
-  // Generous: a server slow to accept (select with 20000 fds) overflows its accept queue, and
-  // SYNs dropped then are resent after 1, 3, 7, 15 s.
-  std::int64_t connect_timeout_ns = 30'000'000'000;
+  // How long one connect may take (main bounds it by --duration).
+  std::int64_t connect_timeout_ns = kDefaultConnectTimeoutNs;
+  // CLOCK_MONOTONIC time at which the connect phase ends whatever is still unopened: connects
+  // in flight then count as connect_timeout, and so do connections never started.
+  std::int64_t connect_phase_end_ns = TimerQueue::kNever;
+  Backoff backoff;  // an active connection's wait before it reopens
   std::int64_t drain_timeout_ns = 2'000'000'000;
   std::size_t connect_window = 128;  // connects in flight at once in the connect phase
 };
@@ -89,9 +98,10 @@ class Worker {
   void break_connection(std::uint32_t id, ErrorKind kind, const std::string& why, std::int64_t now);
   void close_fd(Connection& c);
   void send_scheduled(std::int64_t now);
-  void reopen_due(std::int64_t now);
-  void expire_connects(std::int64_t now);
+  void fire_timers(std::int64_t now);
+  void end_connect_phase(std::int64_t now);
   void check_connect_phase_done();
+  void back_off(std::uint32_t id, std::int64_t now);
   void finish();
   std::int64_t next_deadline() const;
   void arm(Connection& c, std::uint32_t id, bool want_write, int op);
@@ -113,22 +123,13 @@ class Worker {
   std::size_t next_unopened_ = 0;     // connect phase: next connection id to open
   std::size_t connecting_ = 0;        // connects in flight
   std::size_t outstanding_ = 0;       // requests issued and unanswered, every connection
-  // Deadlines are a fixed delay after an event, so FIFO order is deadline order. An entry is
-  // stale when its connection's deadline has moved on (it opened, broke, and is trying again).
-  struct Timer {
-    std::uint32_t id;
-    std::int64_t deadline_ns;
-  };
-  std::deque<Timer> connect_timers_;  // connects in flight
-  std::deque<Timer> backoff_timers_;  // active connections waiting to reopen
+  // A connecting connection's timeout, or when a connection in backoff reopens.
+  TimerQueue timers_;
   std::size_t connected_idle_ = 0, connected_active_ = 0;
   std::int64_t drain_deadline_ns_ = 0;
 
-  // Open loop: this worker sends request j at open_start_ns_ + j * open_interval_ns_.
-  double open_interval_ns_ = 0;
-  std::int64_t open_start_ns_ = 0;
-  std::uint64_t open_next_ = 0;
-  std::int64_t open_next_ns_ = 0;
+  // Open loop: this worker's share of the rate; request j goes to active connection j mod A.
+  OpenLoopSchedule schedule_;
   std::vector<std::uint32_t> touched_;  // connections with new requests to flush
 
   std::vector<char> read_buffer_;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "listener.h"
 #include "poller.h"
 
@@ -26,33 +28,39 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 }  // namespace
 
+namespace {
+
+// `object` inside the JSON text (the top level when `object` is empty), or null when the text
+// is not JSON or has no such object.
+nlohmann::json parsed_object(const std::string& json, const std::string& object) {
+  nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) return nullptr;
+  if (object.empty()) return parsed;
+  const auto it = parsed.find(object);
+  if (it == parsed.end() || !it->is_object()) return nullptr;
+  return *it;
+}
+
+}  // namespace
+
 std::string object_text(const std::string& json, const std::string& object) {
-  if (object.empty()) return json;
-  const auto key = json.find("\"" + object + "\"");
-  if (key == std::string::npos) return "";
-  const auto open = json.find('{', key);
-  const auto close = open == std::string::npos ? std::string::npos : json.find('}', open);
-  if (close == std::string::npos) return "";
-  return json.substr(open, close - open + 1);
+  const nlohmann::json found = parsed_object(json, object);
+  return found.is_null() ? "" : found.dump();
 }
 
 double number_in(const std::string& json, const std::string& object, const std::string& key) {
-  const std::string text = object_text(json, object);
-  const auto at = text.find("\"" + key + "\"");
-  if (at == std::string::npos) return NAN;
-  const auto colon = text.find(':', at);
-  if (colon == std::string::npos) return NAN;
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str() + colon + 1, &end);
-  return end == text.c_str() + colon + 1 ? NAN : value;
+  const nlohmann::json found = parsed_object(json, object);
+  if (found.is_null()) return NAN;
+  const auto it = found.find(key);
+  return it != found.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
 double sum_of(const std::string& json, const std::string& object) {
-  const std::string text = object_text(json, object);
-  if (text.empty()) return NAN;
+  const nlohmann::json found = parsed_object(json, object);
+  if (found.is_null()) return NAN;
   double total = 0;
-  for (auto colon = text.find(':'); colon != std::string::npos; colon = text.find(':', colon + 1)) {
-    total += std::strtod(text.c_str() + colon + 1, nullptr);
+  for (const auto& value : found) {
+    if (value.is_number()) total += value.get<double>();
   }
   return total;
 }

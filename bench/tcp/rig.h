@@ -74,12 +74,13 @@ class Rig {
 // took 6.4 s here, from four addresses 0.8 s), so use one address per 5,000 connections.
 unsigned sources_for(std::size_t connections);
 
-// A number from a flat JSON object inside `json`: number_in(json, "latency_ns", "p99").
-// An empty `object` looks at the top level. NaN when absent.
+// Readers of loadgen's report (nlohmann-json). `object` names a member of the top-level object.
+// A number in that object: number_in(json, "latency_ns", "p99"); an empty `object` looks at the
+// top level. NaN when the text is not JSON or the number is absent (or null).
 double number_in(const std::string& json, const std::string& object, const std::string& key);
 // The sum of the numbers in the object `object` (loadgen's "errors"); NaN when absent.
 double sum_of(const std::string& json, const std::string& object);
-// The text of `"object": {...}` (flat objects only); empty when absent.
+// The object `object` as compact JSON text; empty when absent.
 std::string object_text(const std::string& json, const std::string& object);
 
 }  // namespace pollbench
