@@ -24,7 +24,9 @@
 //           task work that window is wide (it lasts until the next wait), which is how a
 //           half-closed peer once never got its EOF. ASYNC_CANCEL marks the poll cancelled
 //           whatever state it is in; the same enter runs the task work that completes it.
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -46,6 +48,8 @@ constexpr unsigned kCqEntries = 65536;
 // user_data of our own requests (updates, cancels): the top bit, which no poll's carries.
 constexpr std::uint64_t kControl = std::uint64_t{1} << 63;
 constexpr std::uint32_t kGenerationMask = 0x7fffffffU;
+// Bound on waiting for the kernel to free a closed ring (it takes a few milliseconds).
+constexpr int kTeardownWaitMs = 2000;
 
 unsigned poll_mask(Interest interest) {
   unsigned mask = 0;
@@ -65,7 +69,7 @@ class IoUringPoller final : public Poller {
       throw_errno(-rc, "io_uring_queue_init_params");
     }
   }
-  ~IoUringPoller() override { io_uring_queue_exit(&ring_); }
+  ~IoUringPoller() override { close_ring(); }
 
   std::string_view name() const override { return name_; }
   Trigger trigger() const override { return Trigger::edge; }
@@ -267,6 +271,28 @@ class IoUringPoller final : public Poller {
     if (rc < 0) throw_errno(-rc, std::string(name_) + " " + what + std::to_string(fd));
     rearm_pending_ = false;
     drop_stale_head();
+  }
+
+  // The kernel tears a closed ring down in a worker and, at the end, sends task work to every
+  // thread that used it. That notification ends the thread's next blocking epoll_wait early
+  // with EINTR (select and poll restart, io_uring waits run it), so a poller destroyed here
+  // would cut short a wait made later by any backend on this thread. Wait here until the
+  // kernel is done instead: the write end of a pipe registered with the ring is released only
+  // when the ring is freed, which is after that task work ran, so the read end's hang-up marks
+  // the end. poll() restarts by itself when the notification runs.
+  void close_ring() noexcept {
+    int pipe_fds[2] = {-1, -1};
+    bool marked = false;
+    if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+      marked = io_uring_register_files(&ring_, &pipe_fds[1], 1) == 0;
+      ::close(pipe_fds[1]);  // the ring's registered copy is now the only writer
+      if (!marked) ::close(pipe_fds[0]);
+    }
+    io_uring_queue_exit(&ring_);
+    if (!marked) return;
+    pollfd hangup{pipe_fds[0], POLLIN, 0};
+    ::poll(&hangup, 1, kTeardownWaitMs);
+    ::close(pipe_fds[0]);
   }
 
   const char* name_;
