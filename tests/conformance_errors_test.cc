@@ -1,6 +1,7 @@
 // Conformance: timeouts, and bad input giving clear errors (never a crash): unknown backend
 // names, invalid fds, adding twice, modifying or removing what is not registered, more fds
 // than the limit.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -116,6 +117,24 @@ TEST_P(PollerTest, RejectsInvalidFds) {
                "add(fd beyond the limit)");
   EXPECT_EQ(poller->watched(), 0u);
   EXPECT_EQ(poller->wait(events, 0ns), 0u) << "refused fds leave nothing behind";
+}
+
+// An fd open with O_PATH passes the registry's fcntl check, but the kernel refuses to poll it:
+// add() reports EBADF and leaves nothing registered. select and poll only find out in a wait.
+TEST_P(PollerTest, AddThatTheKernelRefusesLeavesNothingBehind) {
+  if (backend() == "select" || backend() == "poll") GTEST_SKIP() << backend() << " asks the kernel only in a wait";
+  OwnedFd path(::open("/", O_PATH | O_CLOEXEC));
+  ASSERT_TRUE(path) << "open(/, O_PATH)";
+  expect_errno([&] { poller->add(path.get(), Interest::readable, 1); }, std::errc::bad_file_descriptor, path.get(),
+               "add(O_PATH fd)");
+  EXPECT_EQ(poller->watched(), 0u);
+  EXPECT_EQ(poller->wait(events, 0ns), 0u) << "the refused fd is not reported";
+  FdPair pipe = make_pipe();  // the same fd number can be registered again later
+  path.reset();
+  poller->add(pipe.a.get(), Interest::readable, 2);
+  write_byte(pipe.b.get());
+  Reports r = wait_for(*poller, events, pipe.a.get(), kReadable);
+  EXPECT_TRUE(reported(r, pipe.a.get(), kReadable)) << describe(r);
 }
 
 TEST_P(PollerTest, RejectsAddingTwice) {
