@@ -13,8 +13,17 @@
 // | poll     | on every wait while it stays ready    | kernel checks all N pollfds, scan N revents   |
 // | epoll_lt | on every wait while it stays ready    | O(ready): walk the kernel's ready list        |
 // | epoll_et | once per edge (new data, new space)   | O(ready); a drained fd leaves the ready list  |
-// | io_uring | once per wakeup (edge-like: multishot | O(ready): reap completion queue entries       |
-// |          | poll posts a completion per wakeup)   | (poll mask re-checked by the kernel per CQE)  |
+// | io_uring | once per wakeup (edge-like: multishot | O(ready): run the deferred poll re-checks,   |
+// |          | poll posts a completion per wakeup)   | which post the completions; reap them         |
+// | io_uring | as io_uring                           | O(ready): reap completion queue entries; the  |
+// | _plain   |                                       | re-check ran earlier as task work, at this    |
+// |          |                                       | thread's return from some other system call   |
+//
+// io_uring's ring (backends/io_uring_ring.h) accepts submissions and waits only from the
+// thread that created it (IORING_SETUP_SINGLE_ISSUER), so create, use and destroy a poller on
+// one thread; the other backends only ask that calls do not overlap. Destroying an io_uring
+// poller takes a few milliseconds: it waits until the kernel has freed the ring (see
+// io_uring_poller.cc).
 //
 // select works for fds at and above FD_SETSIZE: it sizes its own bit words, as libevent does.
 //
@@ -121,11 +130,8 @@ class Poller {
   // Clears `events`, then fills it with up to events.capacity() ready fds. Returns how many.
   // timeout 0 returns at once; kForever blocks; a positive timeout is rounded up to the
   // mechanism's resolution (ms for poll and epoll, us for select), never down to a busy 0.
-  // A wait interrupted by a signal returns 0 events, early. So can the first blocking wait
-  // after this thread closed an io_uring ring (the io_uring probe in backends() does): the
-  // kernel notifies the thread with task work, which interrupts its next blocking call
-  // (measured: epoll_wait(30 ms) back after 0.03 ms in 15 of 50 tries). Callers that need the
-  // full timeout wait again.
+  // A wait interrupted by a signal returns 0 events, early; callers that need the full
+  // timeout wait again.
   virtual std::size_t wait(Events& events, std::chrono::nanoseconds timeout) = 0;
 
   // How many fds are registered.
@@ -147,10 +153,11 @@ struct BackendInfo {
   std::string name;
   bool available;
   std::string reason;  // why not, when unavailable
+  std::string setup;   // how it runs here, for a backend with more than one way (else empty)
 };
 
 // Every backend this build knows, in a fixed order, each probed on this machine (io_uring
-// really creates a ring and arms a multishot poll).
+// really creates a ring and arms a multishot poll, on a short-lived thread of its own).
 const std::vector<BackendInfo>& backends();
 // The names of the available ones, in the same order.
 std::vector<std::string> available_backends();
