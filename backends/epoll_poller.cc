@@ -36,6 +36,7 @@ class EpollPoller final : public Poller {
   Trigger trigger() const override { return edge_ ? Trigger::edge : Trigger::level; }
 
   void add(int fd, Interest interest, Token token) override {
+    // epoll_ctl reports a closed fd (EBADF) itself; ctl() then takes the entry back.
     registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
     ctl(EPOLL_CTL_ADD, fd, "epoll_ctl ADD");
   }
@@ -92,7 +93,7 @@ class EpollPoller final : public Poller {
     // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
     epoll_event e{};
     e.events = EPOLLIN | EPOLLEXCLUSIVE | (edge_ ? EPOLLET : 0U);
-    e.data.fd = fd;
+    e.data.u64 = data_of(fd, registry_[fd].generation);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
       const int err = errno;
       registry_.remove(fd, "epoll");

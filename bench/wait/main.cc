@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("clock_read_ns", clock_read);
   benchmark::AddCustomContext("wait_bench_mode", options.quick ? "quick" : "default");
 
-  wait::Plan plan{options, {}, {}, options.quick ? 0.015 : 0.06};
+  // The wall time per point and repetition: with one repetition a full run (about 1,000
+  // points) stays near a minute and a half, so five fresh processes fit in a full bench run.
+  wait::Plan plan{options, {}, {}, options.quick ? 0.015 : 0.05};
   try {
     calibrate(plan);
   } catch (const std::exception& e) {
