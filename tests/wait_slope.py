@@ -2,7 +2,8 @@
 """Checks wait_bench's O(n) / O(1) claim on a result file (run by hand, never by ctest: timing
 must not gate tests).
 
-For every wait/<backend>/socketpair/fds:N/active:1 row it takes the median over repetitions and
+For every wait/<backend>/socketpair/mode:block/pos:spread/fds:N/active:1 row (the default
+combination; older files without mode and position count as that) it takes the median over repetitions and
 fits log(time) = a + slope * log(N) by least squares over 100 <= N <= the largest N. select and
 poll must show slope >= 0.8 (linear in N), epoll_lt, epoll_et and io_uring slope <= 0.2 (flat).
 Two figures are fitted: Google Benchmark's time (the mean wait of each repetition, then the median
@@ -20,7 +21,7 @@ import statistics
 import sys
 
 EXPECTED = {"select": "linear", "poll": "linear", "epoll_lt": "flat", "epoll_et": "flat", "io_uring": "flat"}
-NAME = re.compile(r"^wait/(?P<backend>[^/]+)/(?P<kind>[^/]+)/fds:(?P<n>\d+)/active:1$")
+NAME = re.compile(r"^wait/(?P<backend>[^/]+)/(?P<kind>[^/]+)(?:/mode:block/pos:spread)?/fds:(?P<n>\d+)/active:1$")
 
 
 def slope(points):
@@ -81,7 +82,7 @@ def main():
               f"want {'>= 0.8' if want == 'linear' else '<= 0.2'}: {verdict}")
 
     if args.table:
-        print(f"\nper-wait medians, wait/<backend>/{args.kind}/fds:N/active:1 (ns; time = GB mean per repetition, "
+        print(f"\nper-wait medians, wait/<backend>/{args.kind}/mode:block/pos:spread/fds:N/active:1 (ns; time = GB mean per repetition, "
               "median of repetitions / p50 = median wait, median of repetitions)")
         targets = [1, 100, 1000, 10000]
         print("| backend | " + " | ".join(f"N={n}" for n in targets) + " |")

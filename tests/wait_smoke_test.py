@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Smoke test of wait_bench: runs it with tiny N and minimal time, then checks its JSON.
 
-Checks the names of all four families (exactly wait/<backend>/<fdkind>/fds:N/active:A,
-ctl/<backend>/<op>/fds:N, wakeup/<backend>/fds:N, raw/<mechanism>/socketpair/fds:N/active:1),
-the counters of every row, the repetition aggregates, the BigO rows and the run context.
+Checks the names of all four families (exactly
+wait/<backend>/<fdkind>/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:A,
+ctl/<backend>/<op>/fds:N, wakeup/<backend>/fds:N,
+raw/<mechanism>/socketpair/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:1),
+the mode and position sweeps, the labels that repeat mode and position, the counters of every
+row, the repetition aggregates, the BigO rows and the run context.
 No timing is checked: only that every figure is there and consistent.
 
 usage: wait_smoke_test.py WAIT_BENCH OUT_DIR
@@ -21,10 +24,12 @@ COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events"]
 CONTEXT = ["kernel", "cpu_model", "mitigations", "fd_limit", "compiler", "flags", "build_type", "git_commit",
            "pinned_cpu", "clock_read_ns", "calibration"]
 PATTERNS = {
-    "wait": re.compile(r"^wait/(?P<backend>[a-z_]+)/(?P<kind>[a-z]+)/fds:(?P<n>\d+)/active:(?P<a>\d+)$"),
+    "wait": re.compile(r"^wait/(?P<backend>[a-z_]+)/(?P<kind>[a-z]+)/mode:(?P<mode>block|nonblock)"
+                       r"/pos:(?P<pos>first|middle|last|spread)/fds:(?P<n>\d+)/active:(?P<a>\d+)$"),
     "ctl": re.compile(r"^ctl/(?P<backend>[a-z_]+)/(?P<op>add|modify|remove)/fds:(?P<n>\d+)$"),
     "wakeup": re.compile(r"^wakeup/(?P<backend>[a-z_]+)/fds:(?P<n>\d+)$"),
-    "raw": re.compile(r"^raw/(?P<mechanism>[a-z_]+)/socketpair/fds:(?P<n>\d+)/active:1$"),
+    "raw": re.compile(r"^raw/(?P<mechanism>[a-z_]+)/socketpair/mode:(?P<mode>block|nonblock)"
+                      r"/pos:(?P<pos>first|middle|last|spread)/fds:(?P<n>\d+)/active:1$"),
 }
 REPETITIONS = 2
 
@@ -81,6 +86,9 @@ def main():
         if m is None:
             continue
         seen[family].add(name)
+        if "mode" in m.groupdict():
+            want_label = f"mode={m['mode']} pos={m['pos']}"
+            check(r.get("label") == want_label, f"{name}: label {r.get('label')!r}, expected {want_label!r}")
         if "backend" in m.groupdict():
             check(m["backend"] in BACKENDS, f"{name}: unknown backend")
             backends.add(m["backend"])
@@ -97,13 +105,28 @@ def main():
     check({"select", "poll", "epoll_lt", "epoll_et"} <= backends, f"backends seen: {sorted(backends)}")
     for b in backends:
         for kind in KINDS:
-            for name in (f"wait/{b}/{kind}/fds:1/active:1", f"wait/{b}/{kind}/fds:4/active:1",
-                         f"wait/{b}/{kind}/fds:4/active:4"):
+            for point in ("fds:1/active:1", "fds:4/active:1", "fds:4/active:4"):
+                name = f"wait/{b}/{kind}/mode:block/pos:spread/{point}"
                 check(name in seen["wait"], f"missing {name}")
+        # The position sweep (socketpair, one ready fd, both modes) and the crossover's extra A.
+        for mode in ("block", "nonblock"):
+            for pos in ("first", "middle", "last"):
+                name = f"wait/{b}/socketpair/mode:{mode}/pos:{pos}/fds:4/active:1"
+                check(name in seen["wait"], f"missing {name}")
+                name = f"raw/{RAW_OF[b]}/socketpair/mode:{mode}/pos:{pos}/fds:4/active:1"
+                check(name in seen["raw"], f"missing {name}")
+        for a in (2, 3):
+            name = f"wait/{b}/socketpair/mode:block/pos:spread/fds:4/active:{a}"
+            check(name in seen["wait"], f"missing crossover point {name}")
         for op in ("add", "modify", "remove"):
             check(f"ctl/{b}/{op}/fds:1" in seen["ctl"], f"missing ctl/{b}/{op}/fds:1")
         check(f"wakeup/{b}/fds:1" in seen["wakeup"], f"missing wakeup/{b}/fds:1")
-        check(f"raw/{RAW_OF[b]}/socketpair/fds:1/active:1" in seen["raw"], f"missing raw baseline of {b}")
+        check(f"raw/{RAW_OF[b]}/socketpair/mode:block/pos:spread/fds:1/active:1" in seen["raw"],
+              f"missing raw baseline of {b}")
+    # The other fd kinds run the default combination only.
+    for name in seen["wait"]:
+        if "/socketpair/" not in name:
+            check("/mode:block/pos:spread/" in name, f"{name}: only socketpair sweeps mode and position")
 
     # Each name ran REPETITIONS times and has mean, median, stddev and cv aggregates.
     for family, names in seen.items():
@@ -116,7 +139,8 @@ def main():
     # Complexity: a BigO and an RMS row per wait family.
     big_o = {r["name"] for r in aggregates if r["name"].endswith("_BigO")}
     for b in backends:
-        check(f"wait/{b}/socketpair_BigO" in big_o, f"missing wait/{b}/socketpair_BigO")
+        check(f"wait/{b}/socketpair/mode:block/pos:spread_BigO" in big_o,
+              f"missing wait/{b}/socketpair/mode:block/pos:spread_BigO")
 
     if failures:
         print(f"{len(failures)} problem(s) in {out}:", file=sys.stderr)

@@ -27,10 +27,12 @@ struct Plan {
   }
 };
 
-void register_wait_family(const Plan& plan);    // wait/<backend>/<fdkind>/fds:N/active:A
+// wait/<backend>/<fdkind>/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:A
+void register_wait_family(const Plan& plan);
 void register_ctl_family(const Plan& plan);     // ctl/<backend>/<op>/fds:N
 void register_wakeup_family(const Plan& plan);  // wakeup/<backend>/fds:N
-void register_raw_family(const Plan& plan);     // raw/<mechanism>/socketpair/fds:N/active:1
+// raw/<mechanism>/socketpair/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:1
+void register_raw_family(const Plan& plan);
 
 // The N this family sweeps for `kind`: sweep_points() up to what the fd limit and --max-fds
 // allow (capped at `family_cap`), with `spare` more watched fds left free for the family's own

@@ -52,14 +52,36 @@ FdPool& shared_pool() {
   return pool;
 }
 
-std::vector<std::size_t> spread(std::size_t watched, std::size_t active) {
+const char* position_name(Position position) {
+  switch (position) {
+    case Position::first: return "first";
+    case Position::middle: return "middle";
+    case Position::last: return "last";
+    case Position::spread: return "spread";
+  }
+  return "?";
+}
+
+std::vector<std::size_t> ready_indices(std::size_t watched, std::size_t active, Position position) {
   if (active == 0 || active > watched) {
     throw std::invalid_argument("active " + std::to_string(active) + " must be in 1.." + std::to_string(watched));
   }
   std::vector<std::size_t> out;
   out.reserve(active);
-  for (std::size_t k = 0; k < active; ++k) out.push_back(((2 * k + 1) * watched) / (2 * active));
+  if (position == Position::spread) {
+    for (std::size_t k = 0; k < active; ++k) out.push_back(((2 * k + 1) * watched) / (2 * active));
+    return out;
+  }
+  // A contiguous block: where it starts is all that differs.
+  const std::size_t begin = position == Position::first ? 0
+                            : position == Position::last ? watched - active
+                                                         : (watched - active) / 2;
+  for (std::size_t k = 0; k < active; ++k) out.push_back(begin + k);
   return out;
+}
+
+std::vector<std::size_t> spread(std::size_t watched, std::size_t active) {
+  return ready_indices(watched, active, Position::spread);
 }
 
 void read_one(int fd) {

@@ -55,9 +55,24 @@ std::size_t max_watched(const std::string& kind);
 // How many fds N watched fds of `kind` cost.
 std::size_t fds_needed(const std::string& kind, std::size_t watched);
 
-// The A watched indices to make ready among N: the middle of each of A equal strides, so the
-// ready fds are spread over the set (for A = 1, the middle one) and never all at one end,
-// where select and poll would find them unusually early or late.
+// Where the A ready fds sit among the N watched ones, in registration order (= fd order, the
+// order in which select and poll check them). It matters for select and poll with a blocking
+// wait: the kernel queues the waiter on every fd it checks before it meets the first ready one
+// (and dequeues them all before returning), so a ready fd near the end costs more than one at
+// the start; with timeout 0 it queues on none. The rules, for watched index 0..N-1:
+//   first   indices 0 .. A-1
+//   last    indices N-A .. N-1
+//   middle  a contiguous block of A centred in N: (N-A)/2 .. (N-A)/2 + A-1 (rounded down)
+//   spread  index floor((2i+1)N / (2A)) for i in 0..A-1: the middle of each of A equal
+//           strides, so for A = 1 the middle fd (N/2, rounded down) and for A = N every fd
+enum class Position { first, middle, last, spread };
+const char* position_name(Position position);  // "first", "middle", "last", "spread"
+
+// The A watched indices to make ready among N under `position`, in increasing order. Throws
+// std::invalid_argument unless 1 <= A <= N.
+std::vector<std::size_t> ready_indices(std::size_t watched, std::size_t active, Position position);
+
+// ready_indices(watched, active, Position::spread): never all at one end, the default.
 std::vector<std::size_t> spread(std::size_t watched, std::size_t active);
 
 // Reads the single byte a benchmark wrote, leaving the fd drained; throws if it is not there.

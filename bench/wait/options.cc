@@ -21,10 +21,20 @@ void usage(std::ostream& out) {
 
 Per-wait cost of select, poll, epoll (level- and edge-triggered) and io_uring against the
 number of watched fds. Families (Google Benchmark names):
-  wait/<backend>/<fdkind>/fds:N/active:A   one wait reporting A ready fds among N watched
-  ctl/<backend>/<add|modify|remove>/fds:N  one interest-set change with N fds registered
-  wakeup/<backend>/fds:N                   write on another CPU -> wait returns, N idle fds
-  raw/<mechanism>/socketpair/fds:N/active:1  the wait loop written against the system calls
+  wait/<backend>/<fdkind>/mode:M/pos:P/fds:N/active:A
+                    one wait reporting A ready fds among N watched
+  ctl/<backend>/<add|modify|remove>/fds:N
+                    one interest-set change with N fds registered
+  wakeup/<backend>/fds:N
+                    write on another CPU -> wait returns, N idle fds
+  raw/<mechanism>/socketpair/mode:M/pos:P/fds:N/active:1
+                    the wait loop written against the system calls
+where M is how the wait is asked for: block (a 1 s timeout; the fds are already ready) or
+nonblock (timeout 0, as a busy-polling loop), and P where the A ready fds sit among the N, in
+fd order: first (the first A), last (the last A), middle (a block of A centred in N) or
+spread (index floor((2i+1)N/2A) for i < A: the middle one for A = 1). Every N and fd kind runs
+mode:block/pos:spread; socketpair adds, at a few N, A = 1 in both modes at first, middle and
+last, and a denser ready sweep (A up to N) for the crossover. See docs/wait.md.
 
 Options:
   --quick          a reduced sweep of every family (socketpair fds only unless --fdkinds,

@@ -7,6 +7,11 @@
 //   epoll    epoll_wait(), walk the returned events
 //   io_uring wait for a completion of the multishot polls (liburing returns without a system
 //            call when one is there), walk the completion queue, advance it
+// Like the wait family, each point names its wait mode (block: a 1 s timeout; nonblock:
+// timeout 0) and the position of its one ready fd (see fd_pool.h):
+//   raw/<mechanism>/socketpair/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:1
+// mode:block/pos:spread at every N is the baseline of the wait family's default; block and
+// nonblock x first, middle, last at the same N (but N = 1) match its position sweep.
 #include <liburing.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -28,6 +33,13 @@ namespace {
 
 constexpr int kTimeoutMs = 1000;  // as kWaitTimeout: finite so a lost event is an error, not a hang
 
+// How the loop waits and which watched fd is the ready one.
+struct Shape {
+  WaitMode mode;
+  Position position;
+  int timeout_ms() const { return mode == WaitMode::block ? kTimeoutMs : 0; }
+};
+
 struct Result {
   int events;
   long fd_sum;  // what the dispatch saw, checked against the active fd
@@ -37,9 +49,10 @@ struct Result {
 
 // The loop every mechanism shares; `wait_and_scan` is the timed interval.
 template <typename WaitAndScan>
-void raw_loop(benchmark::State& state, const char* mechanism, std::size_t watched, WaitAndScan&& wait_and_scan) {
+void raw_loop(benchmark::State& state, const char* mechanism, std::size_t watched, Shape shape,
+              WaitAndScan&& wait_and_scan) {
   const FdPool& pool = shared_pool();
-  const std::size_t target = spread(watched, 1).front();
+  const std::size_t target = ready_indices(watched, 1, shape.position).front();
   const int fd = pool.watched(target);
   IntervalRecorder recorder;
   for (int i = 0; i < 2; ++i) {  // warm-up, untimed, as in the wait family
@@ -70,7 +83,7 @@ void raw_loop(benchmark::State& state, const char* mechanism, std::size_t watche
   state.SetComplexityN(static_cast<std::int64_t>(watched));
 }
 
-void raw_select(benchmark::State& state, std::size_t watched) {
+void raw_select(benchmark::State& state, std::size_t watched, Shape shape) {
   using Word = unsigned long;
   constexpr std::size_t kBits = sizeof(Word) * CHAR_BIT;
   const FdPool& pool = shared_pool();
@@ -83,8 +96,9 @@ void raw_select(benchmark::State& state, std::size_t watched) {
     const auto fd = static_cast<std::size_t>(pool.watched(i));
     interest[fd / kBits] |= Word{1} << (fd % kBits);
   }
-  raw_loop(state, "select", watched, [&] {
-    timeval tv{kTimeoutMs / 1000, 0};  // select may change it: set it every time
+  const int timeout_ms = shape.timeout_ms();
+  raw_loop(state, "select", watched, shape, [&] {
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};  // select may change it: set it every time
     int n;
     do {  // an interrupted wait is repeated, as an event loop does (see wait_for_events)
       std::copy_n(interest.begin(), words, ready.begin());
@@ -102,13 +116,14 @@ void raw_select(benchmark::State& state, std::size_t watched) {
   });
 }
 
-void raw_poll(benchmark::State& state, std::size_t watched) {
+void raw_poll(benchmark::State& state, std::size_t watched, Shape shape) {
   const FdPool& pool = shared_pool();
   std::vector<pollfd> fds;
   for (std::size_t i = 0; i < watched; ++i) fds.push_back(pollfd{pool.watched(i), POLLIN, 0});
-  raw_loop(state, "poll", watched, [&] {
+  const int timeout_ms = shape.timeout_ms();
+  raw_loop(state, "poll", watched, shape, [&] {
     int n;
-    do n = ::poll(fds.data(), fds.size(), kTimeoutMs);
+    do n = ::poll(fds.data(), fds.size(), timeout_ms);
     while (n < 0 && errno == EINTR);
     if (n < 0) fail("poll");
     Result r{n, 0};
@@ -121,7 +136,7 @@ void raw_poll(benchmark::State& state, std::size_t watched) {
   });
 }
 
-void raw_epoll(benchmark::State& state, std::size_t watched) {
+void raw_epoll(benchmark::State& state, std::size_t watched, Shape shape) {
   const FdPool& pool = shared_pool();
   OwnedFd epfd(::epoll_create1(EPOLL_CLOEXEC));
   if (!epfd) fail("epoll_create1");
@@ -132,9 +147,10 @@ void raw_epoll(benchmark::State& state, std::size_t watched) {
     if (::epoll_ctl(epfd.get(), EPOLL_CTL_ADD, e.data.fd, &e) < 0) fail("epoll_ctl ADD");
   }
   epoll_event ready[2];  // one spare: a second event would show as a mismatch
-  raw_loop(state, "epoll", watched, [&] {
+  const int timeout_ms = shape.timeout_ms();
+  raw_loop(state, "epoll", watched, shape, [&] {
     int n;
-    do n = ::epoll_wait(epfd.get(), ready, 2, kTimeoutMs);
+    do n = ::epoll_wait(epfd.get(), ready, 2, timeout_ms);
     while (n < 0 && errno == EINTR);
     if (n < 0) fail("epoll_wait");
     Result r{n, 0};
@@ -143,7 +159,7 @@ void raw_epoll(benchmark::State& state, std::size_t watched) {
   });
 }
 
-void raw_io_uring(benchmark::State& state, std::size_t watched) {
+void raw_io_uring(benchmark::State& state, std::size_t watched, Shape shape) {
   const FdPool& pool = shared_pool();
   io_uring ring{};
   // The backend's ring set-up (backends/io_uring_poller.cc: a plain ring).
@@ -172,9 +188,10 @@ void raw_io_uring(benchmark::State& state, std::size_t watched) {
     errno = -rc;
     fail("io_uring_submit");
   }
-  raw_loop(state, "io_uring", watched, [&] {
+  const int timeout_ms = shape.timeout_ms();
+  raw_loop(state, "io_uring", watched, shape, [&] {
     io_uring_cqe* cqe = nullptr;
-    __kernel_timespec ts{kTimeoutMs / 1000, 0};
+    __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
     int rc;
     do rc = io_uring_wait_cqes(&ring, &cqe, 1, &ts, nullptr);
     while (rc == -EINTR);
@@ -199,17 +216,18 @@ void raw_io_uring(benchmark::State& state, std::size_t watched) {
 
 struct Mechanism {
   const char* name;
-  void (*run)(benchmark::State&, std::size_t);
+  void (*run)(benchmark::State&, std::size_t, Shape);
   std::vector<std::string> backends;  // the Poller backends it is the baseline of
 };
 
-void raw_benchmark(benchmark::State& state, const Mechanism& mechanism) {
+void raw_benchmark(benchmark::State& state, const Mechanism& mechanism, Shape shape) {
+  state.SetLabel(std::string("mode=") + mode_name(shape.mode) + " pos=" + position_name(shape.position));
   guarded(state, [&] {
     const auto watched = static_cast<std::size_t>(state.range(0));
     // A cached Poller still registered on these fds would add its kernel work to every write.
     forget_registered_poller();
     shared_pool().ensure("socketpair", watched);
-    mechanism.run(state, watched);
+    mechanism.run(state, watched, shape);
   });
 }
 
@@ -230,14 +248,26 @@ void register_raw_family(const Plan& plan) {
     const auto wanted = std::find_first_of(m.backends.begin(), m.backends.end(), options.backends.begin(),
                                            options.backends.end());
     if (wanted == m.backends.end()) continue;
-    auto* b = benchmark::RegisterBenchmark((std::string("raw/") + m.name + "/socketpair").c_str(), raw_benchmark, m);
-    b->ArgNames({"fds", "active"});
-    for (std::size_t n : points) b->Args({static_cast<std::int64_t>(n), 1});
-    b->Complexity(benchmark::oAuto);
     const WaitCost& cost = plan.wait_cost.at(*wanted);  // the backend it is the baseline of
-    std::vector<PointCost> costs;
-    for (std::size_t n : points) costs.push_back({cost.estimate_ns(n, 1), plan.edge_ns_for(*wanted, "socketpair")});
-    apply_common_settings(b, plan, costs);
+    auto add = [&](Shape shape, const std::vector<std::size_t>& at, bool fit_complexity) {
+      if (at.empty()) return;
+      const std::string name = std::string("raw/") + m.name + "/socketpair/mode:" + mode_name(shape.mode) +
+                               "/pos:" + position_name(shape.position);
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), raw_benchmark, m, shape);
+      b->ArgNames({"fds", "active"});
+      for (std::size_t n : at) b->Args({static_cast<std::int64_t>(n), 1});
+      if (fit_complexity) b->Complexity(benchmark::oAuto);
+      std::vector<PointCost> costs;
+      for (std::size_t n : at) costs.push_back({cost.estimate_ns(n, 1), plan.edge_ns_for(*wanted, "socketpair")});
+      apply_common_settings(b, plan, costs);
+    };
+    add({WaitMode::block, Position::spread}, points, true);
+    // One fd has no position: the position points leave out N = 1.
+    std::vector<std::size_t> positioned = points;
+    std::erase_if(positioned, [](std::size_t n) { return n < 2; });
+    for (WaitMode mode : {WaitMode::block, WaitMode::nonblock}) {
+      for (Position position : {Position::first, Position::middle, Position::last}) add({mode, position}, positioned, false);
+    }
   }
 }
 

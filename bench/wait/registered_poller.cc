@@ -39,11 +39,18 @@ Poller& registered_poller(const std::string& backend, const std::string& kind, s
 
 void forget_registered_poller() { cache().poller.reset(); }
 
-std::size_t wait_for_events(Poller& poller, Events& events) {
-  std::size_t n = poller.wait(events, kWaitTimeout);
+const char* mode_name(WaitMode mode) { return mode == WaitMode::block ? "block" : "nonblock"; }
+
+std::chrono::nanoseconds wait_timeout(WaitMode mode) {
+  return mode == WaitMode::block ? kWaitTimeout : std::chrono::nanoseconds::zero();
+}
+
+std::size_t wait_for_events(Poller& poller, Events& events, WaitMode mode) {
+  const std::chrono::nanoseconds timeout = wait_timeout(mode);
+  std::size_t n = poller.wait(events, timeout);
   if (n != 0) return n;  // the usual case: no clock read inside the timed interval
   const auto deadline = std::chrono::steady_clock::now() + kWaitTimeout;
-  while (n == 0 && std::chrono::steady_clock::now() < deadline) n = poller.wait(events, kWaitTimeout);
+  while (n == 0 && std::chrono::steady_clock::now() < deadline) n = poller.wait(events, timeout);
   return n;
 }
 

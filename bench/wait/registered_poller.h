@@ -27,12 +27,22 @@ void forget_registered_poller();
 // ready one.
 inline constexpr std::chrono::nanoseconds kWaitTimeout = std::chrono::seconds(1);
 
+// How a wait is asked for, when the fds it should report are already ready:
+//   block     timeout kWaitTimeout, what an event loop that sleeps until something happens
+//             passes; select and poll queue the waiter on each fd they check before the first
+//             ready one
+//   nonblock  timeout 0, what a busy-polling loop pays: nothing is queued, whatever the
+//             position of the ready fds
+enum class WaitMode { block, nonblock };
+const char* mode_name(WaitMode mode);  // "block", "nonblock"
+std::chrono::nanoseconds wait_timeout(WaitMode mode);
+
 // Waits as an event loop does: a wait that returns no events was interrupted (by a signal, or
 // by task work the kernel queued for this thread, e.g. from an io_uring ring being torn down:
 // epoll_wait and poll then fail with EINTR, which the Poller reports as zero events), so it is
-// repeated, for up to kWaitTimeout in all. Returns the events of the first wait that has some,
-// or 0 when the time is up.
-std::size_t wait_for_events(Poller& poller, Events& events);
+// repeated (with the same timeout), for up to kWaitTimeout in all. Returns the events of the
+// first wait that has some, or 0 when the time is up.
+std::size_t wait_for_events(Poller& poller, Events& events, WaitMode mode = WaitMode::block);
 
 // Checks that nothing is pending before a run starts (a wait with timeout 0 returns no
 // events); throws naming what was found otherwise.

@@ -15,6 +15,18 @@
 //   untimed: read each active fd's byte back, so the next iteration starts from N idle fds.
 // The interval is read with Clock around exactly the timed part and reported through
 // SetIterationTime (UseManualTime): PauseTiming/ResumeTiming would cost more than a fast wait.
+//
+// Each point names how it waits and where its ready fds sit (registered_poller.h, fd_pool.h):
+//   wait/<backend>/<fdkind>/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:A
+// because both move select and poll by up to 3x at large N. The sweeps:
+//   default    mode:block/pos:spread, every fd kind, every N, A = 1, 10, 100 and N
+//   position   socketpair, A = 1, mode block and nonblock x pos first, middle, last, at
+//              N = 100, 1,000, 10,000 and the largest (quick: 100 and 1,000)
+//   crossover  socketpair, mode:block/pos:spread, A = 1, 10, 100, 1,000, N/4, N/2, 3N/4, N at
+//              N = 1,000 and the largest (quick: 1,000), the points the default lacks: where
+//              the O(ready) backends start losing to poll as more of the N are ready
+// (each N capped at the largest the fd limit reaches).
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -29,13 +41,20 @@ namespace pollbench::wait {
 
 namespace {
 
-void wait_benchmark(benchmark::State& state, const std::string& backend, const std::string& kind) {
+// How one registered benchmark waits and where its ready fds sit.
+struct Shape {
+  WaitMode mode;
+  Position position;
+};
+
+void wait_benchmark(benchmark::State& state, const std::string& backend, const std::string& kind, Shape shape) {
+  state.SetLabel(std::string("mode=") + mode_name(shape.mode) + " pos=" + position_name(shape.position));
   guarded(state, [&] {
     const auto watched = static_cast<std::size_t>(state.range(0));
     const auto active = static_cast<std::size_t>(state.range(1));
     Poller& poller = registered_poller(backend, kind, watched);
     const FdPool& pool = shared_pool();
-    const std::vector<std::size_t> active_index = spread(watched, active);
+    const std::vector<std::size_t> active_index = ready_indices(watched, active, shape.position);
     std::vector<int> active_fd;
     for (std::size_t i : active_index) active_fd.push_back(pool.watched(i));
     const Token expected_token_sum = std::accumulate(active_index.begin(), active_index.end(), Token{0});
@@ -53,7 +72,7 @@ void wait_benchmark(benchmark::State& state, const std::string& backend, const s
       if (needs_settle) settle_readable(active_fd);
 
       const auto start = Clock::now();
-      const std::size_t n = wait_for_events(poller, events);
+      const std::size_t n = wait_for_events(poller, events, shape.mode);
       Token token_sum = 0;
       for (const Event& e : events) token_sum += e.token;  // the event loop's dispatch, minimal
       benchmark::DoNotOptimize(token_sum);
@@ -90,40 +109,98 @@ void wait_benchmark(benchmark::State& state, const std::string& backend, const s
   });
 }
 
+// Quick mode keeps many ready fds to N <= 1000: each iteration writes and reads every one.
+constexpr std::size_t kQuickManyReadyCap = 1000;
+
+// The default sweep's A at each N: fixed A = 1, 10, 100 (each from N = A, except that N = A > 1
+// belongs to the all-ready family, so every name is unique), then A = N (kAllReady): all ready.
+constexpr std::size_t kAllReady = 0;
+bool in_default_sweep(std::size_t spec, std::size_t n, bool quick) {
+  if (quick && spec == 10) return false;
+  if (quick && spec != 1 && n > kQuickManyReadyCap) return false;
+  return spec == kAllReady ? n >= 2 : n > spec || (n == spec && spec == 1);
+}
+bool default_has(std::size_t n, std::size_t active, bool quick) {
+  for (std::size_t spec : {std::size_t{1}, std::size_t{10}, std::size_t{100}, kAllReady}) {
+    if ((spec == kAllReady ? n : spec) == active && in_default_sweep(spec, n, quick)) return true;
+  }
+  return false;
+}
+
+// `wanted`, each capped at `largest`, without those below 2 (one fd has no position), sorted,
+// without duplicates.
+std::vector<std::size_t> capped(std::vector<std::size_t> wanted, std::size_t largest) {
+  for (std::size_t& n : wanted) n = std::min(n, largest);
+  std::erase_if(wanted, [](std::size_t n) { return n < 2; });
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  return wanted;
+}
+
+void register_points(const Plan& plan, const std::string& backend, const std::string& kind, Shape shape,
+                     const std::vector<std::vector<std::int64_t>>& args, bool fit_complexity) {
+  if (args.empty()) return;  // the fd limit leaves no N >= A (reachable_points said so)
+  const std::string name = "wait/" + backend + "/" + kind + "/mode:" + mode_name(shape.mode) +
+                           "/pos:" + position_name(shape.position);
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), wait_benchmark, backend, kind, shape);
+  b->ArgNames({"fds", "active"});
+  for (const auto& a : args) b->Args(a);
+  if (fit_complexity) b->Complexity(benchmark::oAuto);
+  const WaitCost& cost = plan.wait_cost.at(backend);
+  std::vector<PointCost> costs;
+  for (const auto& a : args) {
+    const auto n = static_cast<std::size_t>(a[0]), ready = static_cast<std::size_t>(a[1]);
+    costs.push_back({cost.estimate_ns(n, ready), static_cast<double>(ready) * plan.edge_ns_for(backend, kind)});
+  }
+  apply_common_settings(b, plan, costs);
+}
+
+std::vector<std::int64_t> point(std::size_t n, std::size_t active) {
+  return {static_cast<std::int64_t>(n), static_cast<std::int64_t>(active)};
+}
+
 }  // namespace
 
 void register_wait_family(const Plan& plan) {
   const Options& options = plan.options;
-  const std::size_t cap = options.quick ? 10000 : 1000000;
-  // Quick mode keeps many ready fds to N <= 1000: each iteration writes and reads every one.
-  const std::size_t quick_many_ready_cap = 1000;
+  const bool quick = options.quick;
+  const std::size_t cap = quick ? 10000 : 1000000;
   for (const std::string& kind : options.fdkinds) {
     const std::vector<std::size_t> points = reachable_points(options, "wait", kind, cap);
+    if (points.empty()) continue;
+    const std::size_t largest = points.back();
     for (const std::string& backend : options.backends) {
-      // Fixed A = 1, 10, 100 (each from N = A, except that N = A > 1 belongs to the all-ready
-      // family, so every name is unique), then A = N: all ready.
-      for (std::size_t active : {std::size_t{1}, std::size_t{10}, std::size_t{100}, std::size_t{0}}) {
-        if (options.quick && active == 10) continue;
+      // The default sweep: one registration per A, so each gets its own complexity fit over N.
+      for (std::size_t spec : {std::size_t{1}, std::size_t{10}, std::size_t{100}, kAllReady}) {
         std::vector<std::vector<std::int64_t>> args;
         for (std::size_t n : points) {
-          const bool all_ready = active == 0;
-          if (all_ready ? n < 2 : (n < active || (n == active && active > 1))) continue;
-          if (options.quick && active != 1 && n > quick_many_ready_cap) continue;
-          args.push_back({static_cast<std::int64_t>(n), static_cast<std::int64_t>(all_ready ? n : active)});
+          if (spec != kAllReady && n < spec) continue;
+          if (in_default_sweep(spec, n, quick)) args.push_back(point(n, spec == kAllReady ? n : spec));
         }
-        if (args.empty()) continue;  // the fd limit leaves no N >= A (reachable_points said so)
-        auto* b = benchmark::RegisterBenchmark(("wait/" + backend + "/" + kind).c_str(), wait_benchmark, backend, kind);
-        b->ArgNames({"fds", "active"});
-        for (const auto& a : args) b->Args(a);
-        b->Complexity(benchmark::oAuto);
-        const WaitCost& cost = plan.wait_cost.at(backend);
-        std::vector<PointCost> costs;
-        for (const auto& a : args) {
-          const auto n = static_cast<std::size_t>(a[0]), ready = static_cast<std::size_t>(a[1]);
-          costs.push_back({cost.estimate_ns(n, ready), static_cast<double>(ready) * plan.edge_ns_for(backend, kind)});
-        }
-        apply_common_settings(b, plan, costs);
+        register_points(plan, backend, kind, {WaitMode::block, Position::spread}, args, true);
       }
+      // Position and crossover sweeps on socketpair only: the fd kind moves neither effect.
+      if (kind != "socketpair") continue;
+      const std::vector<std::size_t> position_n =
+          capped(quick ? std::vector<std::size_t>{100, 1000} : std::vector<std::size_t>{100, 1000, 10000, largest},
+                 largest);
+      for (WaitMode mode : {WaitMode::block, WaitMode::nonblock}) {
+        for (Position position : {Position::first, Position::middle, Position::last}) {
+          std::vector<std::vector<std::int64_t>> args;
+          for (std::size_t n : position_n) args.push_back(point(n, 1));
+          register_points(plan, backend, kind, {mode, position}, args, false);
+        }
+      }
+      std::vector<std::vector<std::int64_t>> crossover;
+      for (std::size_t n : capped(quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, largest},
+                                  largest)) {
+        std::vector<std::size_t> actives{1, 10, 100, 1000, n / 4, n / 2, 3 * n / 4, n};
+        std::erase_if(actives, [&](std::size_t a) { return a < 1 || a > n || default_has(n, a, quick); });
+        std::sort(actives.begin(), actives.end());
+        actives.erase(std::unique(actives.begin(), actives.end()), actives.end());
+        for (std::size_t a : actives) crossover.push_back(point(n, a));
+      }
+      register_points(plan, backend, kind, {WaitMode::block, Position::spread}, crossover, false);
     }
   }
 }
