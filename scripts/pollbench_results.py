@@ -605,7 +605,10 @@ def merge_processes(sources: list[Path], target: Path) -> str:
     context["process_load_avg"] = [d["context"].get("load_avg", []) for d in datas]
     merged = {"context": context, "benchmarks": rows_out}
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(merged, indent=1), encoding="utf-8")
+    # One benchmark row per line: a full run has thousands, and indenting each field would triple the file.
+    text = ('{\n"context": ' + json.dumps(context, indent=1) + ',\n"benchmarks": [\n'
+            + ",\n".join(json.dumps(row, separators=(",", ":")) for row in rows_out) + "\n]\n}\n")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
     return f"{len(datas)} processes merged into {target}"
 
