@@ -138,7 +138,7 @@ class Report:
                      + ", ".join(f"{s:.2f} for {b}" for b, s in slopes) + ".")
         offload = pa.offloaded(self.wait, kind)
         if offload:
-            text += (" Not in this comparison's favour or against it, but to know: "
+            text += (" Note: "
                      + "; ".join(f"{o.backend}'s wait leaves work to the writing thread (its write() costs "
                                  f"{fmt(o.write_ns)} against {fmt(o.others_write_ns)} for the others, at N = {o.n:,})"
                                  for o in offload) + ", see the readiness cycle.")
