@@ -24,7 +24,8 @@ class EpollPoller final : public Poller {
   Trigger trigger() const override { return edge_ ? Trigger::edge : Trigger::level; }
 
   void add(int fd, Interest interest, Token token) override {
-    registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
+    // epoll_ctl reports a closed fd (EBADF) itself; ctl() then takes the entry back.
+    registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt", Registry::OpenCheck::mechanism);
     ctl(EPOLL_CTL_ADD, fd, interest, "epoll_ctl ADD");
   }
 

@@ -28,7 +28,7 @@ class PollPoller final : public Poller {
   Trigger trigger() const override { return Trigger::level; }
 
   void add(int fd, Interest interest, Token token) override {
-    registry_.add(fd, interest, token, "poll");
+    registry_.add(fd, interest, token, "poll", Registry::OpenCheck::mechanism);  // a closed fd: POLLNVAL at the wait
     if (static_cast<std::size_t>(fd) >= index_.size()) index_.resize(static_cast<std::size_t>(fd) + 1);
     index_[static_cast<std::size_t>(fd)] = pollfds_.size();
     pollfds_.push_back(pollfd{fd, poll_mask(interest), 0});

@@ -20,8 +20,12 @@
 //
 // Errors: every call that fails throws std::system_error whose code is the errno and whose
 // message says what was being done ("epoll_ctl ADD fd=17"). On every backend alike: add()
-// of a negative or closed fd gives EBADF, add() of a registered fd EEXIST, and modify() or
-// remove() of an fd that is not registered (a negative one included) ENOENT.
+// of a negative fd or one beyond the fd limit gives EBADF, add() of a registered fd EEXIST,
+// and modify() or remove() of an fd that is not registered (a negative one included) ENOENT.
+// add() of a closed fd costs no system call beyond the mechanism's own, so it is found by the
+// mechanism: epoll_ctl and io_uring give EBADF at add(); select and poll, which make no
+// system call at registration, accept it and report it with `error` at the next wait, as
+// they do any registered fd that is closed (below).
 //
 // A registered fd that the caller closes before remove(): select and poll report it with
 // `error` (poll sees POLLNVAL, select EBADF), epoll forgets it when its last reference goes,

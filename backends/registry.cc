@@ -1,9 +1,11 @@
 #include "registry.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <system_error>
 
 namespace pollbench {
@@ -20,8 +22,25 @@ std::string describe(const char* backend, const char* op, int fd) {
 }
 }  // namespace
 
+namespace {
+std::size_t soft_fd_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+}  // namespace
+
+Registry::Registry() : fd_limit_(soft_fd_limit()) {}
+
 Registry::Slot& Registry::add(int fd, Interest interest, Token token, const char* backend) {
-  if (fd < 0 || ::fcntl(fd, F_GETFD) < 0) throw_errno(EBADF, describe(backend, "add", fd));
+  return add(fd, interest, token, backend, OpenCheck::fcntl);
+}
+
+Registry::Slot& Registry::add(int fd, Interest interest, Token token, const char* backend, OpenCheck check) {
+  if (fd < 0) throw_errno(EBADF, describe(backend, "add", fd));
+  // An fd at or above the limit (e.g. after the limit was raised) costs the system call.
+  const bool ask_kernel = check == OpenCheck::fcntl || static_cast<std::size_t>(fd) >= fd_limit_;
+  if (ask_kernel && ::fcntl(fd, F_GETFD) < 0) throw_errno(EBADF, describe(backend, "add", fd));
   if (contains(fd)) throw_errno(EEXIST, describe(backend, "add (already registered)", fd));
   if (static_cast<std::size_t>(fd) >= slots_.size()) slots_.resize(static_cast<std::size_t>(fd) + 1);
   Slot& slot = slots_[static_cast<std::size_t>(fd)];

@@ -24,8 +24,25 @@ class Registry {
     std::uint32_t generation = 0;  // bumped on every add/modify; io_uring tells stale CQEs by it
   };
 
-  // Checks the fd is open and not registered (EBADF / EEXIST), then records it.
+  // How add() learns that an fd is not open.
+  enum class OpenCheck {
+    // fcntl(F_GETFD): a system call in every add, on top of the mechanism's own.
+    fcntl,
+    // Left to the mechanism, so a timed add costs only what the mechanism costs: epoll_ctl
+    // reports EBADF itself; select and poll, which make no system call at registration,
+    // report a closed fd at the next wait (select fails with EBADF, poll sets POLLNVAL), as
+    // they do for an fd closed while registered. A negative fd, or one at or above the fd
+    // limit (which no open fd can be, unless the limit was lowered since: fcntl then decides,
+    // on that rare path only), still gives EBADF here, so no table grows for a bogus fd.
+    mechanism,
+  };
+
+  Registry();
+
+  // Checks the fd (EBADF, see OpenCheck) and that it is not registered (EEXIST), then records
+  // it. The four-argument form checks with fcntl.
   Slot& add(int fd, Interest interest, Token token, const char* backend);
+  Slot& add(int fd, Interest interest, Token token, const char* backend, OpenCheck check);
   // Checks the fd is registered (ENOENT), then records the new interest and token.
   Slot& modify(int fd, Interest interest, Token token, const char* backend);
   // Checks the fd is registered (ENOENT), then forgets it.
@@ -42,6 +59,7 @@ class Registry {
  private:
   std::vector<Slot> slots_;
   std::size_t count_ = 0;
+  std::size_t fd_limit_;  // RLIMIT_NOFILE's soft limit when the registry was made
 };
 
 // Timeout conversions, rounded up so a short positive timeout never becomes a busy 0.

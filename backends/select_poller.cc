@@ -28,7 +28,7 @@ class SelectPoller final : public Poller {
   Trigger trigger() const override { return Trigger::level; }
 
   void add(int fd, Interest interest, Token token) override {
-    registry_.add(fd, interest, token, "select");
+    registry_.add(fd, interest, token, "select", Registry::OpenCheck::mechanism);  // a closed fd: EBADF at the wait
     grow(fd);
     set_interest(fd, std::nullopt, interest);
     max_fd_ = std::max(max_fd_, fd);
