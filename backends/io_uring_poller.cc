@@ -2,33 +2,42 @@
 // completion (CQE) each time the file wakes its waiters with a matching mask, so a wait reaps
 // only what happened: O(ready). That is once per wakeup, edge-like: an fd that stays readable
 // is not reported again until new data arrives. When the kernel ends a multishot (a CQE
-// without IORING_CQE_F_MORE), the poll is armed again.
+// without IORING_CQE_F_MORE, -ECANCELED included when we did not cancel it), the poll is armed
+// again.
 //
-// Each SQE carries user_data = generation << 32 | fd. remove() and modify() bump the fd's
-// generation, so CQEs still queued from the poll they cancelled are recognised and dropped.
-// add / modify / remove submit at once: one io_uring_enter each, the honest counterpart of
-// one epoll_ctl.
+// Two backends share this file and differ only in the ring (io_uring_ring.h):
+//   io_uring        the ring event loops use: DEFER_TASKRUN (falling back to COOP_TASKRUN, then
+//                   plain). A wakeup only queues the poll re-check; the wait runs it and posts
+//                   the completion, in the waiting thread, inside the timed wait.
+//   io_uring_plain  a plain ring: the re-check runs as task work when the ring's thread next
+//                   returns from any system call. In wait_bench that is the writer's write(),
+//                   so the completion is already there when the timed wait starts.
 //
-// The ring is a plain one. With IORING_SETUP_DEFER_TASKRUN (Linux 6.1+) the poll re-check
-// that posts each completion would run inside the wait, in the waiting thread, and tcp_bench's
-// server did ~200k requests/s instead of ~70k; but a half-closed peer's FIN was then sometimes
-// never reported (4 of 12 runs of tests/tcp_pollserver_test.py load io_uring), so it stays off
-// until that is understood. Without it the task work runs when the thread next returns from a
-// system call: in wait_bench that is the writer's write(), outside the timed wait.
-#include <liburing.h>
+// Each poll carries user_data = generation << 32 | fd. modify() and remove() bump the fd's
+// generation, so CQEs still queued from before are recognised and dropped. add / modify /
+// remove submit at once, one io_uring_enter each, as epoll_ctl is one system call:
+//   modify  IORING_OP_POLL_REMOVE with IORING_POLL_UPDATE_EVENTS | _USER_DATA: the live
+//           multishot poll takes the new mask and generation and is re-checked at once.
+//   remove  IORING_OP_ASYNC_CANCEL. Not POLL_REMOVE: that refuses (-EALREADY) a poll whose
+//           wakeup is still queued as task work, and a poll left alive keeps its file open, so
+//           a socket the caller closes after remove() would never send its FIN. With deferred
+//           task work that window is wide (it lasts until the next wait), which is how a
+//           half-closed peer once never got its EOF. ASYNC_CANCEL marks the poll cancelled
+//           whatever state it is in; the same enter runs the task work that completes it.
+#include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "backends.h"
 #include "fd.h"
+#include "io_uring_ring.h"
 #include "registry.h"
 
 namespace pollbench {
-
-// The ring set-up shared by the poller and its probe. Returns 0 or -errno.
-int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries);
 
 namespace {
 
@@ -36,7 +45,11 @@ constexpr unsigned kSqEntries = 4096;
 // CQEs beyond the ring wait in the kernel's overflow list (IORING_FEAT_NODROP); a big ring
 // keeps the common case off that slower path. 65536 is the kernel's IORING_MAX_CQ_ENTRIES.
 constexpr unsigned kCqEntries = 65536;
-constexpr std::uint64_t kIgnore = ~std::uint64_t{0};  // user_data of poll-remove requests
+// user_data of our own requests (updates, cancels): the top bit, which no poll's carries.
+constexpr std::uint64_t kControl = std::uint64_t{1} << 63;
+constexpr std::uint32_t kGenerationMask = 0x7fffffffU;
+// Bound on waiting for the kernel to free a closed ring (it takes a few milliseconds).
+constexpr int kTeardownWaitMs = 2000;
 
 unsigned poll_mask(Interest interest) {
   unsigned mask = 0;
@@ -46,71 +59,130 @@ unsigned poll_mask(Interest interest) {
 }
 
 std::uint64_t user_data(int fd, std::uint32_t generation) {
-  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+  return (std::uint64_t{generation & kGenerationMask} << 32) | static_cast<std::uint32_t>(fd);
 }
 
 class IoUringPoller final : public Poller {
  public:
-  IoUringPoller() {
-    if (int rc = init_ring(&ring_, kSqEntries, kCqEntries); rc < 0) throw_errno(-rc, "io_uring_queue_init_params");
+  explicit IoUringPoller(RingSetup wanted) : name_(wanted == RingSetup::plain ? "io_uring_plain" : "io_uring") {
+    if (int rc = init_ring(&ring_, kSqEntries, kCqEntries, wanted, &setup_); rc < 0) {
+      throw_errno(-rc, "io_uring_queue_init_params");
+    }
   }
-  ~IoUringPoller() override { io_uring_queue_exit(&ring_); }
+  ~IoUringPoller() override { close_ring(); }
 
-  std::string_view name() const override { return "io_uring"; }
+  std::string_view name() const override { return name_; }
   Trigger trigger() const override { return Trigger::edge; }
 
   void add(int fd, Interest interest, Token token) override {
-    const auto& slot = registry_.add(fd, interest, token, "io_uring");
-    arm(fd, slot.interest, slot.generation);
-    submit("io_uring poll add fd=", fd);
+    const auto& slot = registry_.add(fd, interest, token, name_);
+    const std::uint64_t data = user_data(fd, slot.generation);
+    try {
+      arm(fd, slot.interest, slot.generation);
+      submit("poll add fd=", fd);
+    } catch (...) {
+      registry_.remove(fd, name_);
+      cancel_quietly(data);  // in case the poll is still queued: it must not outlive the entry
+      throw;
+    }
+    // A poll the kernel refuses completes at once, during the submit, without F_MORE.
+    if (const io_uring_cqe* cqe = find(data); cqe != nullptr && cqe->res < 0 && !(cqe->flags & IORING_CQE_F_MORE)) {
+      const int err = -cqe->res;
+      registry_.remove(fd, name_);  // its CQE is now stale and will be dropped
+      throw_errno(err, std::string(name_) + " poll add fd=" + std::to_string(fd));
+    }
   }
 
   void modify(int fd, Interest interest, Token token) override {
-    const auto& slot = registry_.modify(fd, interest, token, "io_uring");
-    cancel(user_data(fd, slot.generation - 1));  // modify bumped the generation by one
-    arm(fd, slot.interest, slot.generation);
-    submit("io_uring poll modify fd=", fd);
+    const auto& slot = registry_.modify(fd, interest, token, name_);
+    const std::uint64_t old = user_data(fd, slot.generation - 1);  // modify bumped it by one
+    const std::uint64_t tag = next_control();
+    io_uring_sqe* sqe = next_sqe();
+    // Only the mask's low 16 bits are replaced: the request stays multishot.
+    io_uring_prep_poll_update(sqe, old, user_data(fd, slot.generation), poll_mask(slot.interest),
+                              IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA);
+    io_uring_sqe_set_data64(sqe, tag);
+    submit("poll update fd=", fd);
+    const io_uring_cqe* cqe = find(tag);
+    const int res = cqe == nullptr ? 0 : cqe->res;
+    if (res == -EALREADY) {
+      // The poll's wakeup is queued as task work and owns it: cancel it (always possible) and
+      // arm a new one instead.
+      cancel(old);
+      arm(fd, slot.interest, slot.generation);
+      submit("poll cancel and re-add fd=", fd);
+    } else if (res == -ENOENT) {
+      // The poll had ended (its last CQE, now stale, is still queued): arm a new one.
+      arm(fd, slot.interest, slot.generation);
+      submit("poll re-add fd=", fd);
+    } else if (res < 0) {
+      throw_errno(-res, std::string(name_) + " poll update fd=" + std::to_string(fd));
+    }
   }
 
   void remove(int fd) override {
-    const auto& slot = registry_.remove(fd, "io_uring");
+    const auto& slot = registry_.remove(fd, name_);
     cancel(user_data(fd, slot.generation - 1));  // remove bumped the generation by one
-    submit("io_uring poll remove fd=", fd);
+    submit("poll cancel fd=", fd);
   }
 
   std::size_t wait(Events& events, std::chrono::nanoseconds timeout) override {
     events.clear();
-    io_uring_cqe* cqe = nullptr;
-    if (timeout == std::chrono::nanoseconds::zero()) {
-      // Peek without blocking (liburing enters the kernel only to flush overflowed CQEs).
-      if (io_uring_peek_cqe(&ring_, &cqe) != 0) return 0;
-    } else {
-      __kernel_timespec ts{};
-      __kernel_timespec* tsp = nullptr;
-      if (timeout > std::chrono::nanoseconds::zero()) {
-        ts.tv_sec = timeout.count() / 1000000000;
-        ts.tv_nsec = timeout.count() % 1000000000;
-        tsp = &ts;
+    // Queued task work (DEFER_TASKRUN, COOP_TASKRUN: the kernel sets IORING_SQ_TASKRUN) is the
+    // poll re-check that posts completions. liburing's peek, and its wait when a completion is
+    // already queued, return without entering the kernel, so that work would stay queued:
+    // run it here, in this wait.
+    if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) {
+      if (int rc = io_uring_get_events(&ring_); rc < 0 && rc != -EINTR && rc != -EAGAIN) {
+        throw_errno(-rc, "io_uring_get_events");
       }
-      int rc = io_uring_wait_cqes(&ring_, &cqe, 1, tsp, nullptr);
+    }
+    if (io_uring_cq_ready(&ring_) == 0) {
+      io_uring_cqe* cqe = nullptr;
+      int rc = 0;
+      if (timeout == std::chrono::nanoseconds::zero()) {
+        rc = io_uring_peek_cqe(&ring_, &cqe);  // enters the kernel only to flush overflowed CQEs
+      } else {
+        __kernel_timespec ts{};
+        __kernel_timespec* tsp = nullptr;
+        if (timeout > std::chrono::nanoseconds::zero()) {
+          ts.tv_sec = timeout.count() / 1000000000;
+          ts.tv_nsec = timeout.count() % 1000000000;
+          tsp = &ts;
+        }
+        rc = io_uring_wait_cqes(&ring_, &cqe, 1, tsp, nullptr);
+      }
       if (rc == -ETIME || rc == -EINTR || rc == -EAGAIN) return 0;
       if (rc < 0) throw_errno(-rc, "io_uring_wait_cqes");
     }
     reap(events);
-    if (rearm_pending_) submit("io_uring re-arm multishot, fd=", -1);
+    if (rearm_pending_) submit("re-arm multishot, fd=", -1);
     return events.size();
   }
 
   std::size_t watched() const override { return registry_.size(); }
 
+  RingSetup setup() const { return setup_; }
+
  private:
-  // A completion nobody wants: a poll-remove's own, or one from a poll since removed or
+  // A completion nobody wants: one of our own requests', or one from a poll since removed or
   // replaced (its generation is no longer the fd's).
   bool stale(const io_uring_cqe& cqe) const {
-    if (cqe.user_data == kIgnore) return true;
+    if (cqe.user_data & kControl) return true;
     const int fd = static_cast<int>(cqe.user_data & 0xffffffffU);
     const auto generation = static_cast<std::uint32_t>(cqe.user_data >> 32);
-    return !registry_.contains(fd) || registry_[fd].generation != generation;
+    return !registry_.contains(fd) || (registry_[fd].generation & kGenerationMask) != generation;
+  }
+
+  // The queued CQE with this user_data, or nullptr. Updates and cancels complete during the
+  // submit that carries them, so their result is in the queue when submit() returns.
+  const io_uring_cqe* find(std::uint64_t data) {
+    unsigned head = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (cqe->user_data == data) return cqe;
+    }
+    return nullptr;
   }
 
   // Every remove and modify posts such completions. Dropping the ones at the head of the queue
@@ -137,8 +209,10 @@ class IoUringPoller final : public Poller {
       if (stale(*cqe)) continue;
       const int fd = static_cast<int>(cqe->user_data & 0xffffffffU);
       const auto& slot = registry_[fd];
-      if (!(cqe->flags & IORING_CQE_F_MORE) && cqe->res != -ECANCELED) {
-        arm(fd, slot.interest, slot.generation);  // the kernel ended this multishot
+      if (!(cqe->flags & IORING_CQE_F_MORE)) {
+        // The kernel ended this multishot. A live poll's -ECANCELED is not ours (we cancel only
+        // polls whose generation we have already moved past), so it is armed again too.
+        arm(fd, slot.interest, slot.generation);
         rearm_pending_ = true;
       }
       if (cqe->res == -ECANCELED) continue;
@@ -160,12 +234,14 @@ class IoUringPoller final : public Poller {
   io_uring_sqe* next_sqe() {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
     if (sqe == nullptr) {  // submission queue full: flush it and take a fresh entry
-      io_uring_submit(&ring_);
+      if (int rc = io_uring_submit(&ring_); rc < 0) throw_errno(-rc, std::string(name_) + " io_uring_submit");
       sqe = io_uring_get_sqe(&ring_);
-      if (sqe == nullptr) throw_errno(EBUSY, "io_uring_get_sqe");
+      if (sqe == nullptr) throw_errno(EBUSY, std::string(name_) + " io_uring_get_sqe");
     }
     return sqe;
   }
+
+  std::uint64_t next_control() { return kControl | ++control_count_; }
 
   void arm(int fd, Interest interest, std::uint32_t generation) {
     io_uring_sqe* sqe = next_sqe();
@@ -173,45 +249,69 @@ class IoUringPoller final : public Poller {
     io_uring_sqe_set_data64(sqe, user_data(fd, generation));
   }
 
-  void cancel(std::uint64_t old) {
+  void cancel(std::uint64_t data) {
     io_uring_sqe* sqe = next_sqe();
-    io_uring_prep_poll_remove(sqe, old);
-    io_uring_sqe_set_data64(sqe, kIgnore);
+    io_uring_prep_cancel64(sqe, data, 0);
+    io_uring_sqe_set_data64(sqe, next_control());
   }
 
-  // Submits and, in the same io_uring_enter, runs pending task work: a cancelled poll drops
-  // its reference to the file now, so a socket the caller closes after remove() really
-  // closes (the peer sees EOF) instead of lingering until the thread's next system call.
+  // For a path that is already failing: queues the cancel without throwing.
+  void cancel_quietly(std::uint64_t data) noexcept {
+    if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) {
+      io_uring_prep_cancel64(sqe, data, 0);
+      io_uring_sqe_set_data64(sqe, next_control());
+    }
+  }
+
+  // Submits and, in the same io_uring_enter, runs queued task work: a cancelled poll drops its
+  // reference to the file now, so a socket the caller closes after remove() really closes (the
+  // peer sees EOF) instead of lingering until the ring's next enter.
   void submit(const char* what, int fd) {
     int rc = io_uring_submit_and_get_events(&ring_);
-    if (rc < 0) throw_errno(-rc, what + std::to_string(fd));
+    if (rc < 0) throw_errno(-rc, std::string(name_) + " " + what + std::to_string(fd));
     rearm_pending_ = false;
     drop_stale_head();
   }
 
+  // The kernel tears a closed ring down in a worker and, at the end, sends task work to every
+  // thread that used it. That notification ends the thread's next blocking epoll_wait early
+  // with EINTR (select and poll restart, io_uring waits run it), so a poller destroyed here
+  // would cut short a wait made later by any backend on this thread. Wait here until the
+  // kernel is done instead: the write end of a pipe registered with the ring is released only
+  // when the ring is freed, which is after that task work ran, so the read end's hang-up marks
+  // the end. poll() restarts by itself when the notification runs.
+  void close_ring() noexcept {
+    int pipe_fds[2] = {-1, -1};
+    bool marked = false;
+    if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+      marked = io_uring_register_files(&ring_, &pipe_fds[1], 1) == 0;
+      ::close(pipe_fds[1]);  // the ring's registered copy is now the only writer
+      if (!marked) ::close(pipe_fds[0]);
+    }
+    io_uring_queue_exit(&ring_);
+    if (!marked) return;
+    pollfd hangup{pipe_fds[0], POLLIN, 0};
+    ::poll(&hangup, 1, kTeardownWaitMs);
+    ::close(pipe_fds[0]);
+  }
+
+  const char* name_;
   io_uring ring_{};
+  RingSetup setup_ = RingSetup::plain;
   Registry registry_;
   bool rearm_pending_ = false;
+  std::uint64_t control_count_ = 0;
 };
 
-}  // namespace
-
-int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries) {
-  io_uring_params params{};
-  params.flags = IORING_SETUP_CQSIZE;
-  params.cq_entries = cq_entries;
-  return io_uring_queue_init_params(sq_entries, ring, &params);
-}
-
-std::unique_ptr<Poller> make_io_uring_poller() { return std::make_unique<IoUringPoller>(); }
-
-// Really tries: a ring, and a multishot poll on a readable pipe that must complete with
-// IORING_CQE_F_MORE (multishot poll needs Linux 5.13).
-std::string io_uring_unavailable_reason() {
+// Really tries, with the set-up `wanted`: a ring, and a multishot poll on a readable pipe that
+// must complete with IORING_CQE_F_MORE (multishot poll needs Linux 5.13).
+BackendProbe probe_on_this_thread(RingSetup wanted) {
   io_uring ring{};
-  if (int rc = init_ring(&ring, 4, 8); rc < 0) {
-    return std::string("io_uring_queue_init failed: ") + std::strerror(-rc) +
-           (rc == -EPERM ? " (io_uring disabled: see /proc/sys/kernel/io_uring_disabled or seccomp)" : "");
+  RingSetup used = RingSetup::plain;
+  if (int rc = init_ring(&ring, 4, 8, wanted, &used); rc < 0) {
+    return {std::string("io_uring_queue_init failed: ") + std::strerror(-rc) +
+                (rc == -EPERM ? " (io_uring disabled: see /proc/sys/kernel/io_uring_disabled or seccomp)" : ""),
+            ""};
   }
   std::string reason;
   try {
@@ -219,10 +319,9 @@ std::string io_uring_unavailable_reason() {
     write_byte(pipe.b.get());
     io_uring_sqe* sqe = io_uring_get_sqe(&ring);
     io_uring_prep_poll_multishot(sqe, pipe.a.get(), POLLIN);
-    io_uring_submit(&ring);
     io_uring_cqe* cqe = nullptr;
     __kernel_timespec ts{1, 0};
-    if (int rc = io_uring_wait_cqe_timeout(&ring, &cqe, &ts); rc < 0) {
+    if (int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, nullptr); rc < 0) {
       reason = std::string("multishot poll gave no completion: ") + std::strerror(-rc);
     } else if (cqe->res < 0) {
       reason = std::string("multishot poll refused: ") + std::strerror(-cqe->res) + " (needs Linux 5.13+)";
@@ -233,7 +332,56 @@ std::string io_uring_unavailable_reason() {
     reason = std::string("probe failed: ") + e.what();
   }
   io_uring_queue_exit(&ring);
-  return reason;
+  return {reason, reason.empty() ? to_string(used) : ""};
 }
+
+// On a thread of its own, which ends with it: closing a ring makes the kernel send task work
+// to every thread that used it, and that notification ends the thread's next blocking
+// epoll_wait early with EINTR. The probe must leave the caller's thread untouched.
+BackendProbe probe(RingSetup wanted) {
+  BackendProbe result;
+  std::thread([&] { result = probe_on_this_thread(wanted); }).join();
+  return result;
+}
+
+}  // namespace
+
+const char* to_string(RingSetup setup) {
+  switch (setup) {
+    case RingSetup::defer_taskrun: return "defer_taskrun";
+    case RingSetup::coop_taskrun: return "coop_taskrun";
+    case RingSetup::plain: return "plain";
+  }
+  return "unknown";
+}
+
+int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, RingSetup wanted, RingSetup* used) {
+  constexpr RingSetup kOrder[] = {RingSetup::defer_taskrun, RingSetup::coop_taskrun, RingSetup::plain};
+  int rc = -EINVAL;
+  for (RingSetup setup : kOrder) {
+    if (setup < wanted) continue;
+    io_uring_params params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = cq_entries;
+    if (setup == RingSetup::defer_taskrun) {
+      params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+    } else if (setup == RingSetup::coop_taskrun) {
+      params.flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+    }
+    rc = io_uring_queue_init_params(sq_entries, ring, &params);
+    if (rc == 0) {
+      *used = setup;
+      return 0;
+    }
+    if (rc != -EINVAL) return rc;  // an older kernel refuses flags it does not know with EINVAL
+  }
+  return rc;
+}
+
+std::unique_ptr<Poller> make_io_uring_poller() { return std::make_unique<IoUringPoller>(RingSetup::defer_taskrun); }
+std::unique_ptr<Poller> make_io_uring_plain_poller() { return std::make_unique<IoUringPoller>(RingSetup::plain); }
+
+BackendProbe probe_io_uring() { return probe(RingSetup::defer_taskrun); }
+BackendProbe probe_io_uring_plain() { return probe(RingSetup::plain); }
 
 }  // namespace pollbench

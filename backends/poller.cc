@@ -9,7 +9,7 @@ namespace {
 struct Entry {
   const char* name;
   std::unique_ptr<Poller> (*make)();
-  std::string (*unavailable_reason)();  // nullptr: always available on Linux
+  BackendProbe (*probe)();  // nullptr: always available on Linux, one set-up
 };
 
 const Entry kEntries[] = {
@@ -17,7 +17,8 @@ const Entry kEntries[] = {
     {"poll", make_poll_poller, nullptr},
     {"epoll_lt", make_epoll_lt_poller, nullptr},
     {"epoll_et", make_epoll_et_poller, nullptr},
-    {"io_uring", make_io_uring_poller, io_uring_unavailable_reason},
+    {"io_uring", make_io_uring_poller, probe_io_uring},
+    {"io_uring_plain", make_io_uring_plain_poller, probe_io_uring_plain},
 };
 
 std::string valid_names() {
@@ -35,8 +36,8 @@ const std::vector<BackendInfo>& backends() {
   static const std::vector<BackendInfo> infos = [] {
     std::vector<BackendInfo> out;
     for (const Entry& e : kEntries) {
-      std::string reason = e.unavailable_reason ? e.unavailable_reason() : "";
-      out.push_back(BackendInfo{e.name, reason.empty(), reason});
+      const BackendProbe found = e.probe ? e.probe() : BackendProbe{};
+      out.push_back(BackendInfo{e.name, found.reason.empty(), found.reason, found.setup});
     }
     return out;
   }();

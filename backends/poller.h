@@ -129,6 +129,7 @@ struct BackendInfo {
   std::string name;
   bool available;
   std::string reason;  // why not, when unavailable
+  std::string setup;   // how it runs here, for a backend with more than one way (else empty)
 };
 
 // Every backend this build knows, in a fixed order, each probed on this machine (io_uring

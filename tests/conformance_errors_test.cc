@@ -35,29 +35,22 @@ TEST_P(PollerTest, ZeroTimeoutReturnsAtOnce) {
   EXPECT_TRUE(reported(r, ready.a.get(), kReadable)) << "a zero timeout still reports what is ready: " << describe(r);
 }
 
-// A wait may return early with no events (poller.h: a wait interrupted by a signal returns 0).
-// That happens for real here: when a thread closes an io_uring ring (the backends() probe
-// does, and so does destroying an io_uring poller, which earlier tests in the same process
-// do) the kernel's teardown interrupts one or two of the thread's next blocking calls with
-// EINTR. So, as mio does, timing checks tolerate a few spurious early returns; a timeout
-// cut short every time, or rounded down to 0, still fails.
 std::string in_us(Clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) + " us";
 }
 
+// Nothing in this process interrupts the test thread (the io_uring probe runs on a thread of
+// its own), so every wait lasts its full timeout: an early return is a failure.
 TEST_P(PollerTest, ShortTimeoutWaitsAboutThatLong) {
   FdPair idle = make_pipe();
   poller->add(idle.a.get(), Interest::readable, 1);
-  std::string early;
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     const auto start = Clock::now();
     ASSERT_EQ(poller->wait(events, 30ms), 0u);
     const auto elapsed = Clock::now() - start;
+    EXPECT_GE(elapsed, 30ms) << "wait " << attempt << " of 30 ms returned after " << in_us(elapsed);
     ASSERT_LT(elapsed, 1s);
-    if (elapsed >= 25ms) return;
-    early += in_us(elapsed) + " ";
   }
-  ADD_FAILURE() << "a 30 ms wait returned early every time: " << early;
 }
 
 // A positive timeout is not cut short: one below the mechanism's resolution (ms for poll and
@@ -66,17 +59,17 @@ TEST_P(PollerTest, TinyTimeoutIsRoundedUp) {
   FdPair idle = make_pipe();
   poller->add(idle.a.get(), Interest::readable, 1);
   constexpr int kWaits = 10;
-  int full_length = 0;
   std::string durations;
+  int short_waits = 0;
   const auto start = Clock::now();
   for (int i = 0; i < kWaits; ++i) {
     const auto wait_start = Clock::now();
     EXPECT_EQ(poller->wait(events, 999us), 0u);
     const auto elapsed = Clock::now() - wait_start;
-    if (elapsed >= 990us) ++full_length;
+    if (elapsed < 999us) ++short_waits;
     durations += in_us(elapsed) + " ";
   }
-  EXPECT_GE(full_length, kWaits / 2) << "waits of 999 us took: " << durations;
+  EXPECT_EQ(short_waits, 0) << "waits of 999 us took: " << durations;
   EXPECT_LT(Clock::now() - start, 1s);
 }
 
@@ -182,7 +175,7 @@ TEST_P(PollerTest, RejectsModifyingOrRemovingUnknownFds) {
 TEST_P(PollerTest, ReportsItsNameAndDocumentedTrigger) {
   EXPECT_EQ(poller->name(), backend());
   // poller.h's table: select, poll and epoll_lt are level-triggered; epoll_et and io_uring edge.
-  const bool edge = backend() == "epoll_et" || backend() == "io_uring";
+  const bool edge = backend() == "epoll_et" || backend() == "io_uring" || backend() == "io_uring_plain";
   EXPECT_EQ(edge_triggered(), edge);
 }
 
@@ -196,7 +189,7 @@ TEST(PollerFactory, ListsEveryBackendInOrder) {
       EXPECT_FALSE(b.reason.empty()) << b.name << " is unavailable and should say why";
     }
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"select", "poll", "epoll_lt", "epoll_et", "io_uring"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"}));
   for (const std::string& name : available_backends()) EXPECT_EQ(make_poller(name)->name(), name);
 }
 

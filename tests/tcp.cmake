@@ -33,7 +33,7 @@ set(tcp_test_command ${TCP_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tcp_pollserver
 add_test(NAME tcp.pollserver.cli COMMAND ${tcp_test_command} cli)
 set_tests_properties(tcp.pollserver.cli PROPERTIES LABELS "unit;tcp" TIMEOUT 60)
 
-foreach(backend select poll epoll_lt epoll_et io_uring)
+foreach(backend select poll epoll_lt epoll_et io_uring io_uring_plain)
   add_test(NAME tcp.pollserver.${backend} COMMAND ${tcp_test_command} load ${backend})
   set_tests_properties(tcp.pollserver.${backend} PROPERTIES LABELS tcp TIMEOUT 90 SKIP_RETURN_CODE 77)
 endforeach()

@@ -5,6 +5,9 @@
   load BACKEND   loadgen (1000 idle + 10 active, 1 s) against pollserver: no errors on either
                  side, request counts agree, the server's fd count returns to its baseline;
                  then pipelined, malformed, oversized, reset and half-closed connections
+  half_close BACKEND [--repeat N]
+                 only the half-closed connection, N times (default 1) against one pollserver:
+                 two requests then shutdown(SHUT_WR); both answers, then EOF, every time
   fd_limit       pollserver at a tiny fd limit sheds connections it cannot hold, keeps serving
   ipv6           pollserver --bind ::1
   bench_cli      tcp_bench's usage errors exit 2; --help exits 0
@@ -338,7 +341,7 @@ def case_bench_cli(a):
                        timeout=30)
     check(r.returncode == 0, f"--benchmark_list_tests: exit {r.returncode}: {r.stderr}")
     names = r.stdout.split()
-    for backend in ("select", "poll", "epoll_lt", "epoll_et", "io_uring"):
+    for backend in ("select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"):
         check(any(n.startswith(f"tcp/{backend}/idle:0/active:10") for n in names), f"no tcp/{backend} in {names}")
 
 
@@ -372,6 +375,40 @@ def case_bench_smoke(a):
           f"a missing loadgen must be an error: {runs}")
 
 
+def half_closed_exchange(server, size):
+    """Two requests, then FIN: the peer must get both answers and then EOF. Returns an error or None."""
+    with server.connect() as s:
+        s.sendall(GET * 2)
+        s.shutdown(socket.SHUT_WR)
+        try:
+            got = len(recv_until_eof(s))
+        except TimeoutError:
+            return "no EOF within the socket timeout"
+        return None if got == 2 * size else f"{got} bytes, expected {2 * size}"
+
+
+def case_half_close(a, backend):
+    probe = subprocess.run([a.pollserver, "--backend", backend, "--help"], capture_output=True, text=True, timeout=10)
+    if f"  {backend}  (unavailable here" in probe.stdout:
+        print(f"SKIP: backend {backend} is not available here")
+        return SKIP
+    server = PollServer(a.pollserver, backend)
+    try:
+        size = response_size(server)
+        failures = []
+        for i in range(a.repeat):
+            error = half_closed_exchange(server, size)
+            if error:
+                failures.append(f"run {i + 1}: {error}")
+        stats = server.stop()
+        conns = stats["connections"]
+        check(conns["accepted"] == conns["closed"] and conns["open"] == 0, f"server connections: {conns}")
+        print(f"half_close {backend}: {a.repeat - len(failures)} of {a.repeat} passed")
+        check(not failures, f"{len(failures)} of {a.repeat} half-closed exchanges failed: {failures[:5]}")
+    finally:
+        server.kill()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pollserver", required=True)
@@ -379,7 +416,10 @@ def main():
     parser.add_argument("--loadgen")
     parser.add_argument("case")
     parser.add_argument("backend", nargs="?")
+    parser.add_argument("--repeat", type=int, default=1, help="half_close: how many exchanges (default 1)")
     a = parser.parse_args()
+    if a.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {a.repeat}")
     if a.loadgen and not os.access(a.loadgen, os.X_OK):
         print(f"note: no loadgen at {a.loadgen}; using the Python client", file=sys.stderr)
         a.loadgen = None
@@ -388,6 +428,8 @@ def main():
     try:
         if a.case == "load":
             code = case_load(a, a.backend)
+        elif a.case == "half_close":
+            code = case_half_close(a, a.backend)
         elif a.case in cases:
             code = cases[a.case](a)
         else:

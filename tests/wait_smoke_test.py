@@ -17,9 +17,10 @@ import re
 import subprocess
 import sys
 
-BACKENDS = ["select", "poll", "epoll_lt", "epoll_et", "io_uring"]
+BACKENDS = ["select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"]
 KINDS = ["pipe", "socketpair", "tcp"]
-RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll", "io_uring": "io_uring"}
+RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll", "io_uring": "io_uring",
+          "io_uring_plain": "io_uring"}
 COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events"]
 CONTEXT = ["kernel", "cpu_model", "mitigations", "fd_limit", "compiler", "flags", "build_type", "git_commit",
            "pinned_cpu", "clock_read_ns", "calibration"]

@@ -12,6 +12,7 @@
 
 #include "build_info.h"  // generated: POLLBENCH_GIT_COMMIT, POLLBENCH_BUILD_TYPE, POLLBENCH_CXX_FLAGS
 #include "fd.h"
+#include "poller.h"
 
 namespace pollbench {
 
@@ -111,7 +112,15 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
 #else
   const bool optimized = false;
 #endif
+  // How each backend with more than one way to run runs here ("io_uring: defer_taskrun").
+  std::string setups;
+  for (const BackendInfo& b : backends()) {
+    if (b.setup.empty()) continue;
+    if (!setups.empty()) setups += "; ";
+    setups += b.name + ": " + b.setup;
+  }
   return {
+      {"backend_setup", setups},
       {"kernel", std::string(uts.release) + " " + uts.version},
       {"machine", uts.machine},
       {"cpu_model", cpu_model()},

@@ -24,6 +24,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "io_uring_ring.h"
 #include "registered_poller.h"
 #include "timing.h"
 
@@ -162,12 +163,9 @@ void raw_epoll(benchmark::State& state, std::size_t watched, Shape shape) {
 void raw_io_uring(benchmark::State& state, std::size_t watched, Shape shape) {
   const FdPool& pool = shared_pool();
   io_uring ring{};
-  // The backend's ring set-up (backends/io_uring_poller.cc: a plain ring).
-  io_uring_params params{};
-  params.flags = IORING_SETUP_CQSIZE;
-  params.cq_entries = 65536;
-  const int init = io_uring_queue_init_params(4096, &ring, &params);
-  if (int rc = init; rc < 0) {
+  // The io_uring backend's ring set-up (backends/io_uring_ring.h).
+  RingSetup setup = RingSetup::plain;
+  if (int rc = init_ring(&ring, 4096, 65536, RingSetup::defer_taskrun, &setup); rc < 0) {
     errno = -rc;
     fail("io_uring_queue_init_params");
   }
