@@ -44,6 +44,7 @@ Options:
                      2 cores, for trying things out. Do not cite quick numbers.
   --processes P      run wait_bench in P fresh processes (default 5; 2 with --quick); every
                      figure is the median over them, with their min-max and cv as its spread
+                     (1: a single process with wait_bench's own repetitions, as before)
   --out DIR          write the run there (default: results/<host>-<YYYYmmdd>-<HHMMSS>). An
                      existing non-empty DIR is refused: a run is never overwritten.
   --backends a,b     only these backends (of the names build/release/bin/backends_list prints:

@@ -348,6 +348,8 @@ class Plotter:
         if not backends:
             note("no tcp/* results: skipping tcp")
             return
+        from matplotlib.ticker import FuncFormatter
+
         latency, latency_meaning = pr.tcp_latency_counter(run)
         reps = max(p.repetitions for p in run.select("tcp"))
         spread = f"median of {reps} repetitions, bars: min–max" if reps > 1 else "one repetition: no spread"
@@ -374,6 +376,7 @@ class Plotter:
                                 markersize=5, linewidth=1.5)
                 self.log_axes(ax, "idle connections (symlog scale)", what, logx=False, logy=logy)
                 ax.set_xscale("symlog", linthresh=100)
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
                 if not logy:
                     ax.set_ylim(bottom=0)
                 ax.set_title(f"{a} active connections" if a is not None else "all")

@@ -6,7 +6,7 @@ set(POLLBENCH_SCRIPT_TESTS plot report report_without_tcp report_numbers compare
 foreach(case IN LISTS POLLBENCH_SCRIPT_TESTS)
   add_test(NAME scripts.${case}
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case})
-  set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 120)
+  set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 180)
 endforeach()
 
 # bench.sh end to end, with the binaries of this build: a tiny run, a failing step, a timeout.
