@@ -591,7 +591,7 @@ class Report:
                     text += (f": the position sweep at N = {m:,} measured {fmt(first.per_call_ns)} with the ready fd "
                              f"first against {fmt(middle.per_call_ns)} in the middle"
                              + (f", and {fmt(nonblock.per_call_ns)} in the middle with timeout 0" if nonblock else ""))
-            out.append(text + ". See the position section.")
+            out.append(text + (". See the position section." if pos_ns else "."))
         return out
 
     def surprise_all_ready(self, kind: str) -> list[str]:
