@@ -3,33 +3,59 @@
 # (Google Benchmark JSON), the plots and report.md. See usage() or --help.
 set -uo pipefail  # no -e: a failed step is recorded and the steps after it still run
 
+# Started in the background by a non-interactive shell, this script inherits SIGINT ignored, and
+# bash can neither trap nor reset a signal that was ignored on entry. So when INT or TERM arrive
+# ignored, run again (same PID, exec) with their default disposition, which the traps below replace.
+signals_ignored() {  # bit 1 is SIGINT, bit 14 SIGTERM, in /proc's hexadecimal SigIgn mask
+  local mask
+  mask=$(awk '/^SigIgn:/ { print $2 }' /proc/$$/status 2>/dev/null) || return 1
+  [ -n "$mask" ] && (( (16#$mask & 0x4002) != 0 ))
+}
+if [ -z "${POLLBENCH_SIGNALS_RESET:-}" ] && signals_ignored; then
+  export POLLBENCH_SIGNALS_RESET=1
+  if env --default-signal=INT true 2>/dev/null; then
+    exec env --default-signal=INT,TERM bash "$0" "$@"
+  elif command -v python3 >/dev/null; then  # coreutils before 8.31 lacks --default-signal
+    exec python3 -c 'import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_DFL)
+os.execvp("bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+  fi
+  echo "warning: SIGINT is ignored (started in the background?) and cannot be restored here" >&2
+fi
+
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--skip-build] [options]
+usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--processes P] [--skip-build] [options]
 
 Runs pollbench's benchmarks and writes a report, in steps:
   1. packages  install missing Debian packages when run as root (apt-get; otherwise names them)
   2. build     configure and build the release preset (build/release, -O3, no sanitizers)
   3. wait      build/release/bin/wait_bench: per-wait cost against watched fds (select, poll,
-               epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls
-               -> DIR/wait.json
+               epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls;
+               run in P fresh processes (a new fd pool, a new kernel memory layout, each), one
+               repetition each in random order, merged -> DIR/wait.json
   4. tcp       build/release/bin/tcp_bench: a TCP server under load against idle connections
                -> DIR/tcp.json
   5. plots     scripts/pollbench_plot.py -> DIR/*.png and DIR/*.svg
   6. report    scripts/pollbench_report.py -> DIR/report.md
 
 Options:
-  --quick            short sweeps (small N, fewer repetitions): the whole job in under 2 minutes
-                     on 2 cores, for trying things out. Do not cite quick numbers.
+  --quick            short sweeps (small N, 2 processes): the whole job in about 2 minutes on
+                     2 cores, for trying things out. Do not cite quick numbers.
+  --processes P      run wait_bench in P fresh processes (default 5; 2 with --quick); every
+                     figure is the median over them, with their min-max and cv as its spread
+                     (1: a single process with wait_bench's own repetitions, as before)
   --out DIR          write the run there (default: results/<host>-<YYYYmmdd>-<HHMMSS>). An
                      existing non-empty DIR is refused: a run is never overwritten.
-  --backends a,b     only these backends (of: select, poll, epoll_lt, epoll_et, io_uring)
+  --backends a,b     only these backends (of the names build/release/bin/backends_list prints:
+                     select, poll, epoll_lt, epoll_et, io_uring, io_uring_plain, ...)
   --skip-build       use the binaries already in build/release/bin
   --bin-dir DIR      use the binaries in DIR instead (implies --skip-build)
   --jobs N           parallel build jobs (default: nproc)
   --wait-args ARGS   extra arguments for wait_bench, e.g. '--benchmark_min_time=0.01'
   --tcp-args ARGS    extra arguments for tcp_bench
-  --step-timeout S   stop a benchmark step after S seconds (default: 600 with --quick, else 14400)
+  --step-timeout S   stop a benchmark step (all its processes) after S seconds (default: 600
+                     with --quick, else 14400)
   -h, --help         this text
 
 The run directory holds wait.json and tcp.json (Google Benchmark JSON with the machine's
@@ -38,28 +64,32 @@ metadata in "context"), the plots, report.md, command.txt (this command line, fo
 Each JSON file is written under a temporary name and renamed only when its step succeeded, so a
 failed or interrupted step never leaves half a JSON file; the steps that finished keep theirs.
 
+SIGINT or SIGTERM stops the run within a second or two, whatever step runs, and stops every
+process it started; a SIGKILL takes the benchmark binaries with it (they die with their parent).
+
 Exit status: 0 every step succeeded; 1 a step failed (the message names it and why; the report
-still shows what finished); 2 usage error.
+still shows what finished); 2 usage error; 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Compare two runs with scripts/compare.sh OLD_DIR NEW_DIR.
 USAGE
 }
 
 die_usage() { echo "error: $*" >&2; echo "see: scripts/bench.sh --help" >&2; exit 2; }
 
-known_backends=(select poll epoll_lt epoll_et io_uring)
-quick=0 out="" backends="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout=""
+quick=0 out="" backends="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout="" processes=""
 original_args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --skip-build) skip_build=1 ;;
-    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout)
+    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout|--processes)
       [ $# -ge 2 ] || die_usage "$1 needs a value"
       case "$1" in
         --out) out=$2 ;; --backends) backends=$2 ;; --bin-dir) bin=$2 ;; --jobs) jobs=$2 ;;
         --wait-args) wait_args=$2 ;; --tcp-args) tcp_args=$2 ;; --step-timeout) step_timeout=$2 ;;
+        --processes) processes=$2 ;;
       esac
       shift ;;
+    --processes=*) processes=${1#*=} ;;
     --out=*) out=${1#*=} ;;
     --backends=*) backends=${1#*=} ;;
     --bin-dir=*) bin=${1#*=} ;;
@@ -79,6 +109,23 @@ is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
 is_count "$jobs" || die_usage "--jobs takes a positive whole number, not '$jobs'"
 [ -z "$step_timeout" ] && { [ "$quick" = 1 ] && step_timeout=600 || step_timeout=14400; }
 is_count "$step_timeout" || die_usage "--step-timeout takes a positive number of seconds, not '$step_timeout'"
+[ -z "$processes" ] && { [ "$quick" = 1 ] && processes=2 || processes=5; }
+{ is_count "$processes" && [ "$processes" -le 100 ]; } ||
+  die_usage "--processes takes a whole number from 1 to 100, not '$processes'"
+
+if [ -n "$bin" ]; then
+  [ -d "$bin" ] || die_usage "--bin-dir '$bin' is not a directory"
+  bin=$(cd "$bin" && pwd)
+  skip_build=1
+fi
+# The backends this build knows, as its backends_list names them ("name: available" lines);
+# before the first build, the names pollbench had when this script was written.
+known_backends=()
+lister=${bin:-$(dirname "${BASH_SOURCE[0]}")/../build/release/bin}/backends_list
+if [ -x "$lister" ]; then
+  mapfile -t known_backends < <("$lister" 2>/dev/null | sed -n 's/^\([a-z0-9_]*\): .*/\1/p' | grep -v '^fd$')
+fi
+[ ${#known_backends[@]} -gt 0 ] || known_backends=(select poll epoll_lt epoll_et io_uring io_uring_plain)
 if [ -n "$backends" ]; then
   IFS=, read -r -a wanted <<<"$backends"
   [ ${#wanted[@]} -gt 0 ] || die_usage "--backends needs at least one backend"
@@ -88,12 +135,6 @@ if [ -n "$backends" ]; then
       *) die_usage "unknown backend '$b' in --backends (known: $(IFS=,; echo "${known_backends[*]}"))" ;;
     esac
   done
-fi
-
-if [ -n "$bin" ]; then
-  [ -d "$bin" ] || die_usage "--bin-dir '$bin' is not a directory"
-  bin=$(cd "$bin" && pwd)
-  skip_build=1
 fi
 
 # --out is relative to where the command was typed; everything else runs from the repository.
@@ -166,14 +207,64 @@ why() {
 }
 skip() { finish skipped "$1"; }
 
+# --- stopping when asked ------------------------------------------------------------------------
+# Every step that takes time runs in the background and this shell waits for it, so a SIGINT or
+# SIGTERM runs the trap at once (bash runs traps only between commands or inside `wait`). The trap
+# stops every descendant: TERM first, KILL after a grace period. Each child also gets
+# PR_SET_PDEATHSIG (setpriv --pdeathsig), so a SIGKILL of this script, which no trap sees, still
+# stops `timeout` (which passes the TERM on to the benchmark) and `tee`.
+pdeathsig=()
+setpriv --pdeathsig TERM true 2>/dev/null && pdeathsig=(setpriv --pdeathsig TERM)
+
+# descendants PID: every process below PID, listed before any is stopped (a stopped parent's
+# children are re-parented and could no longer be found).
+descendants() {
+  ps -e -o pid=,ppid= 2>/dev/null | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      found[root] = 1
+      do { more = 0
+           for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 }
+      } while (more)
+      for (p in found) if (p != root) print p
+    }'
+}
+stop_children() {
+  local pids alive=() tries
+  mapfile -t pids < <(descendants $$)
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null
+  for tries in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
+    # Alive: listed and not a zombie (our own children stay zombies until the `wait` below).
+    mapfile -t alive < <(ps -o pid=,stat= -p "$(IFS=,; echo "${pids[*]}")" 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }')
+    [ ${#alive[@]} -eq 0 ] && break
+    sleep 0.1
+  done
+  [ ${#alive[@]} -gt 0 ] && kill -KILL "${alive[@]}" 2>/dev/null
+  wait 2>/dev/null
+  return 0
+}
+# run_bg CMD...: runs CMD in the background, as a child that dies with this shell, and waits for it.
+run_bg() {
+  "${pdeathsig[@]}" "$@" &
+  wait $!
+}
+
 # shellcheck disable=SC2317  # called by the trap
 interrupted() {
+  local signal=$1 code=130
+  [ "$signal" = TERM ] && code=143
+  trap '' INT TERM  # once is enough; the children are stopped below
+  stop_children
   echo >&2
-  echo "error: interrupted during step $step_no/$total ($step_name); finished results stay in $out" >&2
-  printf '%s\tinterrupted\t%s\t%s\n' "$step_name" "$((SECONDS - step_start))" "stopped by a signal" >>"$out/steps.tsv"
-  exit 130
+  echo "error: stopped by SIG$signal during step $step_no/$total (${step_name:-start}); finished results stay in $out" >&2
+  printf '%s\tinterrupted\t%s\t%s\n' "${step_name:-start}" "$((SECONDS - ${step_start:-$SECONDS}))" \
+    "stopped by SIG$signal" >>"$out/steps.tsv"
+  rm -f "$out"/logs/*.partial "$out"/logs/*.p[0-9]*.json 2>/dev/null
+  exit "$code"
 }
-trap interrupted INT TERM
+trap 'interrupted INT' INT
+trap 'interrupted TERM' TERM
 
 echo "pollbench: run directory $out"
 [ "$quick" = 1 ] && echo "quick mode: short sweeps for trying things out; do not cite these numbers"
@@ -184,17 +275,22 @@ step packages "checking Debian packages"
 . "$repo/scripts/ensure_packages.sh"
 # shellcheck source=scripts/find_python.sh
 . "$repo/scripts/find_python.sh"
-if ! ensure_packages "${POLLBENCH_BUILD_PACKAGES[@]}" "${POLLBENCH_PLOT_PACKAGES[@]}" 2>&1 | tee "$out/logs/packages.log"; then
-  finish failed "missing Debian packages ($(grep -o 'install .*' "$out/logs/packages.log" | tail -n 1))"
+# apt's output goes to the log; the terminal gets one line.
+log=$out/logs/packages.log
+if ! run_bg bash -c '. "$1/scripts/ensure_packages.sh"; shift; ensure_packages "$@"' bash "$repo" \
+       "${POLLBENCH_BUILD_PACKAGES[@]}" "${POLLBENCH_PLOT_PACKAGES[@]}" >"$log" 2>&1; then
+  finish failed "missing Debian packages ($(grep -o 'install .*' "$log" | tail -n 1)); see ${log#"$repo"/}"
   echo "error: cannot go on without them; run as root to install them, or install them yourself" >&2
   exit 1
 fi
+installed=$(sed -n 's/^installing missing Debian packages: //p' "$log" | tail -n 1)
+echo "    packages: ${installed:+installed $installed, }all present (apt output: ${log#"$repo"/})"
 if ! python=$(pollbench_find_python matplotlib numpy 2>"$out/logs/python.log"); then
   cat "$out/logs/python.log" >&2
   finish failed "no Python with matplotlib and numpy (see above)"
   exit 1
 fi
-finish ok "python: $python"
+finish ok "python: $python${installed:+; installed $installed}"
 
 # --- 2. build -------------------------------------------------------------------------------
 step build "building the release preset (build/release)"
@@ -202,17 +298,17 @@ if [ "$skip_build" = 1 ]; then
   skip "--skip-build: using the binaries in ${bin#"$repo"/}"
 else
   log=$out/logs/build.log
-  if cmake --preset release >"$log" 2>&1; then
+  if run_bg cmake --preset release >"$log" 2>&1; then
     # Only what the benchmarks need: the tests are scripts/test.sh's business, and a fresh clone
     # builds these in well under a minute on 2 cores.
     targets=()
     available=$(cmake --build --preset release --target help 2>/dev/null)
-    for t in wait_bench tcp_bench loadgen pollserver; do
+    for t in wait_bench tcp_bench loadgen pollserver backends_list; do
       grep -qE "(^|[ .])$t(\$|[ :])" <<<"$available" && targets+=("$t")
     done
     [ ${#targets[@]} -gt 0 ] || targets=(all)
     echo "    targets: ${targets[*]} (-j$jobs; output in ${log#"$repo"/})"
-    cmake --build --preset release -j"$jobs" --target "${targets[@]}" >>"$log" 2>&1
+    run_bg cmake --build --preset release -j"$jobs" --target "${targets[@]}" >>"$log" 2>&1
     code=$?
   else
     code=$?
@@ -230,46 +326,80 @@ fi
 # --- 3. and 4. the benchmark sweeps ---------------------------------------------------------
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the binaries raise it themselves too
 
-# run_sweep NAME BINARY EXTRA_ARGS: runs one benchmark binary into DIR/NAME.json, atomically.
+# run_binary LOG BINARY ARGS...: one benchmark process, its output to the terminal and LOG, cut
+# short when the step's time is up. Returns its exit status (124: timed out).
+run_binary() {
+  local log=$1 left=$((step_deadline - SECONDS))
+  shift
+  [ "$left" -ge 1 ] || left=1
+  "${pdeathsig[@]}" timeout --kill-after=10 "$left" "$@" 2>&1 | "${pdeathsig[@]}" tee "$log" &
+  wait $!
+}
+
+# run_sweep NAME BINARY EXTRA_ARGS PROCESSES: runs one benchmark binary into DIR/NAME.json,
+# atomically. With PROCESSES > 1, that many fresh processes of it, one repetition each in random
+# order, merged into one file (pollbench_results.py --merge: every process's rows, tagged with
+# its process_index, and the median, min, max and cv over them).
 run_sweep() {
-  local name=$1 binary=$2 extra=$3
+  local name=$1 binary=$2 extra=$3 count=$4
   local json=$out/$name.json partial=$out/logs/$name.json.partial log=$out/logs/$name.log
-  local args=()
+  local args=() i code parts=()
+  step_deadline=$((SECONDS + step_timeout))
   [ "$quick" = 1 ] && args+=(--quick)
   [ -n "$backends" ] && args+=("--backends=$backends")
+  [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1 --benchmark_enable_random_interleaving=true)
   # shellcheck disable=SC2206  # extra arguments are split on spaces, as documented in --help
-  [ -n "$extra" ] && args+=($extra)
-  args+=("--benchmark_out=$partial" --benchmark_out_format=json)
+  [ -n "$extra" ] && args+=($extra)  # after ours: a flag given again there wins
   if [ ! -x "$bin/$binary" ]; then
     finish failed "$bin/$binary does not exist (the build did not make it)"
     return
   fi
-  echo "    $bin/$binary ${args[*]}"
-  timeout --kill-after=10 "$step_timeout" "$bin/$binary" "${args[@]}" 2>&1 | tee "$log"
-  local code=${PIPESTATUS[0]}
+  if [ "$count" -eq 1 ]; then
+    echo "    $bin/$binary ${args[*]}"
+    run_binary "$log" "$bin/$binary" "${args[@]}" "--benchmark_out=$partial" --benchmark_out_format=json
+    code=$?
+  else
+    for ((i = 0; i < count; i++)); do
+      echo "    process $((i + 1))/$count: $bin/$binary ${args[*]}"
+      log=$out/logs/$name.p$i.log
+      parts+=("$out/logs/$name.p$i.json")
+      run_binary "$log" "$bin/$binary" "${args[@]}" "--benchmark_out=${parts[-1]}" --benchmark_out_format=json
+      code=$?
+      [ "$code" -eq 0 ] || break
+    done
+  fi
   if [ "$code" -ne 0 ]; then
     finish failed "$(why "$code" "$log")"
+    rm -f "${parts[@]}" "$partial"
     return
   fi
   # A zero exit with a file we cannot read is a failure too.
-  if ! "$python" "$repo/scripts/pollbench_results.py" "$partial" >>"$log" 2>&1; then
+  if [ "$count" -gt 1 ]; then
+    log=$out/logs/$name.log
+    if ! run_bg "$python" "$repo/scripts/pollbench_results.py" --merge "$partial" "${parts[@]}" >>"$log" 2>&1; then
+      finish failed "$(tail -n 1 "$log")"
+      rm -f "${parts[@]}" "$partial"
+      return
+    fi
+    rm -f "${parts[@]}"
+  elif ! run_bg "$python" "$repo/scripts/pollbench_results.py" "$partial" >>"$log" 2>&1; then
     finish failed "$(tail -n 1 "$log")"
     return
   fi
   mv "$partial" "$json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")"
 }
 
-step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench)"
-run_sweep wait wait_bench "$wait_args"
+step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench, $processes processes)"
+run_sweep wait wait_bench "$wait_args" "$processes"
 step tcp "TCP server sweep against idle connections (tcp_bench)"
-run_sweep tcp tcp_bench "$tcp_args"
+run_sweep tcp tcp_bench "$tcp_args" 1
 
 # --- 5. and 6. plots and report: from whatever finished -------------------------------------
 have_results() { [ -f "$out/wait.json" ] || [ -f "$out/tcp.json" ]; }
 
 step plots "drawing the plots"
 if have_results; then
-  if "$python" "$repo/scripts/pollbench_plot.py" "$out" >"$out/logs/plots.log" 2>&1; then
+  if run_bg "$python" "$repo/scripts/pollbench_plot.py" "$out" >"$out/logs/plots.log" 2>&1; then
     finish ok "$(grep -c '\.png$' "$out/logs/plots.log") PNG plots (and SVG)"
     grep -h '^note:' "$out/logs/plots.log" | sed 's/^/    /'
   else
@@ -281,7 +411,7 @@ fi
 
 step report "writing the report"
 if have_results; then
-  if "$python" "$repo/scripts/pollbench_report.py" "$out" >"$out/logs/report.log" 2>&1; then
+  if run_bg "$python" "$repo/scripts/pollbench_report.py" "$out" >"$out/logs/report.log" 2>&1; then
     finish ok "report.md"
   else
     finish failed "$(why $? "$out/logs/report.log")"

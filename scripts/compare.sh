@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Compares two pollbench runs: for each result file both hold (wait.json, tcp.json), Google
-# Benchmark's own compare.py (Debian's libbenchmark-tools) reports the time ratio of every
-# benchmark and its Mann-Whitney U test over the repetitions; scripts/compare_counters.py then
-# adds what compare.py ignores, the counters (latency percentiles, requests/s).
+# Compares two pollbench runs. First a summary (scripts/pollbench_compare.py, about 60 lines at
+# most): the headline points, each family's slope, and the changes larger than both runs' spread;
+# it also writes compare.md and overlay.png. The full comparison goes to a file beside them: for
+# each result file both hold (wait.json, tcp.json), Google Benchmark's own compare.py (Debian's
+# libbenchmark-tools), the time ratio of every benchmark and its Mann-Whitney U test over the
+# samples, then scripts/compare_counters.py, the counters compare.py ignores.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: scripts/compare.sh [--all] [--counters LIST] OLD_DIR NEW_DIR
+usage: scripts/compare.sh [--out DIR] [--all] [--counters LIST] OLD_DIR NEW_DIR
 
-Compares each result file present in both run directories (wait.json, tcp.json):
-  1. times: /usr/share/benchmark/compare.py benchmarks OLD NEW (Google Benchmark's tool).
-     Columns Time and CPU are (new - old) / old: -0.50 is twice as fast, +1.00 twice as slow.
-     The _pvalue rows are its U test over repetitions; it wants 9+ repetitions to be reliable.
-  2. counters: scripts/compare_counters.py, the medians of p50_ns, p99_ns, p999_ns and
-     requests_per_sec, which compare.py does not show.
-Benchmarks pair up by name without Google Benchmark's run options (min_time:, repeats:,
-iterations:): the binaries size those per machine and run, so they differ between runs.
+Prints a summary of what changed (at most about 60 lines): the headline points of NEW (and
+the largest N) in both runs, each family's fitted log-log slope in both runs, and the changes
+larger than both runs' spread (min-max over the processes, or repetitions, of each point): a
+difference inside the spread a rerun shows is not a change. Then writes into DIR:
+  compare.md        the summary, the overlay plot and every point in both runs
+  overlay.png       both runs' time per wait against N on one log-log axis
+  compare-full.txt  the full comparison of each result file in both runs (wait.json, tcp.json):
+    1. times: /usr/share/benchmark/compare.py benchmarks OLD NEW (Google Benchmark's tool).
+       Columns Time and CPU are (new - old) / old: -0.50 is twice as fast, +1.00 twice as slow.
+       The _pvalue rows are its U test over the samples; it wants 9+ of them to be reliable.
+    2. counters: scripts/compare_counters.py, the medians of p50_ns, p99_ns, p999_ns and
+       requests_per_sec, which compare.py does not show.
+Benchmarks pair up by what they measured, without Google Benchmark's run options (min_time:,
+repeats:, iterations:): the binaries size those per machine and run, so they differ between runs.
 
-  --all            show every repetition, not only the aggregates (median, mean, stddev, cv)
+  --out DIR        where the files go (default: NEW_DIR/compare-vs-<name of OLD_DIR>)
+  --all            compare-full.txt shows every sample, not only the aggregates
   --counters LIST  comma-separated counters for step 2 (default: p50_ns,p99_ns,p999_ns,requests_per_sec)
   -h, --help       this text
 
@@ -29,10 +38,13 @@ USAGE
 
 aggregates_only=(-a)
 counters=p50_ns,p99_ns,p999_ns,requests_per_sec
-dirs=()
+dirs=() out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --all) aggregates_only=() ;;
+    --out) [ $# -ge 2 ] || { echo "error: --out needs a directory" >&2; exit 2; }
+           out=$2; shift ;;
+    --out=*) out=${1#--out=} ;;
     --counters) [ $# -ge 2 ] || { echo "error: --counters needs a comma-separated list" >&2; exit 2; }
                 counters=$2; shift ;;
     --counters=*) counters=${1#--counters=} ;;
@@ -61,20 +73,21 @@ if [ ! -f "$compare_py" ]; then
   echo "error: $compare_py not found; install Debian's Google Benchmark tools: apt-get install libbenchmark-tools" >&2
   exit 1
 fi
-python=$(pollbench_find_python numpy scipy) || exit 1
-
-color=()
-[ -t 1 ] || color=(--no-color)
+python=$(pollbench_find_python numpy scipy matplotlib) || exit 1
+[ -n "$out" ] || out=$new/compare-vs-$(basename "$(cd "$old" && pwd)")
+mkdir -p "$out" || { echo "error: cannot create '$out'" >&2; exit 1; }
+full=$out/compare-full.txt
+color=(--no-color)  # it goes to a file
 
 plain=$(mktemp -d "${TMPDIR:-/tmp}/pollbench-compare.XXXXXX")
 trap 'rm -rf "$plain"' EXIT
 compared=0 status=0
+: >"$full"
 for file in wait.json tcp.json; do
   if [ ! -f "$old/$file" ] && [ ! -f "$new/$file" ]; then continue; fi
   if [ ! -f "$old/$file" ] || [ ! -f "$new/$file" ]; then
     missing=$old; [ -f "$old/$file" ] && missing=$new
-    echo "note: $file is only in one run (not in $missing): not compared"
-    echo
+    echo "note: $file is only in one run (not in $missing): not compared" >>"$full"
     continue
   fi
   # Checks each file (a clear message for an empty, truncated or foreign one, before compare.py's
@@ -87,14 +100,16 @@ for file in wait.json tcp.json; do
     status=1
     continue
   fi
-  echo "=== $file: times (Google Benchmark compare.py) ==="
-  echo "Comparing $old/$file to $new/$file, names without run options (min_time:, repeats:, ...)"
-  "$python" "$compare_py" "${color[@]}" "${aggregates_only[@]}" benchmarks "$plain/old/$file" "$plain/new/$file" |
-    sed '1{/^Comparing /d}' || status=1
-  echo
-  echo "=== $file: counters ==="
-  "$python" "$here/compare_counters.py" --counters "$counters" "$old/$file" "$new/$file" || status=1
-  echo
+  {
+    echo "=== $file: times (Google Benchmark compare.py) ==="
+    echo "Comparing $old/$file to $new/$file, names without run options (min_time:, repeats:, ...)"
+    "$python" "$compare_py" "${color[@]}" "${aggregates_only[@]}" benchmarks "$plain/old/$file" "$plain/new/$file" |
+      sed '1{/^Comparing /d}'
+    echo
+    echo "=== $file: counters ==="
+    "$python" "$here/compare_counters.py" --counters "$counters" "$old/$file" "$new/$file"
+    echo
+  } >>"$full" 2>&1 || status=1
   compared=$((compared + 1))
 done
 
@@ -102,4 +117,7 @@ if [ "$compared" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "error: '$old' and '$new' share no result file (wait.json, tcp.json)" >&2
   exit 1
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+"$python" "$here/pollbench_compare.py" --out "$out" "$old" "$new" || exit 1
+echo
+echo "Written to $out: compare.md, overlay.png, compare-full.txt (compare.py and the counters in full)."

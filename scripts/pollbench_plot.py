@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pollbench_analysis as pa  # noqa: E402
 import pollbench_results as pr  # noqa: E402
 
 # One colour and marker per backend, the same in every plot (colour-blind-safe tab10 hues).
@@ -26,8 +27,9 @@ BACKEND_STYLE = {
     "epoll_lt": ("#1f77b4", "^"),
     "epoll_et": ("#9467bd", "v"),
     "io_uring": ("#2ca02c", "D"),
+    "io_uring_plain": ("#17becf", "d"),
 }
-_SPARE_STYLES = [("#8c564b", "P"), ("#e377c2", "X"), ("#7f7f7f", "*"), ("#bcbd22", "h"), ("#17becf", "<")]
+_SPARE_STYLES = [("#8c564b", "P"), ("#e377c2", "X"), ("#7f7f7f", "*"), ("#bcbd22", "h"), ("#393b79", "<")]
 
 
 def style(backend: str) -> tuple[str, str]:
@@ -69,8 +71,9 @@ class Plotter:
             spare.remove()
         return fig, axes[:panels]
 
-    def save(self, fig, stem: str) -> None:
-        fig.tight_layout()
+    def save(self, fig, stem: str, layout: bool = True) -> None:
+        if layout:
+            fig.tight_layout()
         for fmt in self.formats:
             path = self.out_dir / f"{stem}.{fmt}"
             fig.savefig(path, format=fmt)
@@ -130,49 +133,134 @@ class Plotter:
 
     # --- the plots -------------------------------------------------------------------------
 
+    def spread_label(self, run: pr.Run) -> str:
+        return f"median of {run.samples} {run.sample_kind}, bars: min–max"
+
     def wait_vs_fds(self, run: pr.Run, kind: str, active: int) -> None:
-        backends = [b for b in run.values("wait", 0) if len(run.select("wait", (b, kind), active=active)) > 0]
+        backends = [b for b in run.values("wait", 0) if len(run.sweep("wait", (b, kind), active=active)) > 0]
         if not backends:
             note(f"no wait/*/{kind}/.../active:{active} results: skipping wait_vs_fds_active{active}")
             return
+        # A backend whose wait leaves work to the writing thread is marked, so its line is not read as
+        # the whole cost (decided from the data: pollbench_analysis.offloaded).
+        offloaded = {o.backend for o in pa.offloaded(run, kind)} if active == 1 else set()
         ready = "1 ready fd" if active == 1 else f"{active} ready fds"
-        fig, (ax,) = self.figure(f"Time per wait against watched fds, {ready} ({kind}s)")
-        reps = 0
+        fig, (ax,) = self.figure(f"Time per wait against watched fds, {ready} ({kind}s, blocking wait)")
         for b in backends:
-            points = run.select("wait", (b, kind), active=active)
-            reps = max(reps, max(p.repetitions for p in points))
+            points = run.sweep("wait", (b, kind), active=active)
             colour, marker = style(b)
-            self.line_with_spread(ax, points, "fds", f"{b}: {self.fit_label(run, points)}", colour, marker)
+            label = f"{b}: {self.fit_label(run, points)}"
+            if b in offloaded:
+                label = f"{b} †: {self.fit_label(run, points)}"
+            self.line_with_spread(ax, points, "fds", label, colour, marker,
+                                  linestyle=":" if b in offloaded else "-", hollow=b in offloaded)
         self.log_axes(ax, "watched fds N (log scale)",
-                      f"time per wait (µs, log scale)\np50 of single waits, median of {reps} repetitions, bars: min–max")
-        ax.legend(title=f"backend: log-log slope of the p50 for N≥{self.fit_min_fds}, Google Benchmark's BigO of the mean",
-                  title_fontsize=8.5, loc="upper left")
+                      f"time per wait (µs, log scale)\np50 of single waits, {self.spread_label(run)}")
+        title = f"backend: log-log slope of the p50 for N≥{self.fit_min_fds}, Google Benchmark's BigO of the mean"
+        if offloaded:
+            title += "\n† its wait excludes work the writing thread pays for (see readiness_cycle)"
+        ax.legend(title=title, title_fontsize=8.5, loc="upper left")
         self.save(fig, f"wait_vs_fds_active{active}")
 
     def wait_vs_ready(self, run: pr.Run, kind: str) -> None:
-        # The largest N at which some backend was measured with several ready counts.
-        candidates = [n for n in run.param_values("wait", "fds")
-                      if len({p.params.get("active") for p in run.select("wait", (None, kind), fds=n)}) >= 2]
-        if not candidates:
+        ns = pa.crossover_ns(run, kind) or [n for n in run.param_values("wait", "fds")
+                                            if len({p.params.get("active") for p in run.sweep("wait", (None, kind), fds=n)}) >= 2][-1:]
+        if not ns:
             note(f"no wait/*/{kind} results with several active counts at one N: skipping wait_vs_ready")
             return
-        n = max(candidates)
-        fig, (ax,) = self.figure(f"Time per wait against ready fds, {n:,} watched ({kind}s)")
-        for b in run.values("wait", 0):
-            points = [p for p in run.select("wait", (b, kind), fds=n) if "active" in p.params]
-            if points:
-                colour, marker = style(b)
-                self.line_with_spread(ax, points, "active", b, colour, marker)
-        self.log_axes(ax, f"ready fds per wait (log scale), of N = {n:,} watched",
-                      "time per wait (µs, log scale)\np50 of single waits, median of repetitions, bars: min–max")
-        ax.legend(loc="upper left")
+        ns = ns[-2:]
+        fig, axes = self.figure(f"Time per wait against ready fds ({kind}s, blocking wait, ready fds spread evenly)",
+                                panels=len(ns))
+        for ax, n in zip(axes, ns):
+            for b in run.values("wait", 0):
+                points = [p for p in run.sweep("wait", (b, kind), fds=n) if "active" in p.params]
+                if points:
+                    colour, marker = style(b)
+                    self.line_with_spread(ax, points, "active", b, colour, marker)
+            for b in ("epoll_lt", "epoll_et"):
+                c = pa.crossover(run, kind, n, b)
+                if c is not None and c.active is not None:
+                    ax.axvline(c.active, color=style(b)[0], linestyle=":", linewidth=1.2,
+                               label=f"{b} slower than poll from {c.active:,.0f} ready ({100 * c.fraction:.0f}%)")
+            self.log_axes(ax, f"ready fds per wait (log scale), of N = {n:,} watched",
+                          f"time per wait (µs, log scale)\np50, {self.spread_label(run)}")
+            ax.set_title(f"N = {n:,}")
+            ax.legend(loc="upper left", fontsize=7.5)
         self.save(fig, "wait_vs_ready")
+
+    def position(self, run: pr.Run, kind: str) -> None:
+        ns = pa.position_ns(run, kind)
+        if not ns:
+            note("no position sweep (pos:first/middle/last): skipping position")
+            return
+        n = ns[-1]
+        data = pa.position_table(run, kind, n)
+        fig, (ax,) = self.figure(f"Time per wait against where the one ready fd sits, N = {n:,} {kind}s")
+        xs = list(range(len(pa.POSITIONS)))
+        for b, cells in data.items():
+            colour, marker = style(b)
+            for mode, ls in (("block", "-"), ("nonblock", "--")):
+                points = [cells.get((mode, q)) for q in pa.POSITIONS]
+                if any(p is None for p in points):
+                    continue
+                ys = [p.per_call_ns / 1e3 for p in points]
+                lo = [(p.per_call_ns - p.per_call_spread_ns[0]) / 1e3 for p in points]
+                hi = [(p.per_call_spread_ns[1] - p.per_call_ns) / 1e3 for p in points]
+                ax.errorbar(xs, ys, yerr=[lo, hi], color=colour, marker=marker, linestyle=ls, capsize=2.5,
+                            markerfacecolor=colour if mode == "block" else "white", linewidth=1.6,
+                            label=f"{b}, {'blocking (1 s timeout)' if mode == 'block' else 'timeout 0'}")
+        self.log_axes(ax, "position of the ready fd in scan order", f"time per wait (µs, log scale)\np50, "
+                      f"{self.spread_label(run)}", logx=False)
+        ax.set_xticks(xs, [f"{q}" for q in pa.POSITIONS])
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+        self.save(fig, "position")
+
+    def readiness_cycle(self, run: pr.Run, kind: str) -> None:
+        ns = pa.cycle_ns(run, kind)
+        if not ns:
+            note("no write_ns counter in the waits: skipping readiness_cycle")
+            return
+        offloaded = {o.backend for o in pa.offloaded(run, kind)}
+        fig, axes = self.figure(f"One readiness round trip, 1 ready ({kind}s): the writer's write() and the wait",
+                                panels=len(ns))
+        for ax, n in zip(axes, ns):
+            rows = pa.cycle(run, kind, n)
+            names = [r.backend + (" †" if r.backend in offloaded else "") for r in rows]
+            xs = list(range(len(rows)))
+            writes = [r.write_ns / 1e3 for r in rows]
+            waits = [r.wait_ns / 1e3 for r in rows]
+            colours = [style(r.backend)[0] for r in rows]
+            ax.bar(xs, writes, color=colours, alpha=0.45, hatch="//", edgecolor="black", linewidth=0.5)
+            ax.bar(xs, waits, bottom=writes, color=colours, edgecolor="black", linewidth=0.5)
+            for x, r in zip(xs, rows):
+                ax.annotate(f"{pr.format_ns(r.total_ns)}\nwriter {100 * r.write_ns / r.total_ns:.0f}%",
+                            (x, r.total_ns / 1e3), ha="center", va="bottom", fontsize=7.5)
+            ax.set_xticks(xs, names, rotation=20)
+            totals = [r.total_ns / 1e3 for r in rows]
+            if max(totals) > 50 * min(totals):  # select/poll at large N dwarf the rest: log, every segment shown
+                ax.set_yscale("log")
+                ax.set_ylim(bottom=min(writes) / 2, top=max(totals) * 8)
+                ax.set_ylabel("µs per round trip (mean), log scale")
+            else:
+                ax.set_ylim(top=max(totals) * 1.25)
+                ax.set_ylabel("µs per round trip (mean)")
+            ax.set_title(f"N = {n:,} watched")
+        from matplotlib.patches import Patch
+
+        fig.legend(handles=[Patch(facecolor="#bbbbbb", hatch="//", edgecolor="black",
+                                  label="writer: the write() that makes the fd ready (counter write_ns)"),
+                            Patch(facecolor="#555555", edgecolor="black", label="waiter: the wait")]
+                   + ([Patch(facecolor="white", edgecolor="white",
+                             label="† its wait excludes work the writing thread pays for")] if offloaded else []),
+                   loc="lower center", ncol=3, fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+        self.save(fig, "readiness_cycle", layout=False)
 
     def epoll_lt_vs_et(self, run: pr.Run, kind: str) -> None:
         actives = sorted({p.params.get("active") for b in ("epoll_lt", "epoll_et")
-                          for p in run.select("wait", (b, kind)) if len(run.select("wait", (b, kind),
-                                                                                 active=p.params.get("active"))) >= 2})
-        if not actives or not run.select("wait", ("epoll_lt", kind)) or not run.select("wait", ("epoll_et", kind)):
+                          for p in run.sweep("wait", (b, kind)) if len(run.sweep("wait", (b, kind),
+                                                                               active=p.params.get("active"))) >= 3})
+        if not actives or not run.sweep("wait", ("epoll_lt", kind)) or not run.sweep("wait", ("epoll_et", kind)):
             note("wait results lack epoll_lt or epoll_et: skipping epoll_lt_vs_et")
             return
         shown = [a for a in (actives[0], actives[-1]) if a is not None]
@@ -182,11 +270,11 @@ class Plotter:
         for b in ("epoll_lt", "epoll_et"):
             colour, marker = style(b)
             for a, ls in zip(shown, linestyles):
-                points = run.select("wait", (b, kind), active=a)
+                points = run.sweep("wait", (b, kind), active=a)
                 if points:
                     self.line_with_spread(ax, points, "fds", f"{b}, {a} ready", colour, marker, ls, hollow=(ls != "-"))
         self.log_axes(ax, "watched fds N (log scale)",
-                      "time per wait (µs, log scale)\np50 of single waits, median of repetitions, bars: min–max")
+                      f"time per wait (µs, log scale)\np50 of single waits, {self.spread_label(run)}")
         ax.legend(loc="upper left")
         self.save(fig, "epoll_lt_vs_et")
 
@@ -197,15 +285,17 @@ class Plotter:
             return
         fig, axes = self.figure("Poller backend against the bare syscall (1 ready fd)", panels=len(mechanisms))
         for ax, mechanism in zip(axes, mechanisms):
-            raw_points = [p for p in run.select("raw", (mechanism,)) if p.params.get("active", 1) == 1]
+            raw_points = [p for p in run.sweep("raw", (mechanism,)) if p.params.get("active", 1) == 1]
+            if not raw_points:
+                continue
             kind = raw_points[0].labels[1] if len(raw_points[0].labels) > 1 else None
-            backend = pr.RAW_TO_BACKEND.get(mechanism, mechanism)
+            backend = pr.raw_backend(mechanism)
             colour, marker = style(backend)
             self.line_with_spread(ax, raw_points, "fds", f"raw {mechanism}, no Poller layer ({kind}s)", colour, marker, "--", hollow=True)
-            wrapped = run.select("wait", (backend, kind), active=1)
+            wrapped = run.sweep("wait", (backend, kind), active=1)
             wrapped_kind = kind
             if not wrapped:  # the backend was not run on that fd kind: show what there is, and say so
-                wrapped = run.select("wait", (backend, None), active=1)
+                wrapped = run.sweep("wait", (backend, None), active=1)
                 wrapped_kind = wrapped[0].labels[1] if wrapped else None
                 wrapped = [p for p in wrapped if p.labels[1:2] == (wrapped_kind,)]
             if wrapped:
@@ -258,35 +348,40 @@ class Plotter:
         if not backends:
             note("no tcp/* results: skipping tcp")
             return
-        actives = run.param_values("tcp", "active")
-        fig, (ax_rps, ax_p99) = self.figure("TCP echo server against idle connections" +
-                                            (f" ({', '.join(map(str, actives))} active)" if actives else ""),
-                                            panels=2)
-        linestyles = ["-", "--", ":", "-."]
+        from matplotlib.ticker import FuncFormatter
+
         latency, latency_meaning = pr.tcp_latency_counter(run)
-        for b in backends:
-            colour, marker = style(b)
-            for a, ls in zip(actives or [None], linestyles):
-                points = [p for p in run.select("tcp", (b,)) if p.params.get("active") == a and "idle" in p.params]
-                points.sort(key=lambda p: p.params["idle"])
-                if not points:
-                    continue
-                label = b if len(actives) <= 1 else f"{b}, {a} active"
-                xs = [p.params["idle"] for p in points]
-                rps = [p.counter("requests_per_sec") for p in points]
-                p99 = [p.counter(latency) for p in points]
-                if all(v is not None for v in rps):
-                    ax_rps.plot(xs, [v / 1e3 for v in rps], color=colour, marker=marker, linestyle=ls, label=label)
-                if all(v is not None for v in p99):
-                    ax_p99.plot(xs, [v / 1e3 for v in p99], color=colour, marker=marker, linestyle=ls, label=label)
-        self.log_axes(ax_rps, "idle connections", "throughput (thousand requests/s)", logx=False, logy=False)
-        ax_rps.set_ylim(bottom=0)
-        ax_rps.set_title("requests per second (higher is better)")
-        self.log_axes(ax_p99, "idle connections", f"{latency_meaning} (µs, log scale)", logx=False)
-        ax_p99.set_title(f"{latency_meaning.split(' (')[0]} (lower is better)")
-        for ax in (ax_rps, ax_p99):
-            ax.legend(loc="best")
-        self.save(fig, "tcp")
+        reps = max(p.repetitions for p in run.select("tcp"))
+        spread = f"median of {reps} repetitions, bars: min–max" if reps > 1 else "one repetition: no spread"
+        for stem, counter, what, scale, logy in (
+                ("tcp", "requests_per_sec", "thousand requests/s (higher is better)", 1e3, False),
+                ("tcp_latency", latency, f"{latency_meaning} (µs, log scale; lower is better)", 1e3, True)):
+            actives = run.param_values("tcp", "active") or [None]
+            fig, axes = self.figure(f"TCP server against idle connections, one panel per active count ({spread})",
+                                    panels=len(actives), sharey=not logy)
+            for ax, a in zip(axes, actives):
+                for b in backends:
+                    points = sorted((p for p in run.select("tcp", (b,)) if p.params.get("active") == a
+                                     and "idle" in p.params and p.counter(counter) is not None),
+                                    key=lambda p: p.params["idle"])
+                    if not points:
+                        continue
+                    colour, marker = style(b)
+                    xs = [p.params["idle"] for p in points]
+                    ys = [p.counter(counter) / scale for p in points]
+                    samples = [p.counter_samples(counter) for p in points]
+                    lo = [max(0.0, y - min(v) / scale) for y, v in zip(ys, samples)]
+                    hi = [max(0.0, max(v) / scale - y) for y, v in zip(ys, samples)]
+                    ax.errorbar(xs, ys, yerr=[lo, hi], color=colour, marker=marker, label=b, capsize=2.5,
+                                markersize=5, linewidth=1.5)
+                self.log_axes(ax, "idle connections (symlog scale)", what, logx=False, logy=logy)
+                ax.set_xscale("symlog", linthresh=100)
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+                if not logy:
+                    ax.set_ylim(bottom=0)
+                ax.set_title(f"{a} active connections" if a is not None else "all")
+            axes[0].legend(loc="best", fontsize=8)
+            self.save(fig, stem)
 
 
 def note(text: str) -> None:
@@ -305,7 +400,7 @@ def pick_fd_kind(run: pr.Run, wanted: str | None) -> str:
 def sweep_actives(run: pr.Run, kind: str) -> list[int]:
     """The ready counts to draw against N: 1, and 100 (else the largest one swept over N)."""
     swept = [a for a in run.param_values("wait", "active")
-             if len({p.params.get("fds") for p in run.select("wait", (None, kind), active=a)}) >= 2]
+             if len({p.params.get("fds") for p in run.sweep("wait", (None, kind), active=a)}) >= 2]
     many = [a for a in swept if a > 1]
     return [1] + ([100] if 100 in many else many[-1:])
 
@@ -314,8 +409,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Draw pollbench's plots from a run directory's wait.json and tcp.json "
                     "(Google Benchmark JSON written by wait_bench and tcp_bench).",
-        epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, epoll_lt_vs_et, "
-               "raw_baseline, ctl_cost, wakeup, tcp; each as PNG and SVG. Needs matplotlib and numpy "
+        epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, position, "
+               "readiness_cycle, epoll_lt_vs_et, raw_baseline, ctl_cost, wakeup, tcp, tcp_latency; each as PNG and SVG. Needs matplotlib and numpy "
                "(Debian: apt-get install python3-matplotlib python3-numpy; they serve /usr/bin/python3).")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="directory holding wait.json and/or tcp.json")
     parser.add_argument("--out", metavar="DIR", help="where to write the plots (default: RUN_DIR)")
@@ -353,6 +448,8 @@ def main(argv=None) -> int:
                 for active in sweep_actives(wait_run, kind):
                     plotter.wait_vs_fds(wait_run, kind, active)
                 plotter.wait_vs_ready(wait_run, kind)
+                plotter.position(wait_run, kind)
+                plotter.readiness_cycle(wait_run, kind)
                 plotter.epoll_lt_vs_et(wait_run, kind)
             else:
                 note(f"{wait_run.path}: no wait/* results: skipping the per-wait plots")

@@ -4,16 +4,22 @@
 A pollbench result file is Google Benchmark 1.7 JSON (--benchmark_out_format=json) whose benchmark
 names say what was measured, as slash-separated labels and key:value parameters:
 
-    wait/<backend>/<fdkind>/fds:<N>/active:<A>     one wait with N watched fds, A of them ready
+    wait/<backend>/<fdkind>/mode:<M>/pos:<P>/fds:<N>/active:<A>   one wait with N watched fds, A ready
     ctl/<backend>/<op>/fds:<N>                     one add / modify / remove with N watched
     wakeup/<backend>/fds:<N>                       write-to-wakeup latency with N idle fds
-    raw/<mechanism>/<fdkind>/fds:<N>/active:<A>    the bare syscall, without the Poller layer
+    raw/<mechanism>/<fdkind>/mode:<M>/pos:<P>/fds:<N>/active:<A>  the bare syscall, no Poller layer
     tcp/<backend>/idle:<I>/active:<A>              a server under load with I idle connections
 
+mode (block: a 1 s timeout; nonblock: timeout 0) and pos (where the ready fds sit in scan order:
+first, middle, last, spread) are tags: key:value parts whose value is a word. A file without them
+(written before they existed) counts as mode:block/pos:spread, the default combination.
+
 Google Benchmark appends how it ran (repeats:3, manual_time, ...); those parts are dropped here.
-Repetitions of one benchmark become one Point: the per-repetition times plus the aggregate rows
-(median, mean, stddev, cv). Per-family BigO / RMS rows lose their arguments in the name, so they
-are kept by family_index.
+Every row of one benchmark becomes one sample of one Point: bench.sh runs wait_bench in several
+fresh processes and merges them (merge_processes; each row carries its process_index), so the
+samples of a merged file are processes; in a single process's file they are repetitions. The
+figures used everywhere are the median over samples, with min-max and cv as its spread.
+Per-family BigO / RMS rows lose their arguments in the name, so they are kept by family_index.
 
 Run as a program, it checks files and prints what they hold:
     pollbench_results.py wait.json tcp.json
@@ -34,11 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 AREAS = ("wait", "ctl", "wakeup", "raw", "tcp")
-# Every backend pollbench knows, in the order plots and tables list them.
-BACKENDS = ("select", "poll", "epoll_lt", "epoll_et", "io_uring")
-# raw/<mechanism>/... benchmarks call bare the syscall that this backend wraps.
-RAW_TO_BACKEND = {"select": "select", "poll": "poll", "epoll": "epoll_lt", "epoll_wait": "epoll_lt",
-                  "epoll_lt": "epoll_lt", "epoll_et": "epoll_et", "io_uring": "io_uring"}
+# The order plots and tables list backends in; names not here (a backend added later) follow,
+# alphabetically. Which backends a run has comes from its results, never from this list.
+BACKENDS = ("select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain")
+# raw/<mechanism>/... benchmarks call bare the syscall that this backend wraps (same name otherwise).
+RAW_TO_BACKEND = {"epoll": "epoll_lt", "epoll_wait": "epoll_lt"}
+# The tag values of the full N sweep; files without tags count as these.
+DEFAULT_TAGS = {"mode": "block", "pos": "spread"}
 # Parts of a name that Google Benchmark adds to say how it ran, not what ran.
 _RUN_OPTION_KEYS = {"repeats", "min_time", "min_warmup_time", "iterations", "threads"}
 _RUN_OPTION_WORDS = {"manual_time", "real_time", "process_time"}
@@ -47,7 +55,7 @@ _STANDARD_FIELDS = {
     "name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
     "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
     "aggregate_name", "aggregate_unit", "label", "error_occurred", "error_message",
-    "big_o", "real_coefficient", "cpu_coefficient", "rms",
+    "big_o", "real_coefficient", "cpu_coefficient", "rms", "process_index",
 }
 _NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -65,48 +73,81 @@ class Point:
     labels: tuple[str, ...]  # e.g. ("select", "pipe") for wait/select/pipe/...
     params: dict[str, int]  # e.g. {"fds": 1000, "active": 1}
     family_index: int
-    real_ns: list[float] = field(default_factory=list)  # one per repetition
-    counters: list[dict[str, float]] = field(default_factory=list)  # one per repetition
+    tags: dict[str, str] = field(default_factory=dict)  # e.g. {"mode": "block", "pos": "first"}
+    real_ns: list[float] = field(default_factory=list)  # one per sample (process or repetition)
+    counters: list[dict[str, float]] = field(default_factory=list)  # one per sample
+    processes: list[int | None] = field(default_factory=list)  # each sample's process_index, if merged
     aggregates: dict[str, dict] = field(default_factory=dict)  # aggregate_name -> row, times in ns
 
     @property
     def backend(self) -> str:
         return self.labels[0] if self.labels else ""
 
+    def tag(self, key: str) -> str | None:
+        return self.tags.get(key, DEFAULT_TAGS.get(key) if self.area in ("wait", "raw") else None)
+
     @property
     def mean_ns(self) -> float:
-        """Google Benchmark's time: the mean time per call (manual time: per wait) of a repetition,
-        median over repetitions."""
-        if "median" in self.aggregates:
-            return self.aggregates["median"]["real_time"]
-        return statistics.median(self.real_ns)
+        """Google Benchmark's time: the mean time per call (manual time: per wait) of a sample,
+        median over samples."""
+        if self.real_ns:
+            return statistics.median(self.real_ns)
+        return self.aggregates["median"]["real_time"]
+
+    @property
+    def per_call_samples(self) -> list[float]:
+        """The typical single call of each sample: the p50 of single calls (pollbench's histogram
+        counter p50_ns), else Google Benchmark's mean time."""
+        values = [c["p50_ns"] for c in self.counters if c.get("p50_ns", 0) > 0]
+        return values if values and len(values) == len(self.counters) else list(self.real_ns)
 
     @property
     def per_call_ns(self) -> float:
-        """The typical single call: the p50 of single calls (pollbench's histogram counter p50_ns),
-        median over repetitions. Robust to the rare preempted call that drags a mean up on a busy
-        machine. Falls back to mean_ns for benchmarks without the counter."""
-        p50 = self.counter("p50_ns")
-        return p50 if p50 is not None and p50 > 0 else self.mean_ns
+        """The typical single call: the p50 of single calls, median over samples (processes).
+        Robust to the rare preempted call that drags a mean up on a busy machine. Falls back to
+        mean_ns for benchmarks without the counter."""
+        return statistics.median(self.per_call_samples)
 
     @property
     def per_call_spread_ns(self) -> tuple[float, float]:
-        """Lowest and highest repetition of per_call_ns: the error bars."""
-        values = [c["p50_ns"] for c in self.counters if c.get("p50_ns", 0) > 0]
-        if len(values) != len(self.counters) or not values:
-            values = self.real_ns
+        """Lowest and highest sample of per_call_ns: the error bars."""
+        values = self.per_call_samples
         return min(values), max(values)
 
     @property
+    def per_call_cv(self) -> float | None:
+        """Coefficient of variation of per_call_ns over samples (stdev / mean), None for one sample."""
+        return cv(self.per_call_samples)
+
+    @property
     def repetitions(self) -> int:
+        """Number of samples (processes × repetitions each)."""
         return len(self.real_ns)
 
+    @property
+    def process_count(self) -> int:
+        """Distinct processes among the samples; 1 for a single process's file."""
+        return len({p for p in self.processes if p is not None}) or 1
+
     def counter(self, name: str) -> float | None:
-        """A counter's median over repetitions, or None when the benchmark has no such counter."""
+        """A counter's median over samples, or None when the benchmark has no such counter."""
+        values = [c[name] for c in self.counters if name in c]
+        if values:
+            return statistics.median(values)
         if "median" in self.aggregates and name in self.aggregates["median"]:
             return float(self.aggregates["median"][name])
-        values = [c[name] for c in self.counters if name in c]
-        return statistics.median(values) if values else None
+        return None
+
+    def counter_samples(self, name: str) -> list[float]:
+        return [c[name] for c in self.counters if name in c]
+
+
+def cv(values) -> float | None:
+    values = list(values)
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    return statistics.stdev(values) / mean if mean > 0 else None
 
 
 @dataclass
@@ -131,8 +172,10 @@ class Run:
     complexity: dict[int, Complexity]  # by family_index
     errors: list[tuple[str, str]]  # (benchmark name, error message) of runs that failed
 
-    def select(self, area: str, labels: tuple[str | None, ...] = (), **params: int) -> list[Point]:
-        """Points of `area` whose leading labels match (None matches any) and whose params match.
+    def select(self, area: str, labels: tuple[str | None, ...] = (), tags: dict[str, str] | None = None,
+               **params: int) -> list[Point]:
+        """Points of `area` whose leading labels match (None matches any), whose tags match (a point
+        without a tag has DEFAULT_TAGS' value) and whose params match.
 
         A name measured by two families is returned once (the first)."""
         out, names = [], set()
@@ -141,11 +184,33 @@ class Run:
                 continue
             if any(want is not None and (i >= len(p.labels) or p.labels[i] != want) for i, want in enumerate(labels)):
                 continue
+            if tags and any(p.tag(k) != v for k, v in tags.items()):
+                continue
             if any(p.params.get(k) != v for k, v in params.items()):
                 continue
             out.append(p)
             names.add(p.run_name)
         return out
+
+    def sweep(self, area: str, labels: tuple[str | None, ...] = (), **params: int) -> list[Point]:
+        """select() in the default combination (DEFAULT_TAGS: mode:block/pos:spread) that the full
+        N sweep runs."""
+        return self.select(area, labels, DEFAULT_TAGS, **params)
+
+    @property
+    def sample_kind(self) -> str:
+        """'processes' when the file merges several processes (bench.sh), else 'repetitions'."""
+        return "processes" if any(p.process_count > 1 for p in self.points) else "repetitions"
+
+    @property
+    def samples(self) -> int:
+        """The most samples any point has: processes (or repetitions)."""
+        if self.sample_kind == "processes":
+            return max(p.process_count for p in self.points)
+        return max(p.repetitions for p in self.points)
+
+    def tag_values(self, area: str, key: str) -> list[str]:
+        return sorted({p.tag(key) for p in self.points if p.area == area and p.tag(key) is not None})
 
     def values(self, area: str, position: int) -> list[str]:
         """The distinct labels at `position` of `area`'s names, backends first in pollbench's order."""
@@ -157,11 +222,16 @@ class Run:
             return seen
         if area == "raw":  # mechanisms in the order of the backends that wrap them
             order = {b: i for i, b in enumerate(BACKENDS)}
-            return sorted(seen, key=lambda m: (order.get(RAW_TO_BACKEND.get(m, m), len(order)), m))
+            return sorted(seen, key=lambda m: (order.get(raw_backend(m), len(order)), m))
         return sort_backends(seen)
 
     def param_values(self, area: str, key: str, **params: int) -> list[int]:
         return sorted({p.params[key] for p in self.select(area, **params) if key in p.params})
+
+
+def raw_backend(mechanism: str) -> str:
+    """The backend that wraps a raw/<mechanism> benchmark's system call."""
+    return RAW_TO_BACKEND.get(mechanism, mechanism)
 
 
 def sort_backends(names) -> list[str]:
@@ -183,10 +253,22 @@ def strip_run_options(name: str) -> str:
 
 
 def parse_name(name: str) -> tuple[str, tuple[str, ...], dict[str, int]]:
-    """'wait/select/pipe/fds:10/active:1/repeats:3/manual_time' -> ('wait', ('select', 'pipe'), {fds:10, active:1})."""
+    """'wait/select/pipe/fds:10/active:1/repeats:3/manual_time' -> ('wait', ('select', 'pipe'), {fds:10, active:1}).
+    key:word parts (mode:block) are tags: see parse_tags."""
+    area, labels, params, _tags = parse_name_and_tags(name)
+    return area, labels, params
+
+
+def parse_tags(name: str) -> dict[str, str]:
+    """'wait/poll/socketpair/mode:nonblock/pos:last/fds:10/active:1' -> {mode: nonblock, pos: last}."""
+    return parse_name_and_tags(name)[3]
+
+
+def parse_name_and_tags(name: str) -> tuple[str, tuple[str, ...], dict[str, int], dict[str, str]]:
     parts = name.split("/")
     labels: list[str] = []
     params: dict[str, int] = {}
+    tags: dict[str, str] = {}
     for part in parts[1:]:
         if part in _RUN_OPTION_WORDS:
             continue
@@ -197,10 +279,10 @@ def parse_name(name: str) -> tuple[str, tuple[str, ...], dict[str, int]]:
             try:
                 params[key] = int(value)
             except ValueError:
-                labels.append(part)  # not a number: keep it as a label rather than lose it
+                tags[key] = value
         elif part:
             labels.append(part)
-    return parts[0], tuple(labels), params
+    return parts[0], tuple(labels), params, tags
 
 
 def _fail(path: Path, problem: str) -> ResultsError:
@@ -255,7 +337,7 @@ def load(path: str | os.PathLike) -> Run:
         if not isinstance(row, dict) or not isinstance(row.get("name"), str):
             raise _fail(path, f"benchmark #{i} has no 'name'; this is not Google Benchmark output")
         run_name = row.get("run_name", row["name"])
-        area, labels, params = parse_name(run_name)
+        area, labels, params, tags = parse_name_and_tags(run_name)
         if area not in AREAS:
             continue  # not one of ours; a pollbench file holds only its own, checked below
         if row.get("error_occurred"):
@@ -274,7 +356,7 @@ def load(path: str | os.PathLike) -> Run:
         if run_type == "aggregate" and aggregate == "RMS":
             complexity.setdefault(family, Complexity("?", 0.0)).rms = row.get("rms")
             continue
-        point = points.setdefault((family, run_name), Point(run_name, area, labels, params, family))
+        point = points.setdefault((family, run_name), Point(run_name, area, labels, params, family, tags))
         counters = {k: float(v) for k, v in row.items()
                     if k not in _STANDARD_FIELDS and isinstance(v, (int, float)) and not isinstance(v, bool)}
         if run_type == "aggregate":
@@ -286,11 +368,15 @@ def load(path: str | os.PathLike) -> Run:
         else:
             point.real_ns.append(_to_ns(row, "real_time", path))
             point.counters.append(counters)
+            index = row.get("process_index")
+            point.processes.append(int(index) if isinstance(index, int) else None)
 
     # Aggregates without their repetitions (--benchmark_report_aggregates_only): use the median.
     for point in points.values():
         if not point.real_ns and "median" in point.aggregates:
             point.real_ns.append(point.aggregates["median"]["real_time"])
+            point.counters.append({k: v for k, v in point.aggregates["median"].items() if k != "real_time"})
+            point.processes.append(None)
     usable = [p for p in points.values() if p.real_ns]
     if not usable and not errors:
         first = rows[0].get("name") if isinstance(rows[0], dict) else rows[0]
@@ -306,7 +392,7 @@ def main_fd_kind(run: Run) -> str | None:
     socketpairs on a tie (what --quick and the raw baseline use)."""
     kinds = run.values("wait", 1)
     preference = {"socketpair": 0, "pipe": 1, "tcp": 2}
-    return max(kinds, key=lambda k: (len(run.select("wait", (None, k))), -preference.get(k, 9))) if kinds else None
+    return max(kinds, key=lambda k: (len(run.sweep("wait", (None, k))), -preference.get(k, 9))) if kinds else None
 
 
 def load_optional(path: str | os.PathLike) -> Run | None:
@@ -426,6 +512,107 @@ def require_modules(*modules: str) -> None:
              f"       or set POLLBENCH_PYTHON to an interpreter that has them.")
 
 
+# --- merging processes ---------------------------------------------------------------------------
+
+MERGED_AGGREGATES = ("median", "mean", "stddev", "cv", "min", "max")
+
+
+def _aggregate(values: list[float], name: str) -> float:
+    if name == "median":
+        return statistics.median(values)
+    if name == "mean":
+        return statistics.fmean(values)
+    if name == "stddev":
+        return statistics.stdev(values) if len(values) > 1 else 0.0
+    if name == "cv":
+        return cv(values) or 0.0
+    return min(values) if name == "min" else max(values)
+
+
+def merge_processes(sources: list[Path], target: Path) -> str:
+    """Merges the result files of several processes of one binary into one Google Benchmark file.
+
+    Every process's rows are kept, each tagged with its process_index (0-based, in the order given),
+    and its repetition_index renumbered across processes so Google Benchmark's compare.py sees them
+    as repetitions. Each benchmark gets aggregate rows over all its samples: median, mean, stddev,
+    cv (as Google Benchmark names them; cv is a fraction) and min, max, of the time and of every
+    counter. BigO / RMS rows: the median coefficient over the processes that fitted the family's
+    most common big_o. The context is the first process's, plus pollbench_processes and each
+    process's date and load average. Returns a one-line description; raises ResultsError."""
+    datas = [_read_json(Path(s)) for s in sources]
+    for s in sources:
+        load(s)  # the same checks as any result file
+    rows_out: list[dict] = []
+    by_name: dict[str, list[dict]] = {}
+    order: list[str] = []
+    fits: dict[int, list[dict]] = {}
+    for index, data in enumerate(datas):
+        for row in data["benchmarks"]:
+            if not isinstance(row, dict):
+                continue
+            row = dict(row, process_index=index)
+            if row.get("run_type") == "aggregate":
+                if row.get("aggregate_name") in ("BigO", "RMS"):
+                    fits.setdefault(int(row.get("family_index", -1)), []).append(row)
+                continue  # a process's own aggregates (repetitions > 1) are recomputed below
+            run_name = row.get("run_name", row.get("name"))
+            if run_name not in by_name:
+                by_name[run_name] = []
+                order.append(run_name)
+            row["repetition_index"] = len(by_name[run_name])
+            by_name[run_name].append(row)
+    for run_name in order:
+        rows = by_name[run_name]
+        for row in rows:
+            row["repetitions"] = len(rows)
+        rows_out += rows
+        good = [r for r in rows if not r.get("error_occurred")]
+        if not good:
+            continue
+        first = good[0]
+        keys = [k for k, v in first.items() if k not in _STANDARD_FIELDS and isinstance(v, (int, float))
+                and not isinstance(v, bool)]
+        for name in MERGED_AGGREGATES:
+            agg = {k: first[k] for k in ("family_index", "per_family_instance_index", "threads", "time_unit")
+                   if k in first}
+            agg.update(name=f"{first['name']}_{name}", run_name=run_name, run_type="aggregate",
+                       repetitions=len(good), aggregate_name=name,
+                       aggregate_unit="percentage" if name == "cv" else "time", iterations=len(good))
+            for k in ["real_time", "cpu_time"] + keys:
+                values = [float(r[k]) for r in good if isinstance(r.get(k), (int, float))]
+                if values:
+                    agg[k] = _aggregate(values, name)
+            rows_out.append(agg)
+    for family, rows in sorted(fits.items()):
+        for kind in ("BigO", "RMS"):
+            of_kind = [r for r in rows if r.get("aggregate_name") == kind]
+            if not of_kind:
+                continue
+            if kind == "BigO":
+                shapes = [r.get("big_o") for r in of_kind]
+                common = max(set(shapes), key=shapes.count)
+                of_kind = [r for r in of_kind if r.get("big_o") == common]
+            row = dict(of_kind[0])
+            row.pop("process_index", None)
+            for k in ("real_coefficient", "cpu_coefficient", "rms"):
+                values = [float(r[k]) for r in of_kind if isinstance(r.get(k), (int, float))]
+                if values:
+                    row[k] = statistics.median(values)
+            rows_out.append(row)
+    context = dict(datas[0]["context"])
+    context["pollbench_processes"] = str(len(datas))
+    context["process_dates"] = [d["context"].get("date", "?") for d in datas]
+    context["process_load_avg"] = [d["context"].get("load_avg", []) for d in datas]
+    merged = {"context": context, "benchmarks": rows_out}
+    tmp = target.with_name(target.name + ".tmp")
+    # One benchmark row per line: a full run has thousands, and indenting each field would triple the file.
+    text = ('{\n"context": ' + json.dumps(context, indent=1) + ',\n"benchmarks": [\n'
+            + ",\n".join(json.dumps(row, separators=(",", ":")) for row in rows_out) + "\n]\n}\n")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return f"{len(datas)} processes merged into {target}"
+
+
 # --- command line -----------------------------------------------------------------------------
 
 def _describe(run: Run) -> str:
@@ -433,8 +620,7 @@ def _describe(run: Run) -> str:
     for p in run.points:
         by_area[p.area] = by_area.get(p.area, 0) + 1
     areas = ", ".join(f"{n} {a}" for a, n in by_area.items())
-    reps = max(p.repetitions for p in run.points)
-    text = f"{run.path}: {len(run.points)} benchmarks ({areas}), up to {reps} repetitions"
+    text = f"{run.path}: {len(run.points)} benchmarks ({areas}), up to {run.samples} {run.sample_kind}"
     if run.errors:
         text += f"; {len(run.errors)} failed, e.g. {run.errors[0][0]}: {run.errors[0][1]}"
     return text
@@ -449,8 +635,19 @@ def main(argv=None) -> int:
                         help="also write each FILE to DIR with its benchmark names stripped of Google Benchmark's "
                              "run options (min_time:, repeats:, iterations:, manual_time), which the binaries size "
                              "per machine and run: two runs then pair up by what they measured")
+    parser.add_argument("--merge", metavar="OUT.json",
+                        help="merge the FILEs, one per process of one binary, into OUT.json: every row kept with "
+                             "its process_index, plus median, mean, stddev, cv, min and max over the processes")
     args = parser.parse_args(argv)
     status = 0
+    if args.merge:
+        try:
+            print(merge_processes([Path(f) for f in args.files], Path(args.merge)))
+            print(_describe(load(args.merge)))
+        except ResultsError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
     for f in args.files:
         try:
             print(_describe(load(f)))

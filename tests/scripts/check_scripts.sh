@@ -32,8 +32,10 @@ contains() {  # contains FILE TEXT...: every TEXT is in FILE
     grep -qF -- "$text" "$file" || fail "$file lacks '$text'"
   done
 }
-# The plots the fixture has the data for (it sweeps N at 1 and 100 ready, and A at one N).
-expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready epoll_lt_vs_et raw_baseline ctl_cost wakeup tcp)
+# The plots the fixture has the data for (it sweeps N at 1 and 100 ready, A densely at one N, the
+# ready fd's position at two N).
+expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready position readiness_cycle epoll_lt_vs_et
+                raw_baseline ctl_cost wakeup tcp tcp_latency)
 
 # A bench.sh run small enough for a test: two backends, N <= 20, short timings.
 # shellcheck disable=SC2054  # the commas are bench.sh's list syntax
@@ -68,7 +70,7 @@ case "${1:-}" in
 
   report)
     run=$(new_run report wait.json tcp.json command.txt)
-    "$python" "$repo/scripts/pollbench_plot.py" "$run" >/dev/null
+    "$python" "$repo/scripts/pollbench_plot.py" "$run" --formats png >/dev/null
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
     report=$run/report.md
     contains "$report" "# pollbench results" "slower than epoll_lt" \
@@ -77,7 +79,13 @@ case "${1:-}" in
       "## Scaling: fitted slopes" "| backend | slope, 1 ready | BigO, 1 ready |" \
       "## Ready fds at a fixed N" "## Poller layer against the bare syscall" "| syscall | N | raw |" \
       "## Registration cost" "| backend | N | add | modify | remove |" \
-      "## Wakeup latency" "## TCP server" "| backend | active |" "/s / " \
+      "## Wakeup latency" "## TCP server" "| backend | active |" "/s (" \
+      "## Where the ready fd sits" "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
+      "adds a wait-queue entry to every fd it checks" \
+      "## Crossover: where epoll becomes slower than poll" "| N | backend | slower than poll from |" \
+      "## The readiness cycle: writer and waiter" "| backend | N | writer: write() | waiter: wait | round trip |" \
+      "## What is surprising here, and why" "## Spread across processes" "cv of every plotted point" \
+      "the median over 2 processes" "| wait_bench processes | 2 fresh processes" \
       "## Reproduce" "$(head -n 1 "$fixture/command.txt")"
     for stem in "${expected_plots[@]}"; do contains "$report" "![$stem]($stem.png)"; done
     # Every backend of the fixture has a row in the per-wait table.
@@ -92,17 +100,76 @@ case "${1:-}" in
     echo "ok: without tcp.json the report says so and renders the rest"
     ;;
 
+  # The figures themselves, on hand-set values (known_fixture.py says what each must be): a wrong
+  # headline ratio, headline N, slope, crossover or † mark fails here.
+  report_numbers)
+    run=$scratch/known
+    "$python" "$here/known_fixture.py" "$run"
+    "$python" "$repo/scripts/pollbench_plot.py" "$run" --formats png >/dev/null
+    "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
+    report=$run/report.md
+    contains "$report" \
+      "With 10,000 watched socketpairs and 1 ready, the median wait took 1 ms (990 µs–1.01 ms, cv 0.8%) with select" \
+      "select 2000× and poll 1600× slower than epoll_lt" \
+      "N = 10,000 is the largest N at which every one of these figures has a cross-process cv of at most 5.0%" \
+      "At the largest N, 20,000 (the fd limit of this run): select 2 ms (1.4 ms–2.6 ms, cv 24%)" \
+      "slope 1.00 for select, 1.00 for poll, 0.00 for epoll_lt" \
+      "| select | 1.00 |" "| epoll_lt | 0.00 |" \
+      "| 1,000 | epoll_lt | ≈ 796 ready | 80% |" "| 1,000 | epoll_et | never slower, up to 1,000 ready |" \
+      "epoll becomes slower than poll from about epoll_lt at 80% of 1,000 fds ready" \
+      "a blocking select took 300 µs with its ready fd first, 650 µs in the middle and 1 ms last (3.3× from first to last)" \
+      "with timeout 0 it took 300 µs–300 µs wherever the fd sat (1.0× from first to last)" \
+      "**Marked † on the headline plot:** io_uring_plain, whose write() costs 1.5 µs against a median 800 ns" \
+      "With all 1,000 fds ready, epoll is slower than poll" "100 ns per ready fd beyond the first" \
+      "TCP throughput that rises with idle connections, beyond the spread.** epoll_lt, 10 active: 80,000/s" \
+      "100,000/s (98–102k)"
+    if grep -qE "Marked † .*(epoll|select|poll)," "$report"; then fail "a backend other than io_uring_plain is marked"; fi
+    if grep -q "epoll_et at [0-9]*% of" "$report"; then fail "epoll_et has a crossover it never reaches"; fi
+    for stem in wait_vs_fds_active1 wait_vs_ready position readiness_cycle tcp; do
+      [ -s "$run/$stem.png" ] || fail "no $stem.png from the known fixture"
+    done
+    echo "ok: headline ratio and N, slopes, crossover, position, readiness cycle and marks are the known ones"
+    ;;
+
   compare)
     old=$(new_run old wait.json tcp.json)
     new=$(new_run new wait.json tcp.json)
     "$repo/scripts/compare.sh" "$old" "$new" >"$scratch/compare.txt"
-    contains "$scratch/compare.txt" "=== wait.json: times (Google Benchmark compare.py) ===" \
+    out=$new/compare-vs-old
+    [ "$(wc -l <"$scratch/compare.txt")" -le 62 ] || fail "the summary has $(wc -l <"$scratch/compare.txt") lines, not ~60"
+    head -n 1 "$scratch/compare.txt" | grep -q "^old: $old" || fail "the summary does not come first"
+    contains "$scratch/compare.txt" "Headline points" "Fitted log-log slopes" \
+      "Changes larger than both runs' spread: 0 of" "(none: every difference is inside the spread" \
+      "Written to $out: compare.md, overlay.png, compare-full.txt"
+    for f in compare.md overlay.png compare-full.txt; do [ -s "$out/$f" ] || fail "no $out/$f"; done
+    contains "$out/compare-full.txt" "=== wait.json: times (Google Benchmark compare.py) ===" \
       "Comparing $old/wait.json to $new/wait.json" "_median" "OVERALL_GEOMEAN" \
       "=== wait.json: counters ===" "p99_ns" "=== tcp.json: counters ===" "requests_per_sec"
-    # The same run against itself: no change anywhere.
-    if grep -E '^(wait|ctl|wakeup|raw|tcp)/' "$scratch/compare.txt" | grep -E '[-+][0-9]\.[0-9]{4}' | grep -vqE '[-+]0\.0000'; then
+    contains "$out/compare.md" "![both runs on one log-log axis](overlay.png)" "## Every point in both runs"
+    # The same run against itself: no change anywhere in compare.py's output.
+    if grep -E '^(wait|ctl|wakeup|raw|tcp)/' "$out/compare-full.txt" | grep -E '[-+][0-9]\.[0-9]{4}' | grep -vqE '[-+]0\.0000'; then
       fail "a run compared with itself shows a change"
     fi
+    # Known runs: only the changes beyond both spreads are listed, with the right sign and size.
+    "$python" "$here/known_fixture.py" "$scratch/known_old"
+    "$python" "$here/known_fixture.py" "$scratch/known_new"
+    "$python" - "$scratch/known_new/wait.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+data = json.load(open(path))
+for row in data["benchmarks"]:  # poll at N = 100 twice as slow in every process; select at 10 by 0.5% (noise)
+    name = row.get("run_name", "")
+    if "wait/poll/socketpair/mode:block/pos:spread/fds:100/active:1" == name and "p50_ns" in row:
+        row["p50_ns"] *= 2
+    if "wait/select/socketpair/mode:block/pos:spread/fds:10/active:1" == name and "p50_ns" in row:
+        row["p50_ns"] *= 1.005
+json.dump(data, open(path, "w"))
+PY
+    "$repo/scripts/compare.sh" --out "$scratch/known_cmp" "$scratch/known_old" "$scratch/known_new" >"$scratch/compare.txt"
+    contains "$scratch/compare.txt" "Changes larger than both runs' spread: 1 of" \
+      "wait/poll/socketpair/mode:block/pos:spread/fds:100/active:1: 8 µs [7.92 µs–8.08 µs] -> 16 µs [15.8 µs–16.2 µs] (+100.0%, worse)" \
+      "select: 1 ready 1.00 -> 1.00"
+    if grep -q "fds:10/active:1.*worse" "$scratch/compare.txt"; then fail "a change inside the spread is called worse"; fi
     # Runs whose names differ only in run options (wait_bench sizes min_time per machine) still pair up.
     "$python" - "$new/wait.json" <<'PY'
 import json, sys
@@ -114,15 +181,15 @@ for row in data["benchmarks"]:  # as Google Benchmark names a run given MinTime 
 json.dump(data, open(sys.argv[1], "w"))
 PY
     grep -q 'fds:100/active:1/min_time:0.123/repeats:3/manual_time_median' "$new/wait.json" || fail "renaming failed"
-    "$repo/scripts/compare.sh" "$old" "$new" >"$scratch/compare.txt"
-    contains "$scratch/compare.txt" "wait/select/socketpair/fds:100/active:1_median" "wait/epoll_lt/socketpair/fds:500/active:1_pvalue"
     rm "$new/tcp.json"
     "$repo/scripts/compare.sh" "$old" "$new" >"$scratch/compare.txt"
-    contains "$scratch/compare.txt" "tcp.json is only in one run"
+    contains "$out/compare-full.txt" "wait/select/socketpair/mode:block/pos:spread/fds:100/active:1_median" \
+      "wait/epoll_lt/socketpair/mode:block/pos:spread/fds:1000/active:1_pvalue"
+    contains "$scratch/compare.txt" "Changes larger than both runs' spread: 0 of" "tcp.json is only in one run"
     expect_error 2 "expected 2 run directories" "$repo/scripts/compare.sh" "$old"
     expect_error 2 "is not a directory" "$repo/scripts/compare.sh" "$old" "$scratch/nonexistent"
     expect_error 2 "unknown option" "$repo/scripts/compare.sh" --bogus "$old" "$new"
-    echo "ok: compare.sh runs compare.py and the counter comparison"
+    echo "ok: compare.sh prints the summary first, writes compare.md, overlay.png and the full output"
     ;;
 
   bad_json)
@@ -161,6 +228,11 @@ PY
     expect_error 2 "unknown option '--bogus'" "$repo/scripts/bench.sh" --bogus
     expect_error 2 "unknown backend 'kqueue'" "$repo/scripts/bench.sh" --backends select,kqueue
     expect_error 2 "--jobs takes a positive whole number" "$repo/scripts/bench.sh" --jobs 0
+    expect_error 2 "--processes takes a whole number from 1 to 100, not '0'" "$repo/scripts/bench.sh" --processes 0
+    expect_error 2 "--processes takes a whole number from 1 to 100, not 'x'" "$repo/scripts/bench.sh" --processes=x
+    # The known backends come from the binaries' own list.
+    expect_error 2 "unknown backend 'poll' in --backends \(known: select,epoll_lt\)" \
+      "$repo/scripts/bench.sh" --bin-dir "$here/slow_bin" --backends poll
     expect_error 2 "--out needs a value" "$repo/scripts/bench.sh" --out
     run=$(new_run earlier_run wait.json)
     expect_error 2 "refusing to overwrite" "$repo/scripts/bench.sh" --out "$run"
@@ -211,12 +283,74 @@ PY
     grep -q $'^plots\tskipped' "$run/steps.tsv" || fail "plots were not skipped: $(cat "$run/steps.tsv")"
     ;;
 
+  # Stopping: bench.sh on stand-ins that never finish (slow_bin/), stopped during the wait step.
+  stop_term|stop_int|stop_background|stop_kill)
+    run=$scratch/run
+    log=$scratch/bench.log
+    args=(--bin-dir "$here/slow_bin" --out "$run")
+    case "$1" in
+      stop_background)  # as a script starts it: in the background, so SIGINT arrives ignored
+        bash -c '"$@" >"$0" 2>&1' "$log" "$repo/scripts/bench.sh" "${args[@]}" &
+        runner=$! ;;
+      *)  # as from a terminal: SIGINT handled by default
+        env --default-signal=INT "$repo/scripts/bench.sh" "${args[@]}" >"$log" 2>&1 &
+        runner=$! ;;
+    esac
+    for _ in $(seq 300); do
+      [ -s "$run/logs/wait.p0.json.pid" ] && grep -q "slow stand-in wait_bench started" "$log" 2>/dev/null && break
+      sleep 0.1
+    done
+    [ -s "$run/logs/wait.p0.json.pid" ] || { cat "$log" >&2; fail "the wait step never started"; }
+    stand_in=$(cat "$run/logs/wait.p0.json.pid")
+    # bench.sh's PID: the job's own (env and bash -c exec it), else its child running bench.sh.
+    pid=$runner
+    case "$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 2p)" in
+      */scripts/bench.sh) ;;
+      *) pid=$(pgrep -P "$runner" -f "scripts/bench.sh" | head -n 1) ;;
+    esac
+    [ -n "$pid" ] || fail "cannot find bench.sh's PID"
+    # Whatever happens below, nothing of this run outlives the test.
+    trap 'kill -KILL $(pgrep -f -- "$run") "$stand_in" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+    ignored=$(awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status")
+    (( (16#$ignored & 2) == 0 )) || fail "bench.sh runs with SIGINT ignored (SigIgn $ignored)"
+    # Everything that runs for this run: bench.sh, timeout, tee (their command lines name it) and the stand-in.
+    leftovers() {
+      { pgrep -f -- "$run" || true; if kill -0 "$stand_in" 2>/dev/null; then echo "$stand_in"; fi; } | sort -u
+    }
+    [ -n "$(leftovers)" ] || fail "no process of the run found"
+    signal=TERM
+    case "$1" in stop_int|stop_background) signal=INT ;; stop_kill) signal=KILL ;; esac
+    started=$(date +%s%N)
+    kill -"$signal" "$pid"
+    code=0
+    wait "$runner" || code=$?
+    for _ in $(seq 20); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
+    took=$(( ($(date +%s%N) - started) / 1000000 ))
+    left=$(leftovers)
+    if [ -n "$left" ]; then
+      ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" >&2
+      kill -KILL $left 2>/dev/null
+      fail "processes left behind after SIG$signal"
+    fi
+    [ "$took" -le 2000 ] || fail "SIG$signal took ${took} ms to stop the run (at most 2000)"
+    case "$signal" in
+      TERM) [ "$code" -eq 143 ] || fail "exit status $code after SIGTERM, expected 143" ;;
+      INT) [ "$code" -eq 130 ] || fail "exit status $code after SIGINT, expected 130" ;;
+    esac
+    if [ "$signal" != KILL ]; then
+      grep -q "stopped by SIG$signal during step 3/6 (wait)" "$log" || { cat "$log" >&2; fail "no message naming the step"; }
+      grep -q $'^wait\tinterrupted' "$run/steps.tsv" || fail "steps.tsv does not say the wait step was interrupted"
+    fi
+    echo "ok: SIG$signal during the wait step ($1): run over in ${took} ms, exit $code, nothing left running"
+    ;;
+
   python_units)
     "$python" "$here/test_results.py" -v 2>&1
     ;;
 
   *)
-    echo "usage: $0 plot|report|report_without_tcp|compare|bad_json|bench_cli|python_units" >&2
+    echo "usage: $0 plot|report|report_without_tcp|report_numbers|compare|bad_json|bench_cli|python_units" >&2
+    echo "       $0 stop_term|stop_int|stop_background|stop_kill" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout BIN_DIR" >&2
     exit 2
     ;;

@@ -8,6 +8,9 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import known_fixture  # noqa: E402
+import pollbench_analysis as pa  # noqa: E402
 import pollbench_results as pr  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
@@ -22,8 +25,10 @@ class ParseName(unittest.TestCase):
         self.assertEqual(pr.parse_name("tcp/poll/idle:5000/active:50/iterations:1"),
                          ("tcp", ("poll",), {"idle": 5000, "active": 50}))
 
-    def test_a_non_numeric_value_stays_a_label(self):
-        self.assertEqual(pr.parse_name("wait/select/kind:pipe/fds:10"), ("wait", ("select", "kind:pipe"), {"fds": 10}))
+    def test_a_non_numeric_value_is_a_tag(self):
+        name = "wait/poll/socketpair/mode:nonblock/pos:last/fds:10/active:1/repeats:1/manual_time"
+        self.assertEqual(pr.parse_name(name), ("wait", ("poll", "socketpair"), {"fds": 10, "active": 1}))
+        self.assertEqual(pr.parse_tags(name), {"mode": "nonblock", "pos": "last"})
 
 
 class StripRunOptions(unittest.TestCase):
@@ -69,11 +74,12 @@ class LoadFixture(unittest.TestCase):
     def test_points_have_repetitions_and_counters(self):
         run = pr.load(FIXTURE / "wait.json")
         self.assertEqual(run.values("wait", 0)[:2], ["select", "poll"])
-        points = run.select("wait", ("epoll_lt", None), active=1)
+        points = run.sweep("wait", ("epoll_lt", None), active=1)
         self.assertGreaterEqual(len(points), 2)
         for p in points:
             self.assertGreater(p.mean_ns, 0)
             self.assertEqual(p.per_call_ns, p.counter("p50_ns"))
+            self.assertEqual(p.process_count, 2)
             lo, hi = p.per_call_spread_ns
             self.assertLessEqual(lo, p.per_call_ns)
             self.assertGreaterEqual(hi, p.per_call_ns)
@@ -105,6 +111,94 @@ class LoadFixture(unittest.TestCase):
             run = pr.load(path)
         self.assertEqual(len(run.points), 1)
         self.assertEqual(run.errors, [("wait/poll/pipe/fds:30000/active:1", "needs 60000 fds, the limit is 20000")])
+
+
+class KnownFigures(unittest.TestCase):
+    """pollbench_analysis on known_fixture.py's hand-set values: each figure is the one it must be."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        known_fixture.write(Path(cls.tmp.name))
+        cls.wait = pr.load(Path(cls.tmp.name) / "wait.json")
+        cls.tcp = pr.load(Path(cls.tmp.name) / "tcp.json")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_merged_processes_are_samples(self):
+        self.assertEqual(self.wait.sample_kind, "processes")
+        self.assertEqual(self.wait.samples, 5)
+        p = pa.point(self.wait, "wait", "select", "socketpair", 10000, 1)
+        self.assertEqual(p.process_count, 5)
+        self.assertAlmostEqual(p.per_call_ns, 1e6)
+        self.assertEqual(p.per_call_spread_ns, (0.99e6, 1.01e6))
+        self.assertLess(p.per_call_cv, 0.05)
+        wide = pa.point(self.wait, "wait", "select", "socketpair", 20000, 1)
+        self.assertGreater(wide.per_call_cv, 0.05)
+        # The merged aggregates are there for compare.py, and agree with the samples.
+        self.assertAlmostEqual(p.aggregates["median"]["p50_ns"], 1e6)
+        self.assertAlmostEqual(p.aggregates["max"]["p50_ns"], 1.01e6)
+
+    def test_headline_is_at_the_largest_steady_n(self):
+        h = pa.headline(self.wait, "socketpair")
+        self.assertEqual((h.n, h.n_max, h.reference, h.slow, h.within), (10000, 20000, "epoll_lt", ["select", "poll"], True))
+
+    def test_crossover(self):
+        c = pa.crossover(self.wait, "socketpair", 1000, "epoll_lt")
+        self.assertAlmostEqual(c.active, 796.0, places=6)
+        self.assertAlmostEqual(c.fraction, 0.796, places=6)
+        never = pa.crossover(self.wait, "socketpair", 1000, "epoll_et")
+        self.assertIsNone(never.active)
+        self.assertFalse(never.slower_from_start)
+        self.assertEqual(pa.crossover_ns(self.wait, "socketpair"), [1000])
+
+    def test_offloaded_backend_is_found_from_write_ns(self):
+        self.assertEqual([o.backend for o in pa.offloaded(self.wait, "socketpair")], ["io_uring_plain"])
+        self.assertEqual(pa.cycle_ns(self.wait, "socketpair"), [1, 20000])
+
+    def test_position(self):
+        self.assertEqual(pa.position_ns(self.wait, "socketpair"), [10000])
+        table = pa.position_table(self.wait, "socketpair", 10000)
+        self.assertAlmostEqual(table["select"][("block", "last")].per_call_ns / table["select"][("block", "first")].per_call_ns,
+                               1 / 0.3)
+        self.assertAlmostEqual(table["poll"][("nonblock", "last")].per_call_ns, 80.0 * 10000 * 0.3)
+
+    def test_default_sweep_excludes_other_combinations(self):
+        points = self.wait.sweep("wait", ("select", "socketpair"), fds=10000, active=1)
+        self.assertEqual(len(points), 1)
+        self.assertEqual((points[0].tag("mode"), points[0].tag("pos")), ("block", "spread"))
+        self.assertEqual(len(self.wait.select("wait", ("select", "socketpair"), fds=10000, active=1)), 7)
+
+    def test_turns_against_spread(self):
+        rises = pa.tcp_rises(self.tcp)
+        self.assertEqual([(d.curve, d.x0, d.x1, d.within_spread) for d in rises], [("epoll_lt, 10 active", 0, 1000, False)])
+        self.assertEqual(pa.wait_dips(self.wait, "socketpair"), [])
+
+
+class Merge(unittest.TestCase):
+    def test_rows_kept_with_process_index_and_aggregates(self):
+        with tempfile.TemporaryDirectory() as d:
+            parts = []
+            for i, t in enumerate((100.0, 300.0, 200.0)):
+                path = Path(d) / f"p{i}.json"
+                path.write_text(json.dumps({"context": {"date": f"d{i}"}, "benchmarks": [
+                    {"name": "ctl/poll/add/fds:10", "run_type": "iteration", "family_index": 0, "real_time": t,
+                     "cpu_time": t, "time_unit": "ns", "p50_ns": t}]}))
+                parts.append(path)
+            pr.merge_processes(parts, Path(d) / "merged.json")
+            data = json.loads((Path(d) / "merged.json").read_text())
+            run = pr.load(Path(d) / "merged.json")
+        rows = [r for r in data["benchmarks"] if r["run_type"] == "iteration"]
+        self.assertEqual([(r["process_index"], r["repetition_index"]) for r in rows], [(0, 0), (1, 1), (2, 2)])
+        aggs = {r["aggregate_name"]: r for r in data["benchmarks"] if r["run_type"] == "aggregate"}
+        self.assertEqual((aggs["median"]["real_time"], aggs["min"]["p50_ns"], aggs["max"]["p50_ns"]), (200.0, 100.0, 300.0))
+        self.assertAlmostEqual(aggs["cv"]["real_time"], 0.5)
+        self.assertEqual(data["context"]["pollbench_processes"], "3")
+        self.assertEqual(data["context"]["process_dates"], ["d0", "d1", "d2"])
+        p = run.points[0]
+        self.assertEqual((p.per_call_ns, p.per_call_spread_ns, p.process_count), (200.0, (100.0, 300.0), 3))
 
 
 if __name__ == "__main__":
