@@ -33,11 +33,16 @@ Runs pollbench's benchmarks and writes a report, in steps:
   3. wait      build/release/bin/wait_bench: per-wait cost against watched fds (select, poll,
                epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls;
                run in P fresh processes (a new fd pool, a new kernel memory layout, each), one
-               repetition each in random order, merged -> DIR/wait.json
+               repetition each, merged -> DIR/wait.json
   4. tcp       build/release/bin/tcp_bench: a TCP server under load against idle connections
                -> DIR/tcp.json
-  5. plots     scripts/pollbench_plot.py -> DIR/*.png and DIR/*.svg
-  6. report    scripts/pollbench_report.py -> DIR/report.md
+  5. herd      build/release/bin/herd_bench: threads sharing one listening socket (shared
+               epoll, EPOLLEXCLUSIVE, SO_REUSEPORT, poll, io_uring), wakeups per connection
+               -> DIR/herd.json
+  6. watched   build/release/bin/watched_bench: epoll and io_uring watching up to 100,000
+               sockets, past the fd limit (helper processes hold the files) -> DIR/watched.json
+  7. plots     scripts/pollbench_plot.py -> DIR/*.png and DIR/*.svg
+  8. report    scripts/pollbench_report.py -> DIR/report.md
 
 Options:
   --quick            short sweeps (small N, 2 processes): the whole job in about 2 minutes on
@@ -168,7 +173,7 @@ shell_quote() {
 } >"$out/command.txt"
 
 [ -n "$bin" ] || bin=$repo/build/release/bin
-total=6 step_no=0 start=$SECONDS failed=()
+total=8 step_no=0 start=$SECONDS failed=()
 : >"$out/steps.tsv"
 
 # step NAME TITLE: announces step k of n with the time so far.
@@ -303,7 +308,7 @@ else
     # builds these in well under a minute on 2 cores.
     targets=()
     available=$(cmake --build --preset release --target help 2>/dev/null)
-    for t in wait_bench tcp_bench loadgen pollserver backends_list; do
+    for t in wait_bench tcp_bench herd_bench watched_bench loadgen pollserver backends_list; do
       grep -qE "(^|[ .])$t(\$|[ :])" <<<"$available" && targets+=("$t")
     done
     [ ${#targets[@]} -gt 0 ] || targets=(all)
@@ -337,17 +342,26 @@ run_binary() {
 }
 
 # run_sweep NAME BINARY EXTRA_ARGS PROCESSES: runs one benchmark binary into DIR/NAME.json,
-# atomically. With PROCESSES > 1, that many fresh processes of it, one repetition each in random
-# order, merged into one file (pollbench_results.py --merge: every process's rows, tagged with
-# its process_index, and the median, min, max and cv over them).
+# atomically. With PROCESSES > 1, that many fresh processes of it, one repetition each, merged into one file (pollbench_results.py --merge: every process's rows, tagged with
+# its process_index, and the median, min, max and cv over them). A fifth argument, even empty,
+# gives the binary's own options instead of --quick and --backends (herd_bench, watched_bench).
 run_sweep() {
-  local name=$1 binary=$2 extra=$3 count=$4
+  local name=$1 binary=$2 extra=$3 count=$4 own=${5:-} has_own=$(($# >= 5))
   local json=$out/$name.json partial=$out/logs/$name.json.partial log=$out/logs/$name.log
   local args=() i code parts=()
   step_deadline=$((SECONDS + step_timeout))
-  [ "$quick" = 1 ] && args+=(--quick)
-  [ -n "$backends" ] && args+=("--backends=$backends")
-  [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1 --benchmark_enable_random_interleaving=true)
+  if [ "$has_own" = 1 ]; then
+    # shellcheck disable=SC2206  # the binary's own options instead of --quick and --backends
+    [ -n "$own" ] && args+=($own)
+  else
+    [ "$quick" = 1 ] && args+=(--quick)
+    [ -n "$backends" ] && args+=("--backends=$backends")
+  fi
+  # Not in random order (--benchmark_enable_random_interleaving): wait_bench's fd pool holds one fd
+  # kind at a time, so a shuffled run reopens the pool at every change of kind, up to 10,000 TCP
+  # connections each time: 460 s for one process against 246 s in order, measured. The spread that
+  # matters is between processes, and each is fresh.
+  [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1)
   # shellcheck disable=SC2206  # extra arguments are split on spaces, as documented in --help
   [ -n "$extra" ] && args+=($extra)  # after ours: a flag given again there wins
   if [ ! -x "$bin/$binary" ]; then
@@ -382,6 +396,17 @@ run_sweep() {
       return
     fi
     rm -f "${parts[@]}"
+  elif [ "$has_own" = 1 ]; then
+    # herd.json and watched.json are read by their own modules: check they parse and hold runs.
+    if ! run_bg "$python" -c '
+import json, sys
+rows = [b for b in json.load(open(sys.argv[1])).get("benchmarks", []) if b.get("run_type") == "iteration"]
+failed = [b["name"] + ": " + str(b.get("error_message")) for b in rows if b.get("error_occurred")]
+print(f"{sys.argv[1]}: {len(rows)} runs" + (f", {len(failed)} failed, e.g. {failed[0]}" if failed else ""))
+sys.exit(1 if failed or not rows else 0)' "$partial" >>"$log" 2>&1; then
+      finish failed "$(tail -n 1 "$log")"
+      return
+    fi
   elif ! run_bg "$python" "$repo/scripts/pollbench_results.py" "$partial" >>"$log" 2>&1; then
     finish failed "$(tail -n 1 "$log")"
     return
@@ -393,9 +418,27 @@ step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench, $p
 run_sweep wait wait_bench "$wait_args" "$processes"
 step tcp "TCP server sweep against idle connections (tcp_bench)"
 run_sweep tcp tcp_bench "$tcp_args" 1
+step herd "threads sharing one listening socket: the thundering herd (herd_bench)"
+herd_own=""
+[ "$quick" = 1 ] && herd_own=--quick
+run_sweep herd herd_bench "" 1 "$herd_own"
+step watched "epoll and io_uring past the fd limit (watched_bench)"
+# watched_bench runs epoll_lt, epoll_et and io_uring: those of --backends, or all of them.
+watched_backends=""
+for b in epoll_lt epoll_et io_uring; do
+  [ -z "$backends" ] || [[ ",$backends," == *",$b,"* ]] && watched_backends+="${watched_backends:+,}$b"
+done
+if [ -z "$watched_backends" ]; then
+  skip "--backends names none of epoll_lt, epoll_et, io_uring"
+else
+  # --quick: just past the fd limit, one repetition.
+  watched_own="--backends=$watched_backends"
+  [ "$quick" = 1 ] && watched_own+=" --max-watched=25000 --benchmark_repetitions=1"
+  run_sweep watched watched_bench "" 1 "$watched_own"
+fi
 
 # --- 5. and 6. plots and report: from whatever finished -------------------------------------
-have_results() { [ -f "$out/wait.json" ] || [ -f "$out/tcp.json" ]; }
+have_results() { [ -f "$out/wait.json" ] || [ -f "$out/tcp.json" ] || [ -f "$out/herd.json" ] || [ -f "$out/watched.json" ]; }
 
 step plots "drawing the plots"
 if have_results; then

@@ -12,13 +12,16 @@ is an error (exit 1).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pollbench_analysis as pa  # noqa: E402
+import pollbench_herd  # noqa: E402
 import pollbench_results as pr  # noqa: E402
+import pollbench_watched  # noqa: E402
 
 # One colour and marker per backend, the same in every plot (colour-blind-safe tab10 hues).
 BACKEND_STYLE = {
@@ -462,6 +465,15 @@ def main(argv=None) -> int:
             plotter.tcp(tcp_run)
         else:
             note(f"no {run_dir / 'tcp.json'}: skipping the TCP plot")
+        # herd.json and watched.json have plotting modules of their own; PNG only.
+        if (run_dir / "herd.json").exists():
+            results, herd_context = pollbench_herd.load(run_dir / "herd.json")
+            pollbench_herd.plot(results, herd_context, out_dir / "herd.png")
+            plotter.written.append(out_dir / "herd.png")
+        if (run_dir / "watched.json").exists():
+            wait_rows = json.loads(Path(wait_run.path).read_text())["benchmarks"] if wait_run is not None else None
+            pollbench_watched.plot(pollbench_watched.load(run_dir / "watched.json"), wait_rows, out_dir / "watched.png")
+            plotter.written.append(out_dir / "watched.png")
     except pr.ResultsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

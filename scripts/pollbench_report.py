@@ -19,7 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pollbench_analysis as pa  # noqa: E402
+import pollbench_herd  # noqa: E402
 import pollbench_results as pr  # noqa: E402
+import pollbench_watched  # noqa: E402
 
 fmt = pr.format_ns
 
@@ -43,6 +45,10 @@ PLOTS = [
     ("tcp", "TCP server: requests answered per second against idle connections, one panel per active count; "
      "bars span the repetitions (each a fresh server and load generator)."),
     ("tcp_latency", "TCP server: the p99 latency against idle connections, one panel per active count."),
+    ("herd", "Threads sharing one listening socket: returns from a wait and kernel wakeups per accepted connection, "
+     "and the busiest thread's share, against the number of threads, per mode (docs/herd.md)."),
+    ("watched", "Time per wait past the fd limit: epoll and io_uring watching up to N sockets that helper processes "
+     "hold open, beside select and poll, which stop at the fd limit (docs/watched.md)."),
 ]
 
 
@@ -166,8 +172,7 @@ class Report:
         ]
         if self.wait is not None:
             count = c.get("pollbench_processes")
-            rows.append(["wait_bench processes", (f"{count} fresh processes, one repetition each, benchmarks in random "
-                                                  "order (--benchmark_enable_random_interleaving); each figure is "
+            rows.append(["wait_bench processes", (f"{count} fresh processes, one repetition each; each figure is "
                                                   "the median over them") if count else
                          "one process (its repetitions are the samples)"])
         text = table(["", ""], rows, "ll")
@@ -682,6 +687,23 @@ class Report:
                 out.append(f"![{png.stem}]({rel})\n\n*{caption}*{link}")
         return "\n\n".join(out) if out else "_No plots found beside the report: run scripts/pollbench_plot.py first._"
 
+    def herd_section(self) -> str:
+        path = self.run_dir / "herd.json"
+        if not path.exists():
+            return "_No herd.json in this run (herd_bench)._"
+        results, _ = pollbench_herd.load(path)
+        return ("herd_bench counts, per accepted connection, how many threads returned from their wait and how "
+                "many were woken in the kernel, and how the connections spread over the threads. These are counts, "
+                "so they hold on any number of cores; the accept latencies are scheduler-bound on 2 cores "
+                "(docs/herd.md).\n\n" + pollbench_herd.table(results))
+
+    def watched_section(self) -> str:
+        path = self.run_dir / "watched.json"
+        if not path.exists():
+            return "_No watched.json in this run (watched_bench)._"
+        return pollbench_watched.tables(pollbench_watched.load(path)) + (
+            "\n\nThe million: `build/release/bin/watched_bench --max-watched=1000000` (docs/watched.md).")
+
     def quick(self) -> bool:
         command_file = self.run_dir / "command.txt"
         return (pr.is_quick(self.wait) or pr.is_quick(self.tcp)
@@ -728,6 +750,8 @@ class Report:
             "## Registration cost", self.ctl_table(),
             "## Wakeup latency", self.wakeup_table(),
             "## TCP server", self.tcp_table(),
+            "## Threads sharing one listening socket: the thundering herd", self.herd_section(),
+            "## Past the fd limit: watched sockets", self.watched_section(),
             "## What is surprising here, and why", self.surprises(),
             "## Spread across processes", self.spread_section(),
             "## Plots", self.plots(plot_dir, report_dir),
@@ -738,7 +762,7 @@ class Report:
             "pollbench's histogram (≤1% relative error), whose p50 and p99 each run reports beside Google "
             "Benchmark's mean. scripts/bench.sh runs wait_bench in several fresh processes (each a new fd pool and so "
             "a new kernel memory layout, which moves large-N figures far more than repetitions inside one process "
-            "do), one repetition each with the benchmarks in random order; every figure here is the median over "
+            "do), one repetition each; every figure here is the median over "
             "those processes. The headline, the plots and the slopes use the p50, the typical single call, which a "
             "rare preempted call cannot move; the tables give the mean too. On the plots, bars span the lowest and "
             "highest process. "
