@@ -25,7 +25,7 @@ fi
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--processes P] [--skip-build] [options]
+usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--processes P] [--skip STEPS] [--skip-build] [options]
 
 Runs pollbench's benchmarks and writes a report, in steps:
   1. packages  install missing Debian packages when run as root (apt-get; otherwise names them)
@@ -54,6 +54,8 @@ Options:
                      existing non-empty DIR is refused: a run is never overwritten.
   --backends a,b     only these backends (of the names build/release/bin/backends_list prints:
                      select, poll, epoll_lt, epoll_et, io_uring, io_uring_plain, ...)
+  --skip STEPS       leave out these benchmark steps, comma-separated, of: wait, tcp, herd,
+                     watched (recorded as skipped; the report shows what ran)
   --skip-build       use the binaries already in build/release/bin
   --bin-dir DIR      use the binaries in DIR instead (implies --skip-build)
   --jobs N           parallel build jobs (default: nproc)
@@ -80,21 +82,22 @@ USAGE
 
 die_usage() { echo "error: $*" >&2; echo "see: scripts/bench.sh --help" >&2; exit 2; }
 
-quick=0 out="" backends="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout="" processes=""
+quick=0 out="" backends="" skip_steps="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout="" processes=""
 original_args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --skip-build) skip_build=1 ;;
-    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout|--processes)
+    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout|--processes|--skip)
       [ $# -ge 2 ] || die_usage "$1 needs a value"
       case "$1" in
         --out) out=$2 ;; --backends) backends=$2 ;; --bin-dir) bin=$2 ;; --jobs) jobs=$2 ;;
         --wait-args) wait_args=$2 ;; --tcp-args) tcp_args=$2 ;; --step-timeout) step_timeout=$2 ;;
-        --processes) processes=$2 ;;
+        --processes) processes=$2 ;; --skip) skip_steps=$2 ;;
       esac
       shift ;;
     --processes=*) processes=${1#*=} ;;
+    --skip=*) skip_steps=${1#*=} ;;
     --out=*) out=${1#*=} ;;
     --backends=*) backends=${1#*=} ;;
     --bin-dir=*) bin=${1#*=} ;;
@@ -117,6 +120,14 @@ is_count "$step_timeout" || die_usage "--step-timeout takes a positive number of
 [ -z "$processes" ] && { [ "$quick" = 1 ] && processes=2 || processes=5; }
 { is_count "$processes" && [ "$processes" -le 100 ]; } ||
   die_usage "--processes takes a whole number from 1 to 100, not '$processes'"
+
+if [ -n "$skip_steps" ]; then
+  IFS=, read -r -a skipped_list <<<"$skip_steps"
+  for s in "${skipped_list[@]}"; do
+    case "$s" in wait|tcp|herd|watched) ;; *) die_usage "--skip takes steps of: wait, tcp, herd, watched (not '$s')" ;; esac
+  done
+fi
+skipping() { [[ ",$skip_steps," == *",$1,"* ]]; }
 
 if [ -n "$bin" ]; then
   [ -d "$bin" ] || die_usage "--bin-dir '$bin' is not a directory"
@@ -415,20 +426,22 @@ sys.exit(1 if failed or not rows else 0)' "$partial" >>"$log" 2>&1; then
 }
 
 step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench, $processes processes)"
-run_sweep wait wait_bench "$wait_args" "$processes"
+if skipping wait; then skip "--skip wait"; else run_sweep wait wait_bench "$wait_args" "$processes"; fi
 step tcp "TCP server sweep against idle connections (tcp_bench)"
-run_sweep tcp tcp_bench "$tcp_args" 1
+if skipping tcp; then skip "--skip tcp"; else run_sweep tcp tcp_bench "$tcp_args" 1; fi
 step herd "threads sharing one listening socket: the thundering herd (herd_bench)"
 herd_own=""
 [ "$quick" = 1 ] && herd_own=--quick
-run_sweep herd herd_bench "" 1 "$herd_own"
+if skipping herd; then skip "--skip herd"; else run_sweep herd herd_bench "" 1 "$herd_own"; fi
 step watched "epoll and io_uring past the fd limit (watched_bench)"
 # watched_bench runs epoll_lt, epoll_et and io_uring: those of --backends, or all of them.
 watched_backends=""
 for b in epoll_lt epoll_et io_uring; do
   [ -z "$backends" ] || [[ ",$backends," == *",$b,"* ]] && watched_backends+="${watched_backends:+,}$b"
 done
-if [ -z "$watched_backends" ]; then
+if skipping watched; then
+  skip "--skip watched"
+elif [ -z "$watched_backends" ]; then
   skip "--backends names none of epoll_lt, epoll_et, io_uring"
 else
   # --quick: just past the fd limit, one repetition.

@@ -247,13 +247,15 @@ PY
     run=$scratch/run
     "$repo/scripts/bench.sh" "${tiny_run[@]}" --bin-dir "$bin" --out "$run" >"$scratch/log" 2>&1 ||
       { cat "$scratch/log" >&2; fail "bench.sh failed"; }
-    grep -E '^\[[1-6]/6\] .*\(elapsed [0-9]+s\)' "$scratch/log" | sed 's/^/progress: /'
-    [ "$(grep -cE '^\[[1-6]/6\]' "$scratch/log")" -eq 6 ] || fail "progress does not show 6 steps"
+    grep -E '^\[[1-8]/8\] .*\(elapsed [0-9]+s\)' "$scratch/log" | sed 's/^/progress: /'
+    [ "$(grep -cE '^\[[1-8]/8\]' "$scratch/log")" -eq 8 ] || fail "progress does not show 8 steps"
     "$python" "$repo/scripts/pollbench_results.py" "$run/wait.json" "$run/tcp.json" || fail "invalid JSON"
     [ -s "$run/report.md" ] || fail "no report.md"
     [ "$(ls "$run"/*.png | wc -l)" -ge 5 ] || fail "too few plots: $(ls "$run")"
     contains "$run/command.txt" "scripts/bench.sh --quick" "--backends select,epoll_lt"
-    contains "$run/report.md" "slower than epoll_lt" "## TCP server" "scripts/bench.sh --quick"
+    contains "$run/report.md" "slower than epoll_lt" "## TCP server" "scripts/bench.sh --quick" \
+      "## Threads sharing one listening socket" "| epoll_exclusive |" "## Past the fd limit" "| epoll_lt |"
+    [ -s "$run/herd.png" ] && [ -s "$run/watched.png" ] || fail "no herd or watched plot: $(ls "$run")"
     [ -z "$(find "$run" -maxdepth 1 -name '*partial*')" ] || fail "a partial file is left in the run directory"
     ! cut -f2 "$run/steps.tsv" | grep -vqE '^(ok|skipped)$' || fail "a step did not succeed: $(cat "$run/steps.tsv")"
     echo "ok: bench.sh wrote $(ls "$run" | wc -l) files; steps: $(cut -f1,2 "$run/steps.tsv" | tr '\t\n' ': ')"
@@ -263,8 +265,8 @@ PY
     bin=${2:?bench_step_fails needs the binaries directory}
     run=$scratch/run
     # tcp_bench refuses an unknown flag: the tcp step fails, the others finish.
-    expect_error 1 "step 4/6 \(tcp\) failed: exit status" \
-      "$repo/scripts/bench.sh" "${tiny_run[@]}" --tcp-args "--no-such-flag" --bin-dir "$bin" --out "$run"
+    expect_error 1 "step 4/8 \(tcp\) failed: exit status" \
+      "$repo/scripts/bench.sh" "${tiny_run[@]}" --tcp-args "--no-such-flag" --skip herd,watched --bin-dir "$bin" --out "$run"
     "$python" "$repo/scripts/pollbench_results.py" "$run/wait.json" || fail "the finished step's JSON is not valid"
     [ ! -e "$run/tcp.json" ] || fail "the failed step left a tcp.json"
     [ -s "$run/logs/tcp.log" ] || fail "no log of the failed step"
@@ -276,8 +278,8 @@ PY
     bin=${2:?bench_timeout needs the binaries directory}
     run=$scratch/run
     # A step cut short (here by --step-timeout) leaves no half JSON where a result belongs.
-    expect_error 1 "step 3/6 \(wait\) failed: timed out after 1s" \
-      "$repo/scripts/bench.sh" --quick --backends select --step-timeout 1 --bin-dir "$bin" --out "$run"
+    expect_error 1 "step 3/8 \(wait\) failed: timed out after 1s" \
+      "$repo/scripts/bench.sh" --quick --backends select --skip herd,watched --step-timeout 1 --bin-dir "$bin" --out "$run"
     if [ -e "$run/wait.json" ] || [ -e "$run/tcp.json" ]; then fail "a timed-out step left its JSON"; fi
     [ ! -e "$run/report.md" ] || fail "a report from no results"
     grep -q $'^plots\tskipped' "$run/steps.tsv" || fail "plots were not skipped: $(cat "$run/steps.tsv")"
@@ -338,7 +340,7 @@ PY
       INT) [ "$code" -eq 130 ] || fail "exit status $code after SIGINT, expected 130" ;;
     esac
     if [ "$signal" != KILL ]; then
-      grep -q "stopped by SIG$signal during step 3/6 (wait)" "$log" || { cat "$log" >&2; fail "no message naming the step"; }
+      grep -q "stopped by SIG$signal during step 3/8 (wait)" "$log" || { cat "$log" >&2; fail "no message naming the step"; }
       grep -q $'^wait\tinterrupted' "$run/steps.tsv" || fail "steps.tsv does not say the wait step was interrupted"
     fi
     echo "ok: SIG$signal during the wait step ($1): run over in ${took} ms, exit $code, nothing left running"
