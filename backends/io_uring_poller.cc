@@ -163,15 +163,21 @@ class IoUringPoller final : public Poller {
   RingSetup setup() const { return setup_; }
 
  private:
-  // Runs queued task work (the kernel sets IORING_SQ_TASKRUN while there is some) until none is
-  // left or `room` completions are waiting. The kernel runs a bounded batch per io_uring_enter
-  // (a wait with 250 ready fds got 20 completions from one get_events here), so one call is not
-  // enough for a wait to report every ready fd that fits, as epoll_wait does.
+  // Runs queued task work (the kernel sets IORING_SQ_TASKRUN when there is some) until a call
+  // posts nothing more or `room` completions are waiting. The kernel runs a bounded batch per
+  // io_uring_enter (a wait with 250 ready fds got 20 completions from one get_events here), so
+  // one call is not enough for a wait to report every ready fd that fits, as epoll_wait does.
+  // Stopping when a call adds nothing keeps the loop short in a busy server: looping while the
+  // flag alone was set cut pollserver from ~70k to ~18k requests/s (wrk -t1 -c100, measured).
   void run_task_work(std::size_t room) {
-    while ((IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) && io_uring_cq_ready(&ring_) < room) {
+    unsigned ready = io_uring_cq_ready(&ring_);
+    while ((IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) && ready < room) {
       const int rc = io_uring_get_events(&ring_);
       if (rc == -EINTR || rc == -EAGAIN) return;
       if (rc < 0) throw_errno(-rc, "io_uring_get_events");
+      const unsigned now_ready = io_uring_cq_ready(&ring_);
+      if (now_ready == ready) return;
+      ready = now_ready;
     }
   }
 
