@@ -652,8 +652,9 @@ class Report:
                 text += (f" Its write() costs {fmt(w)} (epoll_lt's: {fmt(e)}; all backends: "
                          f"{fmt(min(r.write_ns for r in rows))}–{fmt(max(r.write_ns for r in rows))}), not more than "
                          "the others' by as much as a wait costs, so this run does not show it leaving its work to the "
-                         "writer: the wait itself is cheap, reading a completion that is already in the ring. The "
-                         "readiness cycle gives both sides.")
+                         "writer: its wait runs the poll re-check and posts the completion itself (the ring's set-up, "
+                         f"`backend_setup` in the context: {self.context.get('backend_setup', '?')}), and that costs less "
+                         "than an epoll_wait. The readiness cycle gives both sides.")
             out.append(text)
         return out
 
