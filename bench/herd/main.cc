@@ -14,6 +14,7 @@
 #include "experiment.h"
 #include "fd.h"
 #include "modes.h"
+#include "reporters.h"
 #include "run_context.h"
 
 namespace {
@@ -217,51 +218,6 @@ void run_case(benchmark::State& state, Mode mode, int threads, const Load& load)
   state.counters["kernel_wakeups_per_conn"] = static_cast<double>(result.sleeps) / n;
 }
 
-// Google Benchmark appends "/iterations:1/manual_time" to every name here; the names this
-// binary promises are exactly herd/<mode>/threads:T/arrival:A, so the reporters drop those.
-class PromisedNames final : public benchmark::BenchmarkReporter {
- public:
-  explicit PromisedNames(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {}
-  bool ReportContext(const Context& context) override {
-    inner_->SetOutputStream(&GetOutputStream());
-    inner_->SetErrorStream(&GetErrorStream());
-    return inner_->ReportContext(context);
-  }
-  void ReportRuns(const std::vector<Run>& runs) override {
-    std::vector<Run> renamed = runs;
-    for (Run& run : renamed) {
-      run.run_name.iterations.clear();
-      run.run_name.time_type.clear();
-    }
-    inner_->ReportRuns(renamed);
-  }
-  void Finalize() override { inner_->Finalize(); }
-
- private:
-  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
-};
-
-bool has_flag(int argc, char** argv, const char* prefix) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], prefix, std::strlen(prefix)) == 0) return true;
-  }
-  return false;
-}
-
-std::string flag_value(int argc, char** argv, const std::string& flag, const std::string& fallback) {
-  std::string value = fallback;
-  const std::string prefix = "--" + flag + "=";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) value = argv[i] + prefix.size();
-  }
-  return value;
-}
-
-std::unique_ptr<benchmark::BenchmarkReporter> make_reporter(const std::string& format) {
-  if (format == "json") return std::make_unique<benchmark::JSONReporter>();
-  return std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OO_Tabular);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -292,15 +248,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::unique_ptr<benchmark::BenchmarkReporter> display =
-      std::make_unique<PromisedNames>(make_reporter(flag_value(argc, argv, "benchmark_format", "console")));
-  std::unique_ptr<benchmark::BenchmarkReporter> file;
-  if (has_flag(argc, argv, "--benchmark_out=")) {
-    file = std::make_unique<PromisedNames>(make_reporter(flag_value(argc, argv, "benchmark_out_format", "json")));
-  }
+  // wait_bench's reporters: the names printed are exactly herd/<mode>/threads:T/arrival:A.
+  pollbench::wait::Reporters reporters = pollbench::wait::make_reporters(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks(display.get(), file.get());
+  benchmark::RunSpecifiedBenchmarks(reporters.display.get(), reporters.file.get());
   benchmark::Shutdown();
   return 0;
 }

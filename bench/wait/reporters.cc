@@ -26,6 +26,7 @@ class PromisedNames final : public benchmark::BenchmarkReporter {
       run.run_name.min_time.clear();
       run.run_name.min_warmup_time.clear();
       run.run_name.repetitions.clear();
+      run.run_name.iterations.clear();
       run.run_name.time_type.clear();
     }
     inner_->ReportRuns(renamed);

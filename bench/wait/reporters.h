@@ -1,5 +1,6 @@
-// Google Benchmark appends "/min_time:0.050/repeats:5/manual_time" to the name of a benchmark
-// that sets those per family, which every family here does. The names this suite promises are
+// Google Benchmark appends "/min_time:0.050/repeats:5/manual_time" (or "/iterations:1/...") to
+// the name of a benchmark that sets those per family, which every family here does (and
+// herd_bench and watched_bench, which use these reporters too). The names this suite promises are
 // exactly wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those
 // parts: every result here is manual time, and repetitions and min time are in the JSON fields
 // and the context anyway.
