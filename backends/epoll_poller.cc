@@ -42,12 +42,16 @@ class EpollPoller final : public Poller {
   }
 
   void modify(int fd, Interest interest, Token token) override {
+    // The kernel refuses to modify an exclusive registration (EINVAL); refusing before the
+    // registry changes keeps the registry's generation equal to the kernel's data.
+    if (registry_.contains(fd) && exclusive(fd)) throw_errno(EINVAL, "epoll_ctl MOD fd=" + std::to_string(fd) + " (registered exclusive)");
     registry_.modify(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
     ctl(EPOLL_CTL_MOD, fd, "epoll_ctl MOD");
   }
 
   void remove(int fd) override {
     registry_.remove(fd, edge_ ? "epoll_et" : "epoll_lt");
+    set_exclusive(fd, false);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr) < 0) {
       // The caller closed the fd first: the number names no file (EBADF) or another,
       // unregistered one (ENOENT). The kernel dropped the registration if that was the file's
@@ -90,13 +94,12 @@ class EpollPoller final : public Poller {
 
   bool add_exclusive(int fd, Token token) override {
     registry_.add(fd, Interest::readable, token, edge_ ? "epoll_et" : "epoll_lt");
-    // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
-    epoll_event e{};
-    e.events = EPOLLIN | EPOLLEXCLUSIVE | (edge_ ? EPOLLET : 0U);
-    e.data.u64 = data_of(fd, registry_[fd].generation);
+    set_exclusive(fd, true);
+    epoll_event e = event_for(fd);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
       const int err = errno;
       registry_.remove(fd, "epoll");
+      set_exclusive(fd, false);
       throw_errno(err, "epoll_ctl ADD EPOLLEXCLUSIVE fd=" + std::to_string(fd));
     }
     return true;
@@ -109,11 +112,27 @@ class EpollPoller final : public Poller {
   static int fd_of(std::uint64_t data) { return static_cast<int>(static_cast<std::uint32_t>(data)); }
   static std::uint32_t generation_of(std::uint64_t data) { return static_cast<std::uint32_t>(data >> 32); }
 
+  bool exclusive(int fd) const { return static_cast<std::size_t>(fd) < exclusive_.size() && exclusive_[static_cast<std::size_t>(fd)]; }
+  void set_exclusive(int fd, bool on) {
+    if (static_cast<std::size_t>(fd) >= exclusive_.size()) {
+      if (!on) return;
+      exclusive_.resize(static_cast<std::size_t>(fd) + 1);
+    }
+    exclusive_[static_cast<std::size_t>(fd)] = on;
+  }
+
+  // The registration the registry describes; rebuild() uses it too, so an exclusive
+  // registration stays exclusive in a rebuilt interest set.
   epoll_event event_for(int fd) const {
     const Registry::Slot& slot = registry_[fd];
     epoll_event e{};
-    e.events = (wants_read(slot.interest) ? EPOLLIN | EPOLLRDHUP : 0U) | (wants_write(slot.interest) ? EPOLLOUT : 0U) |
-               (edge_ ? EPOLLET : 0U);
+    if (exclusive(fd)) {
+      // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
+      e.events = EPOLLIN | EPOLLEXCLUSIVE;
+    } else {
+      e.events = (wants_read(slot.interest) ? EPOLLIN | EPOLLRDHUP : 0U) | (wants_write(slot.interest) ? EPOLLOUT : 0U);
+    }
+    e.events |= edge_ ? EPOLLET : 0U;
     e.data.u64 = data_of(fd, slot.generation);
     return e;
   }
@@ -150,6 +169,7 @@ class EpollPoller final : public Poller {
   bool edge_;
   OwnedFd epfd_;
   Registry registry_;
+  std::vector<bool> exclusive_;  // by fd: registered with add_exclusive()
   std::vector<epoll_event> ready_;
 };
 

@@ -115,6 +115,37 @@ TEST_P(PollerExclusive, ServerAcceptsThroughEachListenerWatch) {
   EXPECT_EQ(server.stats().accepted, 2U);
 }
 
+// A stale registration (an fd closed before remove() while a dup keeps its file) makes epoll
+// rebuild its interest set; an exclusive registration must come back exclusive, and a refused
+// modify() must leave it working.
+TEST_P(PollerExclusive, StaysExclusiveAfterStaleRegistration) {
+  auto poller = make_poller(GetParam());
+  OwnedFd listener = listen_tcp("127.0.0.1", 0);
+  if (!poller->add_exclusive(listener.get(), 1)) GTEST_SKIP() << GetParam() << " has no exclusive wakeup";
+  EXPECT_THROW(poller->modify(listener.get(), Interest::readable, 2), std::system_error);
+
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  OwnedFd reader(pair[0]), writer(pair[1]);
+  poller->add(reader.get(), Interest::readable, 3);
+  OwnedFd keep(::dup(reader.get()));
+  ASSERT_TRUE(keep) << "dup";
+  const int number = reader.get();
+  reader.reset();  // closed before remove(): the dup keeps the file, and the kernel may keep a registration
+  poller->remove(number);
+  ASSERT_EQ(::write(writer.get(), "x", 1), 1);
+  Events events(8);
+  for (int i = 0; i < 3; ++i) {
+    poller->wait(events, 10ms);
+    for (const Event& e : events) EXPECT_NE(e.token, 3U) << "an event for a removed registration";
+  }
+
+  EXPECT_THROW(poller->modify(listener.get(), Interest::readable, 2), std::system_error)
+      << "the listener is no longer registered exclusive";
+  OwnedFd client = connect_to(local_port(listener.get()));
+  EXPECT_TRUE(reported(*poller, 1));
+}
+
 // The capability exists where the kernel has it: epoll must grant it.
 TEST(PollerExclusiveEpoll, Granted) {
   for (const char* name : {"epoll_lt", "epoll_et"}) {
