@@ -3,15 +3,22 @@
 # scripts/hostile_clients.py attacks the server for the given time. Reports the legitimate
 # client's requests/s against its baseline, the server's peak RSS, and its fds at the end
 # against the start. Not part of the default test run (it takes minutes per backend).
+#
+# The attackers are a process on the same machine. On two cores it takes CPU from wrk, which
+# is not a cost of the server; so the server gets a core of its own, wrk and the attackers
+# share the other, and the baseline is also measured beside a busy loop on wrk's core (the
+# "matched" baseline, fair when the attackers keep their core busy: their CPU share is printed).
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/soak.sh [--minutes M | --seconds S] [--backend NAME]... [--build DIR]
-                       [--slowloris N] [--window S] [--out FILE] [--help]
+                       [--slowloris N] [--window S] [--no-pin] [--out FILE] [--help]
 
-For each backend: start build/release/bin/pollserver, measure wrk -t1 -c10 for one window
-(the clean baseline), then run scripts/hostile_clients.py for the soak time:
+For each backend: start build/release/bin/pollserver on CPU 1, measure wrk -t1 -c10 on CPU 0
+clean, alone and beside a busy loop on CPU 0 (matched), a window each before the attack and
+again after it (each baseline is the mean of its two windows), and run
+scripts/hostile_clients.py on CPU 0 for the soak time:
   - 5,000 slowloris connections (a request line, then one header byte every 5 s)
   - an idle crowd that fills the server's fd table up to its limit, less a margin for wrk
   - 2 CR LF flooders, 20 never-reading pipeliners (64 KiB of GETs each),
@@ -25,10 +32,12 @@ and measure wrk in back-to-back windows from a few seconds in until the attack e
   --build DIR     where pollserver is (default build/release/bin)
   --slowloris N   slowloris connections (default 5000)
   --window S      seconds per wrk measurement (default 5)
+  --no-pin        no CPU pinning and no matched baseline (one CPU, or to see everything shared)
   --out FILE      also append one JSON line per backend there
 
-Prints per backend: clean and under-attack requests/s (mean of the windows, and the lowest),
-their ratio, the server's peak RSS (VmHWM), its fds at start and end, and its error counts.
+Prints per backend: clean, matched and under-attack requests/s (mean of the windows, and the
+lowest), the ratios to both baselines, the attackers' CPU share, the server's peak RSS (VmHWM),
+its fds at start and end, and its error counts.
 Exits 1 if the server died, or did not get back to its starting fd count once the attack
 ended; throughput is reported, not judged (select and poll pay for every watched fd).
 Loopback only; needs wrk and python3. Everything it starts stops with it.
@@ -42,6 +51,7 @@ backends=()
 build=build/release/bin
 slowloris=5000
 window=5
+pin=1
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -60,6 +70,7 @@ while [ $# -gt 0 ]; do
         --out) out=$2 ;;
       esac
       shift ;;
+    --no-pin) pin=0 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
   esac
@@ -72,6 +83,11 @@ pollserver=$build/pollserver
 [ -x "$pollserver" ] || die "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 python=$(command -v python3) || die "python3 is not installed"
+if [ "$pin" = 1 ] && [ "$(nproc)" -lt 2 ]; then die "pinning needs 2 CPUs, this machine has $(nproc) (use --no-pin)"; fi
+# Command prefixes that pin to CPU 0 or 1 (empty with --no-pin). taskset execs the command, so
+# $! of a background job is the command's own pid.
+cpu0=() cpu1=()
+[ "$pin" = 1 ] && cpu0=(taskset -c 0) cpu1=(taskset -c 1)
 
 ulimit -n "$(ulimit -Hn)"
 fd_limit=$(ulimit -n)
@@ -82,8 +98,9 @@ idle=$(( fd_limit - slowloris - crlf - pipeliners - resets - 600 ))
 [ "$idle" -ge 0 ] || die "--slowloris $slowloris does not fit the fd limit $fd_limit"
 
 work=$(mktemp -d /tmp/soak.XXXXXX)
-server_pid="" hostile_pid=""
+server_pid="" hostile_pid="" busy_pid=""
 cleanup() {
+  [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null || true
   [ -n "$hostile_pid" ] && kill "$hostile_pid" 2>/dev/null || true
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   wait 2>/dev/null || true
@@ -95,9 +112,22 @@ trap 'exit 130' INT TERM
 # wrk -t1 -c10 for `window` seconds; prints requests/s (0 if wrk failed).
 measure() {
   local rps
-  rps=$(wrk -t1 -c10 -d"${window}s" "http://127.0.0.1:$1/" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}') || true
+  rps=$("${cpu0[@]}" wrk -t1 -c10 -d"${window}s" "http://127.0.0.1:$1/" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}') || true
   echo "${rps:-0}"
 }
+# One window beside a busy loop on wrk's CPU: the CPU share the attackers take there.
+measure_matched() {
+  "${cpu0[@]}" "$python" -c "import time
+end = time.monotonic() + $window + 2
+while time.monotonic() < end: pass" &
+  busy_pid=$!
+  sleep 1
+  measure "$1"
+  wait "$busy_pid" || true
+  busy_pid=""
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+mean() { printf '%s\n' "$@" | awk '{s += $1} END {printf "%.1f", NR ? s / NR : 0}'; }
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status" 2>/dev/null; }
 
@@ -106,7 +136,7 @@ echo "soak: ${soak_seconds}s per backend, fd limit $fd_limit: $slowloris slowlor
      "$pipeliners never-reading pipeliners, $resets resets/s; wrk -t1 -c10 in ${window}s windows"
 for backend in "${backends[@]}"; do
   stats=$work/stats-$backend.json
-  "$pollserver" --backend "$backend" --port 0 --stats "$stats" >"$work/server.out" 2>"$work/server.err" &
+  "${cpu1[@]}" "$pollserver" --backend "$backend" --port 0 --stats "$stats" >"$work/server.out" 2>"$work/server.err" &
   server_pid=$!
   for _ in $(seq 50); do grep -q '^listening on' "$work/server.out" 2>/dev/null && break; sleep 0.1; done
   line=$(head -n1 "$work/server.out")
@@ -115,12 +145,17 @@ for backend in "${backends[@]}"; do
   fds_start=$(fd_count "$server_pid")
   rss_start=$(status_kb "$server_pid" VmRSS)
 
-  clean=$(measure "$port")
+  # The clean figure is taken in windows before and after the attack: a shared machine drifts,
+  # and both sides of the attack bound what the server does clean.
+  clean_windows=("$(measure "$port")")
+  matched_windows=()
+  [ "$pin" = 1 ] && matched_windows+=("$(measure_matched "$port")")
 
-  "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
+  "${cpu0[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
       --slowloris "$slowloris" --idle "$idle" --crlf "$crlf" --pipeliners "$pipeliners" --resets "$resets" \
       >"$work/hostile.json" 2>"$work/hostile.err" &
   hostile_pid=$!
+  hostile_ticks=$(cpu_ticks "$hostile_pid") hostile_started=$(date +%s.%N)
   # Let the crowd build before measuring, then measure until the attack is about to end.
   ramp=$(( soak_seconds / 6 < 10 ? soak_seconds / 6 : 10 ))
   sleep "$ramp"
@@ -132,6 +167,9 @@ for backend in "${backends[@]}"; do
     fds=$(fd_count "$server_pid"); [ "$fds" -gt "$peak_fds" ] && peak_fds=$fds
     [ "$(date +%s)" -lt "$end" ] || break
   done
+  hostile_ticks=$(( $(cpu_ticks "$hostile_pid") - hostile_ticks ))
+  hostile_share=$(awk -v t="$hostile_ticks" -v hz="$(getconf CLK_TCK)" -v s="$hostile_started" -v e="$(date +%s.%N)" \
+                  'BEGIN {printf "%.2f", t / hz / (e - s)}')
   wait "$hostile_pid" || { echo "soak: $backend: hostile_clients failed: $(cat "$work/hostile.err")" >&2; failed=1; }
   hostile_pid=""
 
@@ -139,6 +177,12 @@ for backend in "${backends[@]}"; do
   fds_end=$(fd_count "$server_pid")
   for _ in $(seq 100); do [ "$fds_end" -le "$fds_start" ] && break; sleep 0.1; fds_end=$(fd_count "$server_pid"); done
   peak_rss=$(status_kb "$server_pid" VmHWM)
+  if kill -0 "$server_pid" 2>/dev/null; then
+    clean_windows+=("$(measure "$port")")
+    [ "$pin" = 1 ] && matched_windows+=("$(measure_matched "$port")")
+  fi
+  clean=$(mean "${clean_windows[@]}")
+  matched=$(mean "${matched_windows[@]}")
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "soak: $backend: pollserver died: $(cat "$work/server.err")" >&2
     failed=1
@@ -149,12 +193,15 @@ for backend in "${backends[@]}"; do
   wait "$server_pid" || true
   server_pid=""
 
-  summary=$("$python" - "$backend" "$clean" "$peak_rss" "$rss_start" "$fds_start" "$fds_end" "$peak_fds" \
-                     "$stats" "$work/hostile.json" "${windows[@]}" <<'PY'
+  summary=$("$python" - "$backend" "$clean" "$matched" "$hostile_share" "$peak_rss" "$rss_start" "$fds_start" "$fds_end" \
+                     "$peak_fds" "$stats" "$work/hostile.json" "${clean_windows[*]}" "${matched_windows[*]}" "${windows[@]}" <<'PY'
 import json, sys
-backend, clean, peak_rss, rss_start, fds_start, fds_end, peak_fds, stats_path, hostile_path = sys.argv[1:10]
-windows = [float(w) for w in sys.argv[10:]]
-clean = float(clean)
+(backend, clean, matched, hostile_share, peak_rss, rss_start, fds_start, fds_end, peak_fds, stats_path, hostile_path,
+ clean_windows, matched_windows) = sys.argv[1:14]
+clean_windows = [float(w) for w in clean_windows.split()]
+matched_windows = [float(w) for w in matched_windows.split()]
+windows = [float(w) for w in sys.argv[14:]]
+clean, matched = float(clean), float(matched)
 mean = sum(windows) / len(windows) if windows else 0.0
 with open(stats_path) as f:
     stats = json.load(f)
@@ -164,16 +211,21 @@ try:
 except (OSError, ValueError):
     hostile = {}
 result = {
-    "backend": backend, "clean_rps": clean, "attack_rps_mean": round(mean, 1),
+    "backend": backend, "pinned": bool(matched_windows), "clean_rps": clean, "clean_windows": clean_windows,
+    "matched_rps": matched, "matched_windows": matched_windows, "attackers_cpu_share": float(hostile_share),
+    "attack_rps_mean": round(mean, 1),
     "attack_rps_min": min(windows) if windows else 0.0, "windows": len(windows),
     "ratio": round(mean / clean, 3) if clean else 0.0,
+    "ratio_to_matched": round(mean / matched, 3) if matched else None,
     "rss_start_kb": int(rss_start or 0), "peak_rss_kb": int(peak_rss or 0),
     "fds_start": int(fds_start), "fds_end": int(fds_end), "peak_fds": int(peak_fds),
     "server_errors": stats["errors"], "accepted": stats["connections"]["accepted"], "hostile": hostile,
 }
 print(json.dumps(result))
+matched_text = (f", {100 * result['ratio_to_matched']:.1f}% of matched {matched:.0f} req/s (attackers used "
+                f"{100 * float(hostile_share):.0f}% of a CPU)") if matched_windows else ""
 print(f"{backend}: clean {clean:.0f} req/s, under attack {mean:.0f} req/s (lowest {result['attack_rps_min']:.0f}, "
-      f"{len(windows)} windows) = {100 * result['ratio']:.1f}%; peak RSS {result['peak_rss_kb'] / 1024:.1f} MiB "
+      f"{len(windows)} windows) = {100 * result['ratio']:.1f}% of clean{matched_text}; peak RSS {result['peak_rss_kb'] / 1024:.1f} MiB "
       f"(start {result['rss_start_kb'] / 1024:.1f}); fds {fds_start} at start, {peak_fds} at peak, {fds_end} at end; "
       f"{result['accepted']} connections accepted; errors {stats['errors']}", file=sys.stderr)
 PY
