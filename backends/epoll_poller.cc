@@ -28,26 +28,27 @@ namespace {
 
 class EpollPoller final : public Poller {
  public:
-  explicit EpollPoller(bool edge) : edge_(edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
+  explicit EpollPoller(const BackendTraits& traits)
+      : traits_(traits), edge_(traits.trigger == Trigger::edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epfd_) throw_errno("epoll_create1");
   }
 
-  std::string_view name() const override { return edge_ ? "epoll_et" : "epoll_lt"; }
-  Trigger trigger() const override { return edge_ ? Trigger::edge : Trigger::level; }
+  std::string_view name() const override { return traits_.name; }
+  Trigger trigger() const override { return traits_.trigger; }
 
   void add(int fd, Interest interest, Token token) override {
     // epoll_ctl reports a closed fd (EBADF) itself; ctl() then takes the entry back.
-    registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.add(fd, interest, token, traits_.name);
     ctl(EPOLL_CTL_ADD, fd, "epoll_ctl ADD");
   }
 
   void modify(int fd, Interest interest, Token token) override {
-    registry_.modify(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.modify(fd, interest, token, traits_.name);
     ctl(EPOLL_CTL_MOD, fd, "epoll_ctl MOD");
   }
 
   void remove(int fd) override {
-    registry_.remove(fd, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.remove(fd, traits_.name);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr) < 0) {
       // The caller closed the fd first: the number names no file (EBADF) or another,
       // unregistered one (ENOENT). The kernel dropped the registration if that was the file's
@@ -89,7 +90,7 @@ class EpollPoller final : public Poller {
   std::size_t watched() const override { return registry_.size(); }
 
   bool add_exclusive(int fd, Token token) override {
-    registry_.add(fd, Interest::readable, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.add(fd, Interest::readable, token, traits_.name);
     // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
     epoll_event e{};
     e.events = EPOLLIN | EPOLLEXCLUSIVE | (edge_ ? EPOLLET : 0U);
@@ -147,6 +148,7 @@ class EpollPoller final : public Poller {
     epfd_ = std::move(fresh);
   }
 
+  const BackendTraits& traits_;
   bool edge_;
   OwnedFd epfd_;
   Registry registry_;
@@ -155,7 +157,13 @@ class EpollPoller final : public Poller {
 
 }  // namespace
 
-std::unique_ptr<Poller> make_epoll_lt_poller() { return std::make_unique<EpollPoller>(false); }
-std::unique_ptr<Poller> make_epoll_et_poller() { return std::make_unique<EpollPoller>(true); }
+// Both share one raw baseline: the trigger is a flag of the same epoll_ctl and epoll_wait.
+const BackendTraits kEpollLtTraits{"epoll_lt", Poller::Trigger::level, WaitCost::per_ready, InterestSet::kernel,
+                                   true, kAnyFd, "epoll"};
+const BackendTraits kEpollEtTraits{"epoll_et", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel,
+                                   true, kAnyFd, "epoll"};
+
+std::unique_ptr<Poller> make_epoll_lt_poller() { return std::make_unique<EpollPoller>(kEpollLtTraits); }
+std::unique_ptr<Poller> make_epoll_et_poller() { return std::make_unique<EpollPoller>(kEpollEtTraits); }
 
 }  // namespace pollbench
