@@ -402,8 +402,12 @@ const BackendTraits kIoUringTraits{"io_uring", Poller::Trigger::edge, WaitCost::
 const BackendTraits kIoUringPlainTraits{"io_uring_plain", Poller::Trigger::edge, WaitCost::per_ready,
                                         InterestSet::kernel, true, kAnyFd, "io_uring"};
 
-std::unique_ptr<Poller> make_io_uring_poller() { return std::make_unique<IoUringPoller>(kIoUringTraits, RingSetup::defer_taskrun); }
-std::unique_ptr<Poller> make_io_uring_plain_poller() { return std::make_unique<IoUringPoller>(kIoUringPlainTraits, RingSetup::plain); }
+std::unique_ptr<Poller> make_io_uring_poller() {
+  return std::make_unique<IoUringPoller>(kIoUringTraits, RingSetup::defer_taskrun);
+}
+std::unique_ptr<Poller> make_io_uring_plain_poller() {
+  return std::make_unique<IoUringPoller>(kIoUringPlainTraits, RingSetup::plain);
+}
 
 BackendProbe probe_io_uring() { return probe(RingSetup::defer_taskrun); }
 BackendProbe probe_io_uring_plain() { return probe(RingSetup::plain); }

@@ -30,7 +30,8 @@ def check(condition, message):
 
 def listed(binary, *args):
     r = subprocess.run([binary, *args, "--benchmark_list_tests=true"], capture_output=True, text=True, timeout=120)
-    check(r.returncode == 0, f"{os.path.basename(binary)} --benchmark_list_tests: exit {r.returncode}: {r.stderr[-1000:]}")
+    check(r.returncode == 0,
+          f"{os.path.basename(binary)} --benchmark_list_tests: exit {r.returncode}: {r.stderr[-1000:]}")
     return r.stdout.split()
 
 
@@ -75,8 +76,8 @@ def main():
         check(has(tcp, f"tcp/{b}/"), f"tcp_bench: no tcp/{b}/")
         watches_files = c["interest"] == "kernel"
         for family in ("wait_watched", "ctl_watched"):
-            check(has(watched, f"{family}/{b}/") == watches_files,
-                  f"watched_bench: {family}/{b}/ {'missing' if watches_files else 'present'} (interest {c['interest']})")
+            check(has(watched, f"{family}/{b}/") == watches_files, f"watched_bench: {family}/{b}/ "
+                  f"{'missing' if watches_files else 'present'} (interest {c['interest']})")
     known = {c["name"] for c in capabilities}
     raws = {c["raw"] for c in capabilities}
     for n in wait:

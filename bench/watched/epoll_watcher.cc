@@ -18,7 +18,8 @@ namespace {
 
 class EpollWatcher final : public Watcher {
  public:
-  EpollWatcher(std::string name, bool edge) : name_(std::move(name)), edge_(edge), epoll_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
+  EpollWatcher(std::string name, bool edge)
+      : name_(std::move(name)), edge_(edge), epoll_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   }
 
