@@ -8,6 +8,14 @@
 
 namespace pollbench {
 
+// Each backend's file defines its traits and its constructor; poller.cc's table lists them.
+extern const BackendTraits kSelectTraits;
+extern const BackendTraits kPollTraits;
+extern const BackendTraits kEpollLtTraits;
+extern const BackendTraits kEpollEtTraits;
+extern const BackendTraits kIoUringTraits;
+extern const BackendTraits kIoUringPlainTraits;
+
 std::unique_ptr<Poller> make_select_poller();
 std::unique_ptr<Poller> make_poll_poller();
 std::unique_ptr<Poller> make_epoll_lt_poller();

@@ -28,16 +28,17 @@ namespace {
 
 class EpollPoller final : public Poller {
  public:
-  explicit EpollPoller(bool edge) : edge_(edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
+  explicit EpollPoller(const BackendTraits& traits)
+      : traits_(traits), edge_(traits.trigger == Trigger::edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epfd_) throw_errno("epoll_create1");
   }
 
-  std::string_view name() const override { return edge_ ? "epoll_et" : "epoll_lt"; }
-  Trigger trigger() const override { return edge_ ? Trigger::edge : Trigger::level; }
+  std::string_view name() const override { return traits_.name; }
+  Trigger trigger() const override { return traits_.trigger; }
 
   void add(int fd, Interest interest, Token token) override {
     // epoll_ctl reports a closed fd (EBADF) itself; ctl() then takes the entry back.
-    registry_.add(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.add(fd, interest, token, traits_.name);
     ctl(EPOLL_CTL_ADD, fd, "epoll_ctl ADD");
   }
 
@@ -45,12 +46,12 @@ class EpollPoller final : public Poller {
     // The kernel refuses to modify an exclusive registration (EINVAL); refusing before the
     // registry changes keeps the registry's generation equal to the kernel's data.
     if (registry_.contains(fd) && exclusive(fd)) throw_errno(EINVAL, "epoll_ctl MOD fd=" + std::to_string(fd) + " (registered exclusive)");
-    registry_.modify(fd, interest, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.modify(fd, interest, token, traits_.name);
     ctl(EPOLL_CTL_MOD, fd, "epoll_ctl MOD");
   }
 
   void remove(int fd) override {
-    registry_.remove(fd, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.remove(fd, traits_.name);
     set_exclusive(fd, false);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr) < 0) {
       // The caller closed the fd first: the number names no file (EBADF) or another,
@@ -93,7 +94,7 @@ class EpollPoller final : public Poller {
   std::size_t watched() const override { return registry_.size(); }
 
   bool add_exclusive(int fd, Token token) override {
-    registry_.add(fd, Interest::readable, token, edge_ ? "epoll_et" : "epoll_lt");
+    registry_.add(fd, Interest::readable, token, traits_.name);
     set_exclusive(fd, true);
     epoll_event e = event_for(fd);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
@@ -166,6 +167,7 @@ class EpollPoller final : public Poller {
     epfd_ = std::move(fresh);
   }
 
+  const BackendTraits& traits_;
   bool edge_;
   OwnedFd epfd_;
   Registry registry_;
@@ -175,7 +177,13 @@ class EpollPoller final : public Poller {
 
 }  // namespace
 
-std::unique_ptr<Poller> make_epoll_lt_poller() { return std::make_unique<EpollPoller>(false); }
-std::unique_ptr<Poller> make_epoll_et_poller() { return std::make_unique<EpollPoller>(true); }
+// Both share one raw baseline: the trigger is a flag of the same epoll_ctl and epoll_wait.
+const BackendTraits kEpollLtTraits{"epoll_lt", Poller::Trigger::level, WaitCost::per_ready, InterestSet::kernel,
+                                   true, kAnyFd, "epoll"};
+const BackendTraits kEpollEtTraits{"epoll_et", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel,
+                                   true, kAnyFd, "epoll"};
+
+std::unique_ptr<Poller> make_epoll_lt_poller() { return std::make_unique<EpollPoller>(kEpollLtTraits); }
+std::unique_ptr<Poller> make_epoll_et_poller() { return std::make_unique<EpollPoller>(kEpollEtTraits); }
 
 }  // namespace pollbench

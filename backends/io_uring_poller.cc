@@ -64,7 +64,7 @@ std::uint64_t user_data(int fd, std::uint32_t generation) {
 
 class IoUringPoller final : public Poller {
  public:
-  explicit IoUringPoller(RingSetup wanted) : name_(wanted == RingSetup::plain ? "io_uring_plain" : "io_uring") {
+  IoUringPoller(const BackendTraits& traits, RingSetup wanted) : name_(traits.name), trigger_(traits.trigger) {
     if (int rc = init_ring(&ring_, kSqEntries, kCqEntries, wanted, &setup_); rc < 0) {
       throw_errno(-rc, "io_uring_queue_init_params");
     }
@@ -72,7 +72,7 @@ class IoUringPoller final : public Poller {
   ~IoUringPoller() override { close_ring(); }
 
   std::string_view name() const override { return name_; }
-  Trigger trigger() const override { return Trigger::edge; }
+  Trigger trigger() const override { return trigger_; }
 
   void add(int fd, Interest interest, Token token) override {
     const auto& slot = registry_.add(fd, interest, token, name_);
@@ -312,6 +312,7 @@ class IoUringPoller final : public Poller {
   }
 
   const char* name_;
+  Trigger trigger_;
   io_uring ring_{};
   RingSetup setup_ = RingSetup::plain;
   Registry registry_;
@@ -394,8 +395,19 @@ int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, RingSetu
   return rc;
 }
 
-std::unique_ptr<Poller> make_io_uring_poller() { return std::make_unique<IoUringPoller>(RingSetup::defer_taskrun); }
-std::unique_ptr<Poller> make_io_uring_plain_poller() { return std::make_unique<IoUringPoller>(RingSetup::plain); }
+// Edge: a multishot poll posts one completion per wakeup, not one per wait while ready. Both
+// set-ups share one raw baseline, the multishot poll written against liburing.
+const BackendTraits kIoUringTraits{"io_uring", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel,
+                                   true, kAnyFd, "io_uring"};
+const BackendTraits kIoUringPlainTraits{"io_uring_plain", Poller::Trigger::edge, WaitCost::per_ready,
+                                        InterestSet::kernel, true, kAnyFd, "io_uring"};
+
+std::unique_ptr<Poller> make_io_uring_poller() {
+  return std::make_unique<IoUringPoller>(kIoUringTraits, RingSetup::defer_taskrun);
+}
+std::unique_ptr<Poller> make_io_uring_plain_poller() {
+  return std::make_unique<IoUringPoller>(kIoUringPlainTraits, RingSetup::plain);
+}
 
 BackendProbe probe_io_uring() { return probe(RingSetup::defer_taskrun); }
 BackendProbe probe_io_uring_plain() { return probe(RingSetup::plain); }

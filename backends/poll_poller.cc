@@ -29,8 +29,8 @@ short poll_mask(Interest interest) {
 
 class PollPoller final : public Poller {
  public:
-  std::string_view name() const override { return "poll"; }
-  Trigger trigger() const override { return Trigger::level; }
+  std::string_view name() const override { return kPollTraits.name; }
+  Trigger trigger() const override { return kPollTraits.trigger; }
 
   void add(int fd, Interest interest, Token token) override {
     registry_.add(fd, interest, token, "poll");  // a closed fd: POLLNVAL at the wait
@@ -86,6 +86,9 @@ class PollPoller final : public Poller {
 };
 
 }  // namespace
+
+const BackendTraits kPollTraits{"poll", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array,
+                                true, kAnyFd, "poll"};
 
 std::unique_ptr<Poller> make_poll_poller() { return std::make_unique<PollPoller>(); }
 

@@ -153,11 +153,51 @@ class Poller {
   }
 };
 
+// What one wait costs, as a function of how many fds are registered.
+enum class WaitCost {
+  per_watched,  // O(watched): every wait hands over and looks at every registered fd
+  per_ready,    // O(ready): the kernel keeps a ready list; a wait walks only what is ready
+};
+
+// Where the interest set lives, and so what an fd must be for the backend to watch it.
+enum class InterestSet {
+  // In an array of the poller's own, copied into the kernel on every wait: every watched fd
+  // must be open in this process's fd table, add() makes no system call, and a closed fd
+  // shows up only at the next wait. So it can never watch more files than the fd limit.
+  user_array,
+  // In the kernel, registered once by add(): the registration holds the file, so it lasts
+  // while any process keeps the file open, and add() itself refuses a closed fd.
+  kernel,
+};
+
+// What a backend is, declared by each backend next to its constructor (backends.h), so that
+// code outside backends/ asks for a property, never for a name.
+struct BackendTraits {
+  const char* name;
+  Poller::Trigger trigger;  // level: reported on every wait until drained; edge: once per readiness
+  WaitCost wait_cost;
+  InterestSet interest;
+  // Whether a peer's close is reported as kHangup; where not, it shows only as readable (select
+  // has no hangup set: the read that returns 0 tells).
+  bool reports_hangup;
+  // The largest fd add() accepts; kAnyFd: any fd the process can open (below its fd limit).
+  int max_fd;
+  // The family of bench/wait's raw-syscall baseline, the same mechanism written straight
+  // against its system calls ("raw/<raw>/..."): several backends may share one.
+  const char* raw;
+};
+inline constexpr int kAnyFd = -1;
+
+const char* to_string(Poller::Trigger trigger);     // "level", "edge"
+const char* to_string(WaitCost cost);               // "O(watched)", "O(ready)"
+const char* to_string(InterestSet interest);        // "user_array", "kernel"
+
 struct BackendInfo {
   std::string name;
   bool available;
   std::string reason;  // why not, when unavailable
   std::string setup;   // how it runs here, for a backend with more than one way (else empty)
+  BackendTraits traits;
 };
 
 // Every backend this build knows, in a fixed order, each probed on this machine (io_uring
@@ -168,5 +208,12 @@ std::vector<std::string> available_backends();
 // Throws std::invalid_argument for an unknown name (the message lists the valid ones) and
 // std::runtime_error naming the reason for a backend this machine cannot run.
 std::unique_ptr<Poller> make_poller(std::string_view name);
+// The entry of backends() called `name`, available or not; std::invalid_argument (listing the
+// valid names) for an unknown one.
+const BackendInfo& backend_info(std::string_view name);
+// backends() as a JSON array, one object per backend: name, available, reason, setup and
+// every BackendTraits field (max_fd: null for kAnyFd). What `backends_list --json` prints and
+// every result's context carries (key "backend_capabilities").
+std::string backends_json();
 
 }  // namespace pollbench

@@ -29,8 +29,8 @@ constexpr std::size_t kBits = sizeof(Word) * CHAR_BIT;
 
 class SelectPoller final : public Poller {
  public:
-  std::string_view name() const override { return "select"; }
-  Trigger trigger() const override { return Trigger::level; }
+  std::string_view name() const override { return kSelectTraits.name; }
+  Trigger trigger() const override { return kSelectTraits.trigger; }
 
   void add(int fd, Interest interest, Token token) override {
     registry_.add(fd, interest, token, "select");  // a closed fd: EBADF at the wait
@@ -147,6 +147,11 @@ class SelectPoller final : public Poller {
 };
 
 }  // namespace
+
+// Any fd: the interest words grow past FD_SETSIZE to the highest fd registered. Hangup: select
+// has no set for it; a peer's close shows as readable.
+const BackendTraits kSelectTraits{"select", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array,
+                                  false, kAnyFd, "select"};
 
 std::unique_ptr<Poller> make_select_poller() { return std::make_unique<SelectPoller>(); }
 

@@ -135,13 +135,14 @@ if [ -n "$bin" ]; then
   skip_build=1
 fi
 # The backends this build knows, as its backends_list names them ("name: available" lines);
-# before the first build, the names pollbench had when this script was written.
+# before the first build, as the sources declare them (each backend's BackendTraits).
 known_backends=()
 lister=${bin:-$(dirname "${BASH_SOURCE[0]}")/../build/release/bin}/backends_list
 if [ -x "$lister" ]; then
   mapfile -t known_backends < <("$lister" 2>/dev/null | sed -n 's/^\([a-z0-9_]*\): .*/\1/p' | grep -v '^fd$')
 fi
-[ ${#known_backends[@]} -gt 0 ] || known_backends=(select poll epoll_lt epoll_et io_uring io_uring_plain)
+[ ${#known_backends[@]} -gt 0 ] || mapfile -t known_backends < <(cat "$(dirname "${BASH_SOURCE[0]}")"/../backends/*.cc |
+  tr -d '\n' | grep -o 'BackendTraits k[A-Za-z]*Traits *{ *"[a-z0-9_]*"' | sed 's/.*"\(.*\)"/\1/')
 if [ -n "$backends" ]; then
   IFS=, read -r -a wanted <<<"$backends"
   [ ${#wanted[@]} -gt 0 ] || die_usage "--backends needs at least one backend"
@@ -434,18 +435,23 @@ herd_own=""
 [ "$quick" = 1 ] && herd_own=--quick
 if skipping herd; then skip "--skip herd"; else run_sweep herd herd_bench "" 1 "$herd_own"; fi
 step watched "epoll and io_uring past the fd limit (watched_bench)"
-# watched_bench runs epoll_lt, epoll_et and io_uring: those of --backends, or all of them.
+# watched_bench runs the backends whose interest set the kernel keeps (they watch files, not fd
+# numbers; backends_list --json says which): those of --backends, or every available one.
 watched_backends=""
-for b in epoll_lt epoll_et io_uring; do
-  [ -z "$backends" ] || [[ ",$backends," == *",$b,"* ]] && watched_backends+="${watched_backends:+,}$b"
-done
+if [ -n "$backends" ] && ! skipping watched; then
+  watching=$("$bin/backends_list" --json 2>/dev/null | "$python" -c 'import json, sys
+print(" ".join(b["name"] for b in json.load(sys.stdin) if b["interest"] == "kernel"))')
+  for b in $watching; do
+    [[ ",$backends," == *",$b,"* ]] && watched_backends+="${watched_backends:+,}$b"
+  done
+fi
 if skipping watched; then
   skip "--skip watched"
-elif [ -z "$watched_backends" ]; then
-  skip "--backends names none of epoll_lt, epoll_et, io_uring"
+elif [ -n "$backends" ] && [ -z "$watched_backends" ]; then
+  skip "--backends names no backend that watches files (${watching// /, })"
 else
   # --quick: just past the fd limit, one repetition.
-  watched_own="--backends=$watched_backends"
+  watched_own=${watched_backends:+--backends=$watched_backends}
   [ "$quick" = 1 ] && watched_own+=" --max-watched=25000 --benchmark_repetitions=1"
   run_sweep watched watched_bench "" 1 "$watched_own"
 fi

@@ -4,8 +4,8 @@
 # On Debian, python3-matplotlib and python3-numpy serve /usr/bin/python3 only; the `python3`
 # first on PATH is often another interpreter (pyenv, conda, a venv) without them. So we try,
 # in order: $POLLBENCH_PYTHON, /usr/bin/python3, then python3 on PATH, and keep the first one
-# that imports every module asked for. scripts/pollbench_results.py follows the same order
-# when a Python script is started directly with an interpreter that lacks them.
+# that imports every module asked for. scripts/pollbench_results.py calls this too when a
+# Python script is started directly with an interpreter that lacks them: one search, here.
 #
 #   pollbench_find_python [MODULE...]   (default: matplotlib numpy)
 #     prints the interpreter's path and returns 0, or says what to install and returns 1.

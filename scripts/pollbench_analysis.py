@@ -16,9 +16,38 @@ import pollbench_results as pr
 
 # The headline is quoted at the largest N whose points all have a cross-process cv at most this.
 HEADLINE_MAX_CV = 0.05
-# Backends the headline compares against the O(ready) one, and the O(ready) ones in preference order.
-SCANNING = ("select", "poll")
-REFERENCES = ("epoll_lt", "epoll_et", "io_uring", "io_uring_plain")
+# The crossover compares the O(ready) backends against this O(watched) one, by choice: poll's
+# array holds exactly the watched fds, so its cost follows N alone (select's follows the highest
+# fd number); the report's prose names it. A run without it has no crossover.
+CROSSOVER_AGAINST = "poll"
+
+
+def scanning(run: pr.Run) -> list[str]:
+    """The backends whose wait costs O(watched) (select, poll): what the headline compares."""
+    return pr.backends_where(run, wait_cost="O(watched)")
+
+
+def references(run: pr.Run) -> list[str]:
+    """The O(ready) backends, in the factory's order: the headline's reference is the first measured."""
+    return pr.backends_where(run, wait_cost="O(ready)")
+
+
+def reference_family(run: pr.Run) -> list[str]:
+    """The O(ready) backends sharing the first one's raw-syscall family (epoll_lt, epoll_et)."""
+    refs = references(run)
+    raw = pr.capability(run, refs[0], "raw") if refs else None
+    return [b for b in refs if pr.capability(run, b, "raw") == raw]
+
+
+def trigger_pair(run: pr.Run) -> tuple[str, str, str] | None:
+    """(raw family, level backend, edge backend): the first raw family with an O(ready) backend of
+    each trigger (epoll: epoll_lt, epoll_et), for comparing the triggers on one mechanism."""
+    for family in dict.fromkeys(pr.capability(run, b, "raw") for b in references(run)):
+        level = pr.backends_where(run, wait_cost="O(ready)", raw=family, trigger="level")
+        edge = pr.backends_where(run, wait_cost="O(ready)", raw=family, trigger="edge")
+        if level and edge:
+            return family, level[0], edge[0]
+    return None
 
 
 def point(run: pr.Run, area: str, backend: str, kind: str | None, fds: int, active: int,
@@ -43,8 +72,8 @@ def headline(run: pr.Run, kind: str) -> Headline | None:
     """The N to quote select/poll against the reference at 1 ready: the largest whose quoted points
     all have a cross-process cv <= HEADLINE_MAX_CV; if none has, the N with the smallest worst cv;
     with one sample per point (no cv), the largest N."""
-    reference = next((b for b in REFERENCES if run.sweep("wait", (b, kind), active=1)), None)
-    slow = [b for b in SCANNING if run.sweep("wait", (b, kind), active=1)]
+    reference = next((b for b in references(run) if run.sweep("wait", (b, kind), active=1)), None)
+    slow = [b for b in scanning(run) if run.sweep("wait", (b, kind), active=1)]
     if reference is None or not slow:
         return None
     common = [n for n in run.param_values("wait", "fds", active=1)
@@ -77,7 +106,7 @@ def position_ns(run: pr.Run, kind: str) -> list[int]:
     """The N at which select or poll were measured with the ready fd first, middle and last."""
     out = set()
     for p in run.select("wait", (None, kind), active=1):
-        if p.tag("pos") in POSITIONS and p.backend in SCANNING:
+        if p.tag("pos") in POSITIONS and p.backend in scanning(run):
             out.add(p.params["fds"])
     return sorted(out)
 
@@ -88,7 +117,7 @@ def position_table(run: pr.Run, kind: str, n: int) -> dict[str, dict[tuple[str, 
     for p in run.select("wait", (None, kind), fds=n, active=1):
         if p.tag("pos") in POSITIONS and p.tag("mode") in MODES:
             out.setdefault(p.backend, {})[(p.tag("mode"), p.tag("pos"))] = p
-    return {b: out[b] for b in pr.sort_backends(out)}
+    return {b: out[b] for b in pr.sort_backends(out, run)}
 
 
 # --- crossover ----------------------------------------------------------------------------------
@@ -109,12 +138,12 @@ class Crossover:
 
 
 def crossover_ns(run: pr.Run, kind: str, least: int = 5) -> list[int]:
-    """The N with a dense ready sweep: poll measured at `least` or more active counts."""
+    """The N with a dense ready sweep: CROSSOVER_AGAINST measured at `least` or more active counts."""
     return [n for n in run.param_values("wait", "fds")
-            if len(run.sweep("wait", ("poll", kind), fds=n)) >= least]
+            if len(run.sweep("wait", (CROSSOVER_AGAINST, kind), fds=n)) >= least]
 
 
-def crossover(run: pr.Run, kind: str, n: int, backend: str, against: str = "poll") -> Crossover | None:
+def crossover(run: pr.Run, kind: str, n: int, backend: str, against: str = CROSSOVER_AGAINST) -> Crossover | None:
     """Where `backend` becomes slower per wait than `against` as more of the N fds are ready:
     the first A at which their ratio rises through 1, interpolated linearly in A between the two
     measured A that bracket it."""

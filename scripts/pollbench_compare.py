@@ -219,7 +219,7 @@ def overlay(old: pr.Run, new: pr.Run, old_name: str, new_name: str, path: Path, 
         return False
     fig, ax = plt.subplots(figsize=(9, 5.8))
     drawn = False
-    for b in pr.sort_backends(set(old.values("wait", 0)) | set(new.values("wait", 0))):
+    for b in pr.sort_backends(set(old.values("wait", 0)) | set(new.values("wait", 0)), new):
         colour, marker = pp.style(b)
         for run, label, ls, hollow in ((old, old_name, "--", True), (new, new_name, "-", False)):
             points = sorted(run.sweep("wait", (b, kind), active=1), key=lambda p: p.params["fds"])

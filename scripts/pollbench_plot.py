@@ -180,7 +180,7 @@ class Plotter:
                 if points:
                     colour, marker = style(b)
                     self.line_with_spread(ax, points, "active", b, colour, marker)
-            for b in ("epoll_lt", "epoll_et"):
+            for b in pa.reference_family(run):
                 c = pa.crossover(run, kind, n, b)
                 if c is not None and c.active is not None:
                     ax.axvline(c.active, color=style(b)[0], linestyle=":", linewidth=1.2,
@@ -260,17 +260,23 @@ class Plotter:
         self.save(fig, "readiness_cycle", layout=False)
 
     def epoll_lt_vs_et(self, run: pr.Run, kind: str) -> None:
-        actives = sorted({p.params.get("active") for b in ("epoll_lt", "epoll_et")
+        """One mechanism's level- against its edge-triggered backend (epoll_lt, epoll_et)."""
+        pair = pa.trigger_pair(run)
+        if pair is None:
+            note("no mechanism with a level- and an edge-triggered O(ready) backend: skipping epoll_lt_vs_et")
+            return
+        family, level, edge = pair
+        actives = sorted({p.params.get("active") for b in (level, edge)
                           for p in run.sweep("wait", (b, kind)) if len(run.sweep("wait", (b, kind),
                                                                                active=p.params.get("active"))) >= 3})
-        if not actives or not run.sweep("wait", ("epoll_lt", kind)) or not run.sweep("wait", ("epoll_et", kind)):
-            note("wait results lack epoll_lt or epoll_et: skipping epoll_lt_vs_et")
+        if not actives or not run.sweep("wait", (level, kind)) or not run.sweep("wait", (edge, kind)):
+            note(f"wait results lack {level} or {edge}: skipping {family}_lt_vs_et")
             return
         shown = [a for a in (actives[0], actives[-1]) if a is not None]
         shown = sorted(set(shown))
         linestyles = ["-", "--"]
-        fig, (ax,) = self.figure(f"epoll level- against edge-triggered ({kind}s)")
-        for b in ("epoll_lt", "epoll_et"):
+        fig, (ax,) = self.figure(f"{family} level- against edge-triggered ({kind}s)")
+        for b in (level, edge):
             colour, marker = style(b)
             for a, ls in zip(shown, linestyles):
                 points = run.sweep("wait", (b, kind), active=a)
@@ -292,7 +298,7 @@ class Plotter:
             if not raw_points:
                 continue
             kind = raw_points[0].labels[1] if len(raw_points[0].labels) > 1 else None
-            backend = pr.raw_backend(mechanism)
+            backend = pr.raw_backend(mechanism, run)
             colour, marker = style(backend)
             self.line_with_spread(ax, raw_points, "fds", f"raw {mechanism}, no Poller layer ({kind}s)", colour, marker, "--", hollow=True)
             wrapped = run.sweep("wait", (backend, kind), active=1)

@@ -293,7 +293,7 @@ class Report:
         if self.wait is None or not self.kind:
             return ""
         ns = pa.crossover_ns(self.wait, self.kind)
-        epolls = [b for b in self.wait.values("wait", 0) if b.startswith("epoll")]
+        epolls = [b for b in self.wait.values("wait", 0) if b in pa.reference_family(self.wait)]
         if not ns or not epolls:
             return "_This run has no dense ready sweep with poll and epoll, so no crossover._"
         rows, found = [], []
@@ -335,7 +335,7 @@ class Report:
                                for c in combos])
         headers = ["backend"] + [f"{'blocking' if m == 'block' else 'timeout 0'}, {q}" for m, q in combos]
         facts = []
-        for b in pa.SCANNING:
+        for b in pa.scanning(self.wait):
             cells = data.get(b, {})
             if all(("block", q) in cells for q in pa.POSITIONS) and all(("nonblock", q) in cells for q in pa.POSITIONS):
                 blk = [cells[("block", q)].per_call_ns for q in pa.POSITIONS]
@@ -396,7 +396,7 @@ class Report:
             n = max(p.params.get("fds", 0) for p in raw_points)
             raw = next(p for p in raw_points if p.params.get("fds", 0) == n)
             kind = raw.labels[1] if len(raw.labels) > 1 else None
-            backend = pr.raw_backend(mechanism)
+            backend = pr.raw_backend(mechanism, self.wait)
             wrapped = self.wait.sweep("wait", (backend, kind), fds=n, active=1)
             cells = [mechanism, f"{n:,}", fmt(raw.per_call_ns)]
             if wrapped:
@@ -503,7 +503,7 @@ class Report:
                 continue
             col_of = ((lambda p: f"{p.tag('mode')}/{p.tag('pos')}") if column == "combo" else (lambda p: p.params.get(column)))
             cols = sorted({col_of(p) for p in points}, key=lambda c: (str(type(c)), c))
-            order = {b: i for i, b in enumerate(pr.sort_backends({p.backend for p in points}))}
+            order = {b: i for i, b in enumerate(pr.sort_backends({p.backend for p in points}, self.wait))}
             rows_keys = [row_of(p) for p in sorted(points, key=lambda p: (order[p.backend], p.labels[1:],
                                                                            p.params.get("active", 0)))]
             rows_keys = list(dict.fromkeys(rows_keys))
@@ -574,7 +574,7 @@ class Report:
 
     def surprise_one_vs_ten(self, kind: str) -> list[str]:
         out = []
-        for b in pa.SCANNING:
+        for b in pa.scanning(self.wait):
             ns = [n for n in self.wait.param_values("wait", "fds", active=1)
                   if self.wait_point(b, n, 1) and self.wait_point(b, n, 10)]
             if not ns:
@@ -602,10 +602,10 @@ class Report:
     def surprise_all_ready(self, kind: str) -> list[str]:
         out = []
         for n in pa.crossover_ns(self.wait, kind)[-1:] or self.wait.param_values("wait", "fds", active=1)[-1:]:
-            poll = self.wait_point("poll", n, n)
+            poll = self.wait_point(pa.CROSSOVER_AGAINST, n, n)
             if poll is None:
                 continue
-            slower = [(b, p) for b in self.wait.values("wait", 0) if b.startswith("epoll")
+            slower = [(b, p) for b in self.wait.values("wait", 0) if b in pa.reference_family(self.wait)
                       and (p := self.wait_point(b, n, n)) is not None and p.per_call_ns > poll.per_call_ns]
             if not slower:
                 continue
@@ -614,7 +614,7 @@ class Report:
                 one = self.wait_point(b, n, 1)
                 per_ready = (p.per_call_ns - one.per_call_ns) / (n - 1) if one else None
                 facts.append(f"{b} {spread(p)}" + (f", {per_ready:.0f} ns per ready fd beyond the first" if per_ready else ""))
-            poll_one = self.wait_point("poll", n, 1)
+            poll_one = self.wait_point(pa.CROSSOVER_AGAINST, n, 1)
             per_fd = poll.per_call_ns / n
             text = (f"**With all {n:,} fds ready, epoll is slower than poll**: poll {spread(poll)} "
                     f"({per_fd:.0f} ns per fd); " + "; ".join(facts) + ". poll's cost per watched fd is a check of "
@@ -631,14 +631,16 @@ class Report:
     def surprise_offload(self, kind: str) -> list[str]:
         out = []
         offload = {o.backend: o for o in pa.offloaded(self.wait, kind)}
-        ring = [b for b in self.wait.values("wait", 0) if b.startswith("io_uring")]
+        # The O(ready) backends of another mechanism than the reference (io_uring against epoll_lt).
+        family = pa.reference_family(self.wait)
+        ring = [b for b in self.wait.values("wait", 0) if b in pa.references(self.wait) and b not in family]
         for b in ring:
             ns = self.wait.param_values("wait", "fds", active=1)
             p = self.wait_point(b, ns[0], 1) if ns else None
-            epoll = self.wait_point("epoll_lt", ns[0], 1) if ns else None
+            epoll = self.wait_point(family[0], ns[0], 1) if ns and family else None
             if p is None or epoll is None or p.per_call_ns >= epoll.per_call_ns:
                 continue
-            text = (f"**{b}'s wait is small**: {fmt(p.per_call_ns)} against epoll_lt's {fmt(epoll.per_call_ns)} at "
+            text = (f"**{b}'s wait is small**: {fmt(p.per_call_ns)} against {family[0]}'s {fmt(epoll.per_call_ns)} at "
                     f"N = {ns[0]:,}.")
             if b in offload:
                 o = offload[b]
@@ -649,7 +651,7 @@ class Report:
             else:
                 w, e = p.counter("write_ns"), epoll.counter("write_ns")
                 rows = pa.cycle(self.wait, kind, ns[0])
-                text += (f" Its write() costs {fmt(w)} (epoll_lt's: {fmt(e)}; all backends: "
+                text += (f" Its write() costs {fmt(w)} ({family[0]}'s: {fmt(e)}; all backends: "
                          f"{fmt(min(r.write_ns for r in rows))}–{fmt(max(r.write_ns for r in rows))}), not more than "
                          "the others' by as much as a wait costs, so this run does not show it leaving its work to the "
                          "writer: its wait runs the poll re-check and posts the completion itself (the ring's set-up, "

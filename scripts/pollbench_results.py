@@ -40,11 +40,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 AREAS = ("wait", "ctl", "wakeup", "raw", "tcp")
-# The order plots and tables list backends in; names not here (a backend added later) follow,
-# alphabetically. Which backends a run has comes from its results, never from this list.
-BACKENDS = ("select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain")
-# raw/<mechanism>/... benchmarks call bare the syscall that this backend wraps (same name otherwise).
-RAW_TO_BACKEND = {"epoll": "epoll_lt", "epoll_wait": "epoll_lt"}
+# What each backend is comes from the run's own context: the binaries write every backend's
+# capabilities there ("backend_capabilities", what `backends_list --json` prints), in the
+# factory's order, and the scripts ask for a capability, never for a name (see capabilities()).
+#
+# FALLBACK, only for runs made before the results carried capabilities (the reference runs under
+# results/ up to vm-20261201-022846): the same fields for the backends of that time. Nothing
+# else in the scripts lists backends; a new backend needs no line here.
+_CAPABILITIES_BEFORE_CONTEXT = (
+    {"name": "select", "trigger": "level", "wait_cost": "O(watched)", "interest": "user_array",
+     "reports_hangup": False, "raw": "select"},
+    {"name": "poll", "trigger": "level", "wait_cost": "O(watched)", "interest": "user_array",
+     "reports_hangup": True, "raw": "poll"},
+    {"name": "epoll_lt", "trigger": "level", "wait_cost": "O(ready)", "interest": "kernel",
+     "reports_hangup": True, "raw": "epoll"},
+    {"name": "epoll_et", "trigger": "edge", "wait_cost": "O(ready)", "interest": "kernel",
+     "reports_hangup": True, "raw": "epoll"},
+    {"name": "io_uring", "trigger": "edge", "wait_cost": "O(ready)", "interest": "kernel",
+     "reports_hangup": True, "raw": "io_uring"},
+    {"name": "io_uring_plain", "trigger": "edge", "wait_cost": "O(ready)", "interest": "kernel",
+     "reports_hangup": True, "raw": "io_uring"},
+)
+# The raw family's older name in those runs (raw/epoll_wait/...).
+_RAW_ALIASES_BEFORE_CONTEXT = {"epoll_wait": "epoll"}
 # The tag values of the full N sweep; files without tags count as these.
 DEFAULT_TAGS = {"mode": "block", "pos": "spread"}
 # Parts of a name that Google Benchmark adds to say how it ran, not what ran.
@@ -221,21 +239,67 @@ class Run:
         if position != 0:
             return seen
         if area == "raw":  # mechanisms in the order of the backends that wrap them
-            order = {b: i for i, b in enumerate(BACKENDS)}
-            return sorted(seen, key=lambda m: (order.get(raw_backend(m), len(order)), m))
-        return sort_backends(seen)
+            order = {b: i for i, b in enumerate(backend_order(self))}
+            return sorted(seen, key=lambda m: (order.get(raw_backend(m, self), len(order)), m))
+        return sort_backends(seen, self)
 
     def param_values(self, area: str, key: str, **params: int) -> list[int]:
         return sorted({p.params[key] for p in self.select(area, **params) if key in p.params})
 
+    @property
+    def capabilities(self) -> list[dict]:
+        return capabilities(self.context)
 
-def raw_backend(mechanism: str) -> str:
-    """The backend that wraps a raw/<mechanism> benchmark's system call."""
-    return RAW_TO_BACKEND.get(mechanism, mechanism)
+
+def capabilities(context: dict | None) -> list[dict]:
+    """Every backend the binary knew, in its factory's order, each a dict with the fields of
+    `backends_list --json` (name, trigger: level|edge, wait_cost: O(watched)|O(ready), interest:
+    user_array|kernel, reports_hangup, raw: its raw-syscall family, ...). From the context's
+    backend_capabilities, else (a run made before results carried them) the fallback table."""
+    text = (context or {}).get("backend_capabilities")
+    if text:
+        try:
+            listed = json.loads(text) if isinstance(text, str) else text
+            if isinstance(listed, list) and all(isinstance(c, dict) and "name" in c for c in listed):
+                return listed
+        except ValueError:
+            pass
+    return [dict(c) for c in _CAPABILITIES_BEFORE_CONTEXT]
 
 
-def sort_backends(names) -> list[str]:
-    order = {b: i for i, b in enumerate(BACKENDS)}
+def _context(source: Run | dict | None) -> dict | None:
+    return source.context if isinstance(source, Run) else source
+
+
+def backends_where(source: Run | dict | None, **wanted) -> list[str]:
+    """The backends whose capabilities have every wanted value, in the factory's order, e.g.
+    backends_where(run, wait_cost="O(watched)"). `source`: a Run or a result's context."""
+    return [c["name"] for c in capabilities(_context(source)) if all(c.get(k) == v for k, v in wanted.items())]
+
+
+def capability(source: Run | dict | None, backend: str, key: str):
+    """One capability of one backend (None for a backend the run does not describe)."""
+    for c in capabilities(_context(source)):
+        if c["name"] == backend:
+            return c.get(key)
+    return None
+
+
+def backend_order(source: Run | dict | None) -> list[str]:
+    return [c["name"] for c in capabilities(_context(source))]
+
+
+def raw_backend(mechanism: str, run: Run | dict | None = None) -> str:
+    """The backend that wraps a raw/<mechanism> benchmark's system calls: the first whose raw
+    family it is (the mechanism's name when none is)."""
+    family = _RAW_ALIASES_BEFORE_CONTEXT.get(mechanism, mechanism)
+    return next(iter(backends_where(run, raw=family)), mechanism)
+
+
+def sort_backends(names, run: Run | dict | None = None) -> list[str]:
+    """In the factory's order (the run's, else the fallback's); names it does not know follow,
+    alphabetically."""
+    order = {b: i for i, b in enumerate(backend_order(run))}
     return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
 
@@ -469,47 +533,26 @@ def machine_title(context: dict) -> str:
 
 # --- finding an interpreter with matplotlib -------------------------------------------------
 
-def _python_candidates() -> list[str]:
-    """Same order as scripts/find_python.sh: $POLLBENCH_PYTHON, /usr/bin/python3, python3 on PATH."""
-    import shutil
-
-    out = []
-    if os.environ.get("POLLBENCH_PYTHON"):
-        out.append(os.environ["POLLBENCH_PYTHON"])
-    out.append("/usr/bin/python3")
-    on_path = shutil.which("python3")
-    if on_path:
-        out.append(on_path)
-    return out
+_FIND_PYTHON = Path(__file__).resolve().parent / "find_python.sh"
 
 
 def require_modules(*modules: str) -> None:
-    """Makes sure this interpreter imports `modules`; if not, re-runs the script under one that does
-    (see find_python.sh), or exits 1 saying what to install."""
+    """Makes sure this interpreter imports `modules`; if not, re-runs the script under the one
+    scripts/find_python.sh finds (the one place that knows where to look), or exits 1 with its
+    message saying what to install."""
     import importlib.util
 
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if not missing:
         return
-    this = os.path.realpath(sys.executable)
-    if not os.environ.get("POLLBENCH_REEXECUTED"):
-        imports = "; ".join(f"import {m}" for m in modules)
-        for candidate in _python_candidates():
-            try:
-                if os.path.realpath(candidate) == this:
-                    continue
-                ok = subprocess.run([candidate, "-c", imports], capture_output=True,
-                                    env={**os.environ, "MPLBACKEND": "Agg"}).returncode == 0
-            except OSError:
-                continue
-            if ok:
-                os.environ["POLLBENCH_REEXECUTED"] = "1"
-                os.execv(candidate, [candidate, os.path.abspath(sys.argv[0]), *sys.argv[1:]])
-    packages = " ".join("python3-" + m for m in modules)
-    sys.exit(f"error: {sys.executable} cannot import {', '.join(missing)}, and neither can "
-             f"{', '.join(_python_candidates())}.\n"
-             f"       Install Debian's packages (they serve /usr/bin/python3): apt-get install {packages}\n"
-             f"       or set POLLBENCH_PYTHON to an interpreter that has them.")
+    found = subprocess.run(["bash", "-c", '. "$0" && pollbench_find_python "$@"', str(_FIND_PYTHON), *modules],
+                           capture_output=True, text=True)
+    candidate = found.stdout.strip()
+    if found.returncode == 0 and candidate and not os.environ.get("POLLBENCH_REEXECUTED") \
+            and os.path.realpath(candidate) != os.path.realpath(sys.executable):
+        os.environ["POLLBENCH_REEXECUTED"] = "1"
+        os.execv(candidate, [candidate, os.path.abspath(sys.argv[0]), *sys.argv[1:]])
+    sys.exit(f"error: {sys.executable} cannot import {', '.join(missing)}.\n" + found.stderr.rstrip())
 
 
 # --- merging processes ---------------------------------------------------------------------------

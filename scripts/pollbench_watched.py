@@ -20,6 +20,9 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pollbench_results as pr  # noqa: E402
+
 NAME = re.compile(r"(?P<family>wait_watched|ctl_watched)/(?P<backend>[a-z_]+)/(?P<what>[a-z]+)/"
                   r"(?:active:\d+/)?watched:(?P<n>\d+)(?:/active:\d+)?$")
 WAIT_NAME = re.compile(r"wait/(?P<backend>[a-z_]+)/socketpair/mode:block/pos:spread/fds:(?P<n>\d+)/active:1$")
@@ -104,7 +107,8 @@ def plot(data: dict, wait_rows: list[dict] | None, path: Path) -> None:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{b} (watched files)")
     if wait_rows:
         same = medians(wait_rows, WAIT_NAME)
-        for b in ("select", "poll"):
+        # The backends that keep their own fd array cannot pass the fd limit: they stop at it.
+        for b in pr.backends_where(data.get("context"), interest="user_array"):
             pts = sorted((k[3], v) for k, v in same.items() if k[1] == b)
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="s", linestyle="--",

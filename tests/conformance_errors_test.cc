@@ -116,9 +116,12 @@ TEST_P(PollerTest, RejectsInvalidFds) {
 }
 
 // An fd open with O_PATH passes the registry's fcntl check, but the kernel refuses to poll it:
-// add() reports EBADF and leaves nothing registered. select and poll only find out in a wait.
+// add() reports EBADF and leaves nothing registered. A backend whose interest set is its own
+// array (select, poll) only finds out in a wait.
 TEST_P(PollerTest, AddThatTheKernelRefusesLeavesNothingBehind) {
-  if (backend() == "select" || backend() == "poll") GTEST_SKIP() << backend() << " asks the kernel only in a wait";
+  if (backend_info(backend()).traits.interest == InterestSet::user_array) {
+    GTEST_SKIP() << backend() << " asks the kernel only in a wait";
+  }
   OwnedFd path(::open("/", O_PATH | O_CLOEXEC));
   ASSERT_TRUE(path) << "open(/, O_PATH)";
   expect_errno([&] { poller->add(path.get(), Interest::readable, 1); }, std::errc::bad_file_descriptor, path.get(),
@@ -140,7 +143,7 @@ TEST_P(PollerTest, AddThatTheKernelRefusesLeavesNothingBehind) {
 // an fd closed while registered, after which remove() succeeds.
 TEST_P(PollerTest, ClosedFdIsRefusedAtAddOrReportedAtTheNextWait) {
   const int closed = make_pipe().a.get();  // both ends closed again at once
-  const bool reported_at_wait = backend() == "select" || backend() == "poll";
+  const bool reported_at_wait = backend_info(backend()).traits.interest == InterestSet::user_array;
   if (!reported_at_wait) {
     expect_errno([&] { poller->add(closed, Interest::readable, 1); }, std::errc::bad_file_descriptor, closed,
                  "add(closed fd)");
@@ -191,24 +194,30 @@ TEST_P(PollerTest, RejectsModifyingOrRemovingUnknownFds) {
   EXPECT_EQ(poller->watched(), 0u);
 }
 
-TEST_P(PollerTest, ReportsItsNameAndDocumentedTrigger) {
+// The behaviour each trigger promises is tested by the readiness tests, which branch on
+// trigger(); here the poller must say what its declared traits say.
+TEST_P(PollerTest, ReportsItsNameAndDeclaredTrigger) {
   EXPECT_EQ(poller->name(), backend());
-  // poller.h's table: select, poll and epoll_lt are level-triggered; epoll_et and io_uring edge.
-  const bool edge = backend() == "epoll_et" || backend() == "io_uring" || backend() == "io_uring_plain";
-  EXPECT_EQ(edge_triggered(), edge);
+  EXPECT_EQ(poller->trigger(), backend_info(backend()).traits.trigger);
 }
 
 // --- the factory and the fd limit (not per backend) ------------------------------------
 
-TEST(PollerFactory, ListsEveryBackendInOrder) {
-  std::vector<std::string> names;
+// Every entry is declared whole: a unique name matching its traits, a raw family, and a
+// reason where it cannot run. backend_info() finds each and refuses an unknown name.
+TEST(PollerFactory, ListsEveryBackendOnceWithItsTraits) {
+  std::set<std::string> names;
+  ASSERT_FALSE(backends().empty());
   for (const BackendInfo& b : backends()) {
-    names.push_back(b.name);
+    EXPECT_TRUE(names.insert(b.name).second) << b.name << " listed twice";
+    EXPECT_EQ(b.traits.name, b.name);
+    EXPECT_NE(std::string_view(b.traits.raw), "") << b.name << " names no raw family";
+    EXPECT_EQ(&backend_info(b.name), &b);
     if (!b.available) {
       EXPECT_FALSE(b.reason.empty()) << b.name << " is unavailable and should say why";
     }
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"}));
+  EXPECT_THROW(backend_info("no_such_backend"), std::invalid_argument);
   for (const std::string& name : available_backends()) EXPECT_EQ(make_poller(name)->name(), name);
 }
 

@@ -347,7 +347,11 @@ def case_bench_cli(a):
                        timeout=30)
     check(r.returncode == 0, f"--benchmark_list_tests: exit {r.returncode}: {r.stderr}")
     names = r.stdout.split()
-    for backend in ("select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"):
+    # Every backend this build knows, as backends_list (built beside tcp_bench) prints them.
+    listed = subprocess.run([os.path.join(os.path.dirname(a.tcp_bench), "backends_list"), "--json"],
+                            capture_output=True, text=True, timeout=30)
+    check(listed.returncode == 0, f"backends_list --json: exit {listed.returncode}")
+    for backend in [b["name"] for b in json.loads(listed.stdout or "[]") if b["available"]]:
         check(any(n.startswith(f"tcp/{backend}/idle:0/active:10") for n in names), f"no tcp/{backend} in {names}")
 
 

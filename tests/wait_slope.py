@@ -6,9 +6,11 @@ For every wait/<backend>/socketpair/mode:block/pos:spread/fds:N/active:1 row (th
 combination; older files without mode and position count as that) it takes the median over all its
 rows, which in a bench.sh run are the fresh processes (wait.json keeps each process's row, tagged
 with process_index; one process's own file has its repetitions instead), and
-fits log(time) = a + slope * log(N) by least squares over 100 <= N <= the largest N. select and
-poll must show slope >= 0.8 (linear in N), epoll_lt, epoll_et, io_uring and io_uring_plain slope
-<= 0.2 (flat); a backend it does not know is fitted and shown but not judged.
+fits log(time) = a + slope * log(N) by least squares over 100 <= N <= the largest N (the scripts'
+own fit, scripts/pollbench_results.py). A backend whose wait costs O(watched) (select, poll) must
+show slope >= 0.8 (linear in N), one whose wait costs O(ready) (epoll, io_uring) slope <= 0.2
+(flat), as the file's context declares them (backend_capabilities; the fallback table for older
+files); a backend it does not know is fitted and shown but not judged.
 Two figures are fitted: Google Benchmark's time (the mean wait of each repetition, then the median
 of the repetitions) and p50_ns (the median wait of each repetition, then the median). On a busy
 machine the mean carries preemptions that the median does not.
@@ -18,25 +20,25 @@ Exit status: 0 all slopes as expected, 1 a slope missed, 2 usage or input error.
 """
 import argparse
 import json
-import math
+import os
 import re
 import statistics
 import sys
 
-EXPECTED = {"select": "linear", "poll": "linear", "epoll_lt": "flat", "epoll_et": "flat", "io_uring": "flat",
-            "io_uring_plain": "flat"}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import pollbench_results as pr  # noqa: E402
+
+# What a wait's cost class makes the slope.
+EXPECTED_OF_COST = {"O(watched)": "linear", "O(ready)": "flat"}
 NAME = re.compile(r"^wait/(?P<backend>[^/]+)/(?P<kind>[^/]+)(?:/mode:block/pos:spread)?/fds:(?P<n>\d+)/active:1$")
 
 
 def slope(points):
-    xs = [math.log(n) for n, _ in points]
-    ys = [math.log(t) for _, t in points]
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return pr.fit_loglog_slope([n for n, _ in points], [t for _, t in points], min_n=0)
 
 
 def main():
+    pr.require_modules("numpy")  # the fit
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("json")
     ap.add_argument("--kind", default="socketpair")
@@ -65,8 +67,10 @@ def main():
         print(f"wait_slope: no wait/*/{args.kind}/*/active:1 rows in {args.json}", file=sys.stderr)
         return 2
 
+    context = data.get("context", {})
+    expected = {b: EXPECTED_OF_COST.get(pr.capability(context, b, "wait_cost")) for b in pr.backend_order(context)}
     ok = True
-    for backend in sorted({b for b, _ in runs}, key=lambda b: list(EXPECTED).index(b) if b in EXPECTED else 99):
+    for backend in pr.sort_backends({b for b, _ in runs}, context):
         ns = sorted(n for b, n in runs if b == backend)
         fit = [n for n in ns if n >= 100]
         if len(fit) < 2:
@@ -76,7 +80,7 @@ def main():
         slopes = {}
         for figure in ("time", "p50"):
             slopes[figure] = slope([(n, statistics.median(runs[(backend, n)][figure])) for n in fit])
-        want = EXPECTED.get(backend)
+        want = expected.get(backend)
         passed = {
             f: (s >= 0.8 if want == "linear" else s <= 0.2 if want == "flat" else True) for f, s in slopes.items()
         }
@@ -94,7 +98,7 @@ def main():
         targets = [1, 100, 1000, 10000]
         print("| backend | " + " | ".join(f"N={n}" for n in targets) + " |")
         print("|---|" + "---|" * len(targets))
-        for backend in sorted({b for b, _ in runs}, key=lambda b: list(EXPECTED).index(b) if b in EXPECTED else 99):
+        for backend in pr.sort_backends({b for b, _ in runs}, context):
             cells = []
             for n in targets:
                 r = runs.get((backend, n))

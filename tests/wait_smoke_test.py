@@ -17,13 +17,10 @@ import re
 import subprocess
 import sys
 
-BACKENDS = ["select", "poll", "epoll_lt", "epoll_et", "io_uring", "io_uring_plain"]
 KINDS = ["pipe", "socketpair", "tcp"]
-RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll", "io_uring": "io_uring",
-          "io_uring_plain": "io_uring"}
 COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events"]
 CONTEXT = ["kernel", "cpu_model", "mitigations", "fd_limit", "compiler", "flags", "build_type", "git_commit",
-           "pinned_cpu", "clock_read_ns", "calibration"]
+           "pinned_cpu", "clock_read_ns", "calibration", "backend_capabilities"]
 PATTERNS = {
     "wait": re.compile(r"^wait/(?P<backend>[a-z_]+)/(?P<kind>[a-z]+)/mode:(?P<mode>block|nonblock)"
                        r"/pos:(?P<pos>first|middle|last|spread)/fds:(?P<n>\d+)/active:(?P<a>\d+)$"),
@@ -74,6 +71,10 @@ def main():
     context = data.get("context", {})
     for key in CONTEXT:
         check(str(context.get(key, "")).strip() != "", f"context lacks {key}")
+    # The backends and their raw baselines, as the binary declares them (backends_list --json).
+    capabilities = json.loads(context.get("backend_capabilities", "[]"))
+    available = [c["name"] for c in capabilities if c["available"]]
+    raw_of = {c["name"]: c["raw"] for c in capabilities}
 
     rows = data.get("benchmarks", [])
     iterations = [r for r in rows if r.get("run_type") == "iteration"]
@@ -95,7 +96,7 @@ def main():
             want_label = f"mode={m['mode']} pos={m['pos']}"
             check(r.get("label") == want_label, f"{name}: label {r.get('label')!r}, expected {want_label!r}")
         if "backend" in m.groupdict():
-            check(m["backend"] in BACKENDS, f"{name}: unknown backend")
+            check(m["backend"] in raw_of, f"{name}: unknown backend")
             backends.add(m["backend"])
         for c in COUNTERS:
             check(isinstance(r.get(c), (int, float)), f"{name}: counter {c} missing")
@@ -107,7 +108,7 @@ def main():
         check(r.get("time_unit") == "ns" and r.get("real_time", 0) > 0, f"{name}: no manual time in ns")
 
     # Every backend in every family; every fd kind in wait; every op in ctl; the raw baselines.
-    check({"select", "poll", "epoll_lt", "epoll_et"} <= backends, f"backends seen: {sorted(backends)}")
+    check(available and set(available) == backends, f"backends seen: {sorted(backends)}, available: {available}")
     for b in backends:
         for kind in KINDS:
             for point in ("fds:1/active:1", "fds:4/active:1", "fds:4/active:4"):
@@ -118,7 +119,7 @@ def main():
             for pos in ("first", "middle", "last"):
                 name = f"wait/{b}/socketpair/mode:{mode}/pos:{pos}/fds:4/active:1"
                 check(name in seen["wait"], f"missing {name}")
-                name = f"raw/{RAW_OF[b]}/socketpair/mode:{mode}/pos:{pos}/fds:4/active:1"
+                name = f"raw/{raw_of[b]}/socketpair/mode:{mode}/pos:{pos}/fds:4/active:1"
                 check(name in seen["raw"], f"missing {name}")
         for a in (2, 3):
             name = f"wait/{b}/socketpair/mode:block/pos:spread/fds:4/active:{a}"
@@ -126,7 +127,7 @@ def main():
         for op in ("add", "modify", "remove"):
             check(f"ctl/{b}/{op}/fds:1" in seen["ctl"], f"missing ctl/{b}/{op}/fds:1")
         check(f"wakeup/{b}/fds:1" in seen["wakeup"], f"missing wakeup/{b}/fds:1")
-        check(f"raw/{RAW_OF[b]}/socketpair/mode:block/pos:spread/fds:1/active:1" in seen["raw"],
+        check(f"raw/{raw_of[b]}/socketpair/mode:block/pos:spread/fds:1/active:1" in seen["raw"],
               f"missing raw baseline of {b}")
     # The other fd kinds run the default combination only.
     for name in seen["wait"]:

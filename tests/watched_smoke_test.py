@@ -19,7 +19,6 @@ import resource
 import subprocess
 import sys
 
-BACKENDS = ["epoll_lt", "epoll_et", "io_uring"]
 COUNTERS = ["p50_ns", "p99_ns", "p999_ns", "max_ns", "events", "watched", "fd_limit", "own_fds", "holders",
             "held_files", "setup_ns_per_watched", "setup_add_ns", "kernel_bytes_per_watched", "grown_by"]
 WAIT = re.compile(r"^wait_watched/(?P<backend>[a-z_]+)/socketpair/watched:(?P<n>\d+)/active:1$")
@@ -91,17 +90,25 @@ def main():
 
     context = result["context"]
     for key in ["kernel", "fd_limit", "git_commit", "max_watched", "holder_files_each", "mem_available_mib",
-                "select_poll_limit", "clock_read_ns"]:
+                "select_poll_limit", "clock_read_ns", "backend_capabilities"]:
         check(key in context, f"context lacks {key}")
-    available = [b for b in BACKENDS if f"setup/{b}" in context]
-    check("epoll_lt" in available and "epoll_et" in available, f"backends in context: {available}")
+    # Every available backend whose interest set the kernel keeps (it watches files, not fd
+    # numbers), and no other: what the binary declares (backends_list --json).
+    capabilities = json.loads(context.get("backend_capabilities", "[]"))
+    available = [c["name"] for c in capabilities if c["available"] and c["interest"] == "kernel"]
+    check(len(available) >= 2, f"watching backends in the capabilities: {available}")
+    check([b for b in available if f"setup/{b}" in context] == available, f"setups in context, expected {available}")
+    check(not [k for k in context if k.startswith("setup/") and k[len("setup/"):] not in available],
+          f"a setup for a backend that cannot watch past the fd limit: {sorted(context)}")
     for b in available:
         for key in [f"kernel_bytes_per_watched/{b}", f"setup_ns_per_watched/{b}"]:
             check(key in context and float(context.get(key, 0)) > 0, f"context {key} = {context.get(key)}")
     check(context.get("fd_limit") == str(fd_limit), f"context fd_limit {context.get('fd_limit')} != {fd_limit}")
-    if "setup/io_uring" in context:
-        check(context["setup/io_uring"] in ("ring SINGLE_ISSUER|DEFER_TASKRUN", "ring plain"),
-              f"setup/io_uring = {context['setup/io_uring']}")
+    for c in capabilities:
+        if c["name"] in available and c["raw"] == "io_uring":
+            setup = context.get(f"setup/{c['name']}")
+            wanted = ("ring plain",) if c["setup"] == "plain" else ("ring SINGLE_ISSUER|DEFER_TASKRUN", "ring plain")
+            check(setup in wanted, f"setup/{c['name']} = {setup}")
 
     expected_n = [n for n in [1000, 10000, 20000, 50000, 100000] if n <= largest]
     if expected_n[-1] != largest:
@@ -134,6 +141,7 @@ def main():
         check(row["events"] == (1 if family == "wait" else 0), f"{name}: events {row['events']}")
         if family == "wait":
             check("write_ns" in row, f"{name}: no write_ns")
+    check({b for (_, b, _) in seen} == set(available), f"backends run: {sorted({b for (_, b, _) in seen})}")
     for b in available:
         for family in ["wait", "ctl_add", "ctl_remove"]:
             for n in expected_n:

@@ -121,6 +121,8 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
   }
   return {
       {"backend_setup", setups},
+      // Every backend's capabilities (backends_list --json), which the scripts go by, not names.
+      {"backend_capabilities", backends_json()},
       {"kernel", std::string(uts.release) + " " + uts.version},
       {"machine", uts.machine},
       {"cpu_model", cpu_model()},

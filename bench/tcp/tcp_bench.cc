@@ -290,11 +290,12 @@ void run_point(benchmark::State& state, const Point& p, const Settings& s) {
 }
 
 // A rough cost of one turn, only to choose how many turns to time (never reported): a round
-// trip, some handling per active connection, and for select and poll, which look at every
-// watched fd on every wait, a fraction of a microsecond per fd. Measured on the 2-core reference
-// machine: ~30 us per turn at active:10 on epoll, ~9 ms for select with 19,600 idle.
+// trip, some handling per active connection, and for a backend whose wait costs O(watched)
+// (select, poll: they look at every watched fd on every wait), a fraction of a microsecond per
+// fd. Measured on the 2-core reference machine: ~30 us per turn at active:10 on epoll, ~9 ms
+// for select with 19,600 idle.
 double estimated_turn_seconds(const Point& p) {
-  const bool scans_every_fd = p.backend == "select" || p.backend == "poll";
+  const bool scans_every_fd = pollbench::backend_info(p.backend).traits.wait_cost == pollbench::WaitCost::per_watched;
   return 30e-6 + 4e-6 * static_cast<double>(p.active) +
          (scans_every_fd ? 0.5e-6 * static_cast<double>(p.idle + p.active) : 0.0);
 }

@@ -213,9 +213,8 @@ void raw_io_uring(benchmark::State& state, std::size_t watched, Shape shape) {
 }
 
 struct Mechanism {
-  const char* name;
+  const char* name;  // a BackendTraits::raw
   void (*run)(benchmark::State&, std::size_t, Shape);
-  std::vector<std::string> backends;  // the Poller backends it is the baseline of
 };
 
 void raw_benchmark(benchmark::State& state, const Mechanism& mechanism, Shape shape) {
@@ -234,18 +233,20 @@ void raw_benchmark(benchmark::State& state, const Mechanism& mechanism, Shape sh
 void register_raw_family(const Plan& plan) {
   const Options& options = plan.options;
   static const std::vector<Mechanism> mechanisms{
-      {"select", raw_select, {"select"}},
-      {"poll", raw_poll, {"poll"}},
-      {"epoll", raw_epoll, {"epoll_lt", "epoll_et"}},
-      {"io_uring", raw_io_uring, {"io_uring"}},
+      {"select", raw_select},
+      {"poll", raw_poll},
+      {"epoll", raw_epoll},
+      {"io_uring", raw_io_uring},
   };
   const std::vector<std::size_t> points =
       decades_of(reachable_points(options, "raw", "socketpair", options.quick ? 10000 : 1000000), options.quick);
   for (const Mechanism& m : mechanisms) {
-    // A baseline only for the backends being run (and so known to work on this machine).
-    const auto wanted = std::find_first_of(m.backends.begin(), m.backends.end(), options.backends.begin(),
-                                           options.backends.end());
-    if (wanted == m.backends.end()) continue;
+    // A baseline only for the backends being run (and so known to work on this machine) whose
+    // traits name this raw family.
+    const auto wanted = std::find_if(options.backends.begin(), options.backends.end(), [&](const std::string& b) {
+      return std::string_view(backend_info(b).traits.raw) == m.name;
+    });
+    if (wanted == options.backends.end()) continue;
     const WaitCost& cost = plan.wait_cost.at(*wanted);  // the backend it is the baseline of
     auto add = [&](Shape shape, const std::vector<std::size_t>& at, bool fit_complexity) {
       if (at.empty()) return;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "fd.h"
 #include "watcher.h"
@@ -17,11 +18,12 @@ namespace {
 
 class EpollWatcher final : public Watcher {
  public:
-  explicit EpollWatcher(bool edge) : edge_(edge), epoll_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
+  EpollWatcher(std::string name, bool edge)
+      : name_(std::move(name)), edge_(edge), epoll_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   }
 
-  std::string_view name() const override { return edge_ ? "epoll_et" : "epoll_lt"; }
+  std::string_view name() const override { return name_; }
   std::string setup() const override { return edge_ ? "EPOLLIN | EPOLLET" : "EPOLLIN"; }
 
   void add(int fd, Token token) override {
@@ -51,6 +53,7 @@ class EpollWatcher final : public Watcher {
   }
 
  private:
+  std::string name_;
   bool edge_;
   OwnedFd epoll_;
   std::vector<epoll_event> events_;
@@ -58,6 +61,8 @@ class EpollWatcher final : public Watcher {
 
 }  // namespace
 
-std::unique_ptr<Watcher> make_epoll_watcher(bool edge_triggered) { return std::make_unique<EpollWatcher>(edge_triggered); }
+std::unique_ptr<Watcher> make_epoll_watcher(std::string name, bool edge_triggered) {
+  return std::make_unique<EpollWatcher>(std::move(name), edge_triggered);
+}
 
 }  // namespace pollbench::watched

@@ -3,7 +3,8 @@
 // user_data = token << 32 | fd number at registration, which is all a re-arm or a cancel needs.
 //
 // The ring: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN where the kernel has them
-// (6.1+), else a plain ring; setup() names which, and the results carry it. With
+// (6.1+), else a plain ring, or a plain ring when asked (for io_uring_plain); setup() names
+// which, and the results carry it. With
 // DEFER_TASKRUN the poll re-check that posts a completion runs inside the wait (in
 // io_uring_enter with GETEVENTS), so the timed wait holds it; on a plain ring it runs as task
 // work when the writer's write() returns, outside the timed wait (the write_ns counter).
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "watcher.h"
 
@@ -35,13 +37,13 @@ std::uint64_t user_data(int fd, Token token) {
 
 class IoUringWatcher final : public Watcher {
  public:
-  IoUringWatcher() {
+  IoUringWatcher(std::string name, bool plain_ring) : name_(std::move(name)) {
     io_uring_params params{};
     params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     params.cq_entries = kCqEntries;
-    int rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+    int rc = plain_ring ? -EINVAL : io_uring_queue_init_params(kSqEntries, &ring_, &params);
     setup_ = "SINGLE_ISSUER|DEFER_TASKRUN";
-    if (rc == -EINVAL) {  // a kernel before 6.1
+    if (rc == -EINVAL) {  // asked for, or a kernel before 6.1
       params = io_uring_params{};
       params.flags = IORING_SETUP_CQSIZE;
       params.cq_entries = kCqEntries;
@@ -52,7 +54,7 @@ class IoUringWatcher final : public Watcher {
   }
   ~IoUringWatcher() override { io_uring_queue_exit(&ring_); }
 
-  std::string_view name() const override { return "io_uring"; }
+  std::string_view name() const override { return name_; }
   std::string setup() const override { return "ring " + setup_; }
 
   void add(int fd, Token token) override {
@@ -122,11 +124,14 @@ class IoUringWatcher final : public Watcher {
   }
 
   io_uring ring_{};
+  std::string name_;
   std::string setup_;
 };
 
 }  // namespace
 
-std::unique_ptr<Watcher> make_io_uring_watcher() { return std::make_unique<IoUringWatcher>(); }
+std::unique_ptr<Watcher> make_io_uring_watcher(std::string name, bool plain_ring) {
+  return std::make_unique<IoUringWatcher>(std::move(name), plain_ring);
+}
 
 }  // namespace pollbench::watched

@@ -10,6 +10,7 @@
 #include "fd.h"
 #include "holders.h"
 #include "options.h"
+#include "poller.h"
 #include "preflight.h"
 #include "reporters.h"
 #include "run_context.h"
@@ -71,8 +72,9 @@ int main(int argc, char** argv) {
 
   const std::size_t per_holder = files_per_holder();
   const std::size_t holders_needed = (2 * options.max_watched + per_holder - 1) / per_holder;
-  const bool uses_epoll = std::any_of(options.backends.begin(), options.backends.end(),
-                                      [](const std::string& b) { return b.rfind("epoll", 0) == 0; });
+  const bool uses_epoll = std::any_of(options.backends.begin(), options.backends.end(), [](const std::string& b) {
+    return std::string_view(backend_info(b).traits.raw) == "epoll";
+  });
   double bytes_per_watched = 0;
   try {
     check_limits(options.max_watched, holders_needed, uses_epoll);

@@ -45,12 +45,15 @@ class Watcher {
   virtual std::string setup() const = 0;
 };
 
-// The backends this family runs (the Poller names of the same mechanisms).
+// The backends this family runs: every Poller backend whose interest set lives in the kernel
+// (BackendTraits::interest), in backends() order.
 const std::vector<std::string>& watcher_backends();
 // Throws std::invalid_argument for an unknown name, std::system_error when set-up fails.
 std::unique_ptr<Watcher> make_watcher(std::string_view backend);
 
-std::unique_ptr<Watcher> make_epoll_watcher(bool edge_triggered);
-std::unique_ptr<Watcher> make_io_uring_watcher();
+// `name`: the Poller backend this watcher stands for.
+std::unique_ptr<Watcher> make_epoll_watcher(std::string name, bool edge_triggered);
+// plain_ring: a ring without DEFER_TASKRUN, as the backend that runs one (io_uring_plain).
+std::unique_ptr<Watcher> make_io_uring_watcher(std::string name, bool plain_ring);
 
 }  // namespace pollbench::watched

@@ -60,6 +60,41 @@ class Slope(unittest.TestCase):
         self.assertIsNone(pr.fit_loglog_slope([], [], 100))
 
 
+class Capabilities(unittest.TestCase):
+    """The scripts go by the capabilities a run's context declares, not by backend names."""
+
+    def context(self, *backends):
+        return {"backend_capabilities": json.dumps(list(backends))}
+
+    def test_a_new_backend_needs_no_script_change(self):
+        # An O(ready) edge-triggered backend of a new mechanism, listed first by its binary.
+        ctx = self.context(
+            {"name": "kq", "trigger": "edge", "wait_cost": "O(ready)", "interest": "kernel", "raw": "kqueue"},
+            {"name": "scan", "trigger": "level", "wait_cost": "O(watched)", "interest": "user_array", "raw": "scan"},
+            {"name": "kq_level", "trigger": "level", "wait_cost": "O(ready)", "interest": "kernel", "raw": "kqueue"})
+        self.assertEqual(pr.backends_where(ctx, wait_cost="O(ready)"), ["kq", "kq_level"])
+        self.assertEqual(pr.backends_where(ctx, interest="user_array"), ["scan"])
+        self.assertEqual(pr.raw_backend("kqueue", ctx), "kq")
+        self.assertEqual(pr.sort_backends({"scan", "zzz", "kq"}, ctx), ["kq", "scan", "zzz"])
+        self.assertEqual(pr.capability(ctx, "kq_level", "trigger"), "level")
+        self.assertIsNone(pr.capability(ctx, "select", "trigger"))
+        run = pr.Run(Path("x"), ctx, [], {}, [])
+        self.assertEqual(pa.scanning(run), ["scan"])
+        self.assertEqual(pa.references(run), ["kq", "kq_level"])
+        self.assertEqual(pa.reference_family(run), ["kq", "kq_level"])
+        self.assertEqual(pa.trigger_pair(run), ("kqueue", "kq_level", "kq"))
+
+    def test_runs_before_capabilities_use_the_fallback(self):
+        for ctx in ({}, {"backend_capabilities": "not json"}, None):
+            self.assertEqual(pr.backends_where(ctx, wait_cost="O(watched)"), ["select", "poll"])
+            self.assertEqual(pr.raw_backend("epoll", ctx), "epoll_lt")
+            self.assertEqual(pr.raw_backend("epoll_wait", ctx), "epoll_lt")
+            self.assertEqual(pr.raw_backend("io_uring", ctx), "io_uring")
+        run = pr.load(FIXTURE / "wait.json")
+        self.assertEqual(pa.trigger_pair(run), ("epoll", "epoll_lt", "epoll_et"))
+        self.assertEqual(pa.reference_family(run), ["epoll_lt", "epoll_et"])
+
+
 class Format(unittest.TestCase):
     def test_units(self):
         self.assertEqual(pr.format_ns(850), "850 ns")
