@@ -1,6 +1,5 @@
 #include "run_context.h"
 
-#include <benchmark/benchmark.h>
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -135,10 +134,6 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
       {"pinned_cpu", std::to_string(pinned_cpu)},
       {"allowed_cpus", join(allowed_cpus())},
   };
-}
-
-void add_run_context(int pinned_cpu) {
-  for (const auto& [key, value] : run_context(pinned_cpu)) benchmark::AddCustomContext(key, value);
 }
 
 void warn_if_unoptimized() {

@@ -21,9 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_context.h"
 #include "benchmark_filter.h"
 #include "cli.h"
-#include "fd.h"
+#include "fds.h"
 #include "listener.h"
 #include "parent_death.h"
 #include "rig.h"

@@ -24,6 +24,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "fds.h"
 #include "io_uring_ring.h"
 #include "registered_poller.h"
 #include "timing.h"

@@ -34,6 +34,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "fds.h"
 #include "registered_poller.h"
 #include "timing.h"
 
