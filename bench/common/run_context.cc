@@ -53,6 +53,20 @@ std::string mitigations() {
   return out;
 }
 
+// The compiler this binary was built with, from its own macros: "clang 14.0.6 (Debian Clang
+// 14.0.6)" or "g++ 12.2.0". clang defines __GNUC__ too (as 4.2.1), so it is asked first;
+// __VERSION__ is each compiler's own description of itself.
+std::string compiler() {
+#if defined(__clang__)
+  return "clang " + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+         std::to_string(__clang_patchlevel__) + " (" + __VERSION__ + ")";
+#elif defined(__GNUC__)
+  return std::string("g++ ") + __VERSION__;
+#else
+  return std::string("unknown (") + __VERSION__ + ")";
+#endif
+}
+
 std::string join(const std::vector<int>& cpus) {
   std::string out;
   for (int c : cpus) {
@@ -126,7 +140,7 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
       {"mitigations", mitigations()},
       {"fd_limit", std::to_string(limit.soft)},
       {"fd_limit_hard", std::to_string(limit.hard)},
-      {"compiler", std::string("g++ ") + __VERSION__},
+      {"compiler", compiler()},
       {"flags", POLLBENCH_CXX_FLAGS},
       {"build_type", POLLBENCH_BUILD_TYPE},
       {"optimized", optimized ? "yes" : "no"},
