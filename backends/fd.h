@@ -1,12 +1,11 @@
-// Owning file descriptors, the pairs that benchmarks and tests watch, and the fd limit.
+// Owning file descriptors, a pipe pair, and the fd limit: what the Poller backends need.
+// The benchmarks' and tests' helpers (other pairs, fd counting, require_fds) are in
+// bench/common/fds.h.
 #pragma once
 
 #include <cstddef>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 #include <utility>
-#include <vector>
 
 namespace pollbench {
 
@@ -40,18 +39,12 @@ struct FdPair {
   OwnedFd b;
 };
 
-// The kinds of pair benchmarks and tests use, by name: "pipe", "socketpair", "tcp"
-// (a loopback TCP connection on 127.0.0.1).
-const std::vector<std::string>& fd_kinds();
 // All fds non-blocking and close-on-exec. Throws std::system_error (EMFILE names the limit).
-FdPair make_pair(std::string_view kind);
+// The io_uring backend's probe watches a pipe, so the pipe and the byte that wakes it live here;
+// the other kinds of pair the benchmarks and tests use are in bench/common/fds.h.
 FdPair make_pipe();
-FdPair make_socketpair();
-FdPair make_tcp_pair();
-
-// Writes one byte to `fd` / reads everything readable from `fd` (non-blocking).
+// Writes one byte to `fd`; throws std::system_error unless it went in.
 void write_byte(int fd);
-std::size_t drain(int fd);
 
 // --- fd limit -------------------------------------------------------------------------
 
@@ -63,17 +56,8 @@ struct FdLimit {
 // Raises the soft RLIMIT_NOFILE to the hard limit and returns both. Every tool calls it at
 // start; the error messages call it too, so they name the limit a caller can actually reach.
 FdLimit raise_fd_limit();
-// Descriptors in use by this process now (counted from /proc/self/fd).
-std::size_t open_fd_count();
-// Thrown when a request needs more fds than the limit allows.
-class FdLimitError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-// Throws FdLimitError naming the limit and how to raise it unless `extra` more fds fit
-// under the soft limit next to those already open. `what` says what needs them.
-void require_fds(std::size_t extra, std::string_view what);
-// How many more fds can be opened now (soft limit minus open ones, minus `reserve`).
-std::size_t fds_available(std::size_t reserve = 0);
+// Throws std::system_error for errno after `what` failed to open an fd; EMFILE and ENFILE name
+// the limit that was hit (for EMFILE, the one raise_fd_limit() leaves).
+[[noreturn]] void throw_open_error(const std::string& what);
 
 }  // namespace pollbench

@@ -14,16 +14,23 @@
 //                   so the completion is already there when the timed wait starts.
 //
 // Each poll carries user_data = generation << 32 | fd. modify() and remove() bump the fd's
-// generation, so CQEs still queued from before are recognised and dropped. add / modify /
-// remove submit at once, one io_uring_enter each, as epoll_ctl is one system call:
+// generation, so CQEs still queued from an earlier registration are recognised and dropped.
+// add / modify / remove submit at once, one io_uring_enter each, as epoll_ctl is one system
+// call:
 //   modify  IORING_OP_POLL_REMOVE with IORING_POLL_UPDATE_EVENTS | _USER_DATA: the live
-//           multishot poll takes the new mask and generation and is re-checked at once.
+//           multishot poll takes the new mask and generation and is re-checked at once. When
+//           the kernel refuses the update, a second enter follows: -EALREADY (the poll's wakeup
+//           is queued as task work) cancels the poll and arms a new one, -ENOENT (the poll has
+//           ended) arms a new one.
 //   remove  IORING_OP_ASYNC_CANCEL. Not POLL_REMOVE: that refuses (-EALREADY) a poll whose
 //           wakeup is still queued as task work, and a poll left alive keeps its file open, so
-//           a socket the caller closes after remove() would never send its FIN. With deferred
-//           task work that window is wide (it lasts until the next wait), which is how a
-//           half-closed peer once never got its EOF. ASYNC_CANCEL marks the poll cancelled
+//           a socket the caller closes after remove() would not send its FIN until the poll
+//           ends. With deferred task work that lasts until the next wait, so a half-closed peer
+//           would wait that long for its EOF (tests/conformance_halfclose_test.cc,
+//           HalfClosedPeerGetsEofAfterRemoveAndClose). ASYNC_CANCEL marks the poll cancelled
 //           whatever state it is in; the same enter runs the task work that completes it.
+// The costs of these calls and of a wait, per ring set-up, are measured by wait_bench's ctl and
+// wait families (docs/wait.md; the reference runs' reports in results/).
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>

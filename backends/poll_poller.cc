@@ -1,7 +1,8 @@
 // poll(2) over one dense pollfd array kept across waits. Removal swaps the last entry into
 // the hole (as libevent and libuv do), so the array stays dense and removal is O(1).
 //
-// One wait: poll() over all N entries (the kernel checks each), then scan all N revents.
+// One wait: poll() over all N entries (the kernel checks each), then scan revents until the
+// ones poll() counted as ready are met (all N at worst).
 //
 // Fairness: when Events fills before the scan ends, the next scan starts just after the last
 // entry reported and wraps around, so a small buffer never starves the entries at the end of

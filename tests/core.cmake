@@ -8,6 +8,6 @@ add_executable(conformance_test
   ${CMAKE_CURRENT_LIST_DIR}/conformance_errors_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/conformance_fairness_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/conformance_halfclose_test.cc)
-target_link_libraries(conformance_test PRIVATE pollbench_core GTest::gtest_main Threads::Threads)
+target_link_libraries(conformance_test PRIVATE pollbench_bench_common pollbench_core GTest::gtest_main Threads::Threads)
 # A lost event fails a bounded wait within seconds; the timeout only catches a wait that hangs.
 gtest_discover_tests(conformance_test PROPERTIES LABELS unit TIMEOUT 60)

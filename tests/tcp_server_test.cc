@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "fd.h"
+#include "fds.h"
 #include "listener.h"
 #include "poller.h"
 

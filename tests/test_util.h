@@ -18,7 +18,7 @@
 #include <string>
 #include <tuple>
 
-#include "fd.h"
+#include "fds.h"
 #include "poller.h"
 
 namespace pollbench::conformance {

@@ -1,6 +1,5 @@
 #include "run_context.h"
 
-#include <benchmark/benchmark.h>
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -52,6 +51,20 @@ std::string mitigations() {
     out += p;
   }
   return out;
+}
+
+// The compiler this binary was built with, from its own macros: "clang 14.0.6 (Debian Clang
+// 14.0.6)" or "g++ 12.2.0". clang defines __GNUC__ too (as 4.2.1), so it is asked first;
+// __VERSION__ is each compiler's own description of itself.
+std::string compiler() {
+#if defined(__clang__)
+  return "clang " + std::to_string(__clang_major__) + "." + std::to_string(__clang_minor__) + "." +
+         std::to_string(__clang_patchlevel__) + " (" + __VERSION__ + ")";
+#elif defined(__GNUC__)
+  return std::string("g++ ") + __VERSION__;
+#else
+  return std::string("unknown (") + __VERSION__ + ")";
+#endif
 }
 
 std::string join(const std::vector<int>& cpus) {
@@ -129,7 +142,7 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
       {"mitigations", mitigations()},
       {"fd_limit", std::to_string(limit.soft)},
       {"fd_limit_hard", std::to_string(limit.hard)},
-      {"compiler", std::string("g++ ") + __VERSION__},
+      {"compiler", compiler()},
       {"flags", POLLBENCH_CXX_FLAGS},
       {"build_type", POLLBENCH_BUILD_TYPE},
       {"optimized", optimized ? "yes" : "no"},
@@ -137,10 +150,6 @@ std::map<std::string, std::string> run_context(int pinned_cpu) {
       {"pinned_cpu", std::to_string(pinned_cpu)},
       {"allowed_cpus", join(allowed_cpus())},
   };
-}
-
-void add_run_context(int pinned_cpu) {
-  for (const auto& [key, value] : run_context(pinned_cpu)) benchmark::AddCustomContext(key, value);
 }
 
 void warn_if_unoptimized() {

@@ -20,8 +20,6 @@ int other_cpu(int cpu);
 // The run's metadata as key -> value (kernel, cpu_model, mitigations, fd_limit, compiler,
 // flags, build_type, optimized, git_commit, pinned_cpu).
 std::map<std::string, std::string> run_context(int pinned_cpu);
-// Adds run_context() to Google Benchmark's JSON and console context.
-void add_run_context(int pinned_cpu);
 // Prints a warning to stderr when this binary was built without optimisation.
 void warn_if_unoptimized();
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_context.h"
 #include "experiment.h"
 #include "fd.h"
 #include "modes.h"

@@ -49,7 +49,8 @@ enum class WaitOutcome {
 
 // What one thread blocks on, without a timeout: an idle thread that woke now and then to look
 // at a flag would move itself to the front of epoll's queue of waiters and change who gets the
-// next connection (measured: a 20 ms timeout evened out the shared epoll modes' spread).
+// next connection: even a 20 ms timeout evens out the spread between threads that the shared
+// epoll modes are there to show (measured when herd_bench was written, commit 6d587b8).
 // Made in the thread that uses it.
 class Waiter {
  public:

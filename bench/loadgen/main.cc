@@ -15,7 +15,7 @@
 
 #include "connection.h"
 #include "endpoint.h"
-#include "fd.h"
+#include "fds.h"
 #include "options.h"
 #include "parent_death.h"
 #include "stats.h"

@@ -2,8 +2,11 @@
 // far, and the canned answers. Enough for wrk, httperf, curl and loadgen; not a web server.
 //
 // A request ends at its blank line (plus a Content-Length body, if it announces one, which is
-// skipped). The parser never copies: it looks at what the connection has buffered and says
-// how many bytes the first request takes, so pipelined requests are answered in order.
+// skipped). A request with Transfer-Encoding (a chunked body, whose end this parser does not
+// look for) is refused with 501 Not Implemented; anything else it cannot take gets 400, 413 or
+// 431; each closes the connection. The parser never copies: it looks at what the connection
+// has buffered and says how many bytes the first request takes, so pipelined requests are
+// answered in order.
 //
 // A hostile peer costs bounded memory and linear CPU: every byte of a request counts against
 // the header limit, blank lines before it included, and a request that is still arriving is
@@ -24,7 +27,8 @@ inline constexpr std::size_t kDefaultMaxBodyBytes = 64 * 1024;  // a Content-Len
 enum class Parse {
   incomplete,  // no blank line yet (and nothing wrong so far): wait for more bytes
   complete,    // one whole request: `length` bytes, answer it
-  malformed,   // not an HTTP/1.x request: answer 400 and close
+  malformed,   // not a request it takes: answer `status` (400, or 501 for Transfer-Encoding)
+               // and close
   too_large,   // over a limit: answer `status` (431 headers, 413 body) and close
 };
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fds.h"
 #include "listener.h"
 #include "poller.h"
 

@@ -13,7 +13,7 @@ namespace pollbench {
 
 // Each kind of trouble a connection or the listener can run into.
 enum class ServerError : std::uint8_t {
-  malformed,   // not an HTTP/1.x request: answered 400 (or 501) and closed
+  malformed,   // a request the parser refuses: answered 400 (501 for Transfer-Encoding), closed
   oversized,   // request over the header or body limit: answered 431 / 413 and closed
   unfinished,  // the peer closed in the middle of a request
   fd_limit,    // accept hit the fd limit (EMFILE / ENFILE): that connection was shed

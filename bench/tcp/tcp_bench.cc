@@ -21,9 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_context.h"
 #include "benchmark_filter.h"
 #include "cli.h"
-#include "fd.h"
+#include "fds.h"
 #include "listener.h"
 #include "parent_death.h"
 #include "rig.h"
@@ -44,9 +45,10 @@ constexpr std::size_t kReserveFds = 256;
 constexpr std::size_t kDefaultMaxIdle = 100000;
 // About how long each benchmark's timed turns take. Google Benchmark's own sizing would add
 // turns until the waits (the manual time) reach its minimum time, but a wait can be a tiny
-// part of a turn (an io_uring wait that finds completions already queued takes 60 ns, the turn
-// 100 us), which made one benchmark run for minutes. So the turn count is fixed per benchmark
-// from a rough cost model instead (estimated_turn_seconds), aiming at this much wall-clock time.
+// part of a turn (an io_uring_plain wait that finds its completions already queued makes no
+// system call, while the turn reads, parses and answers), so one benchmark would run for
+// minutes. So the turn count is fixed per benchmark from a rough cost model instead
+// (estimated_turn_seconds), aiming at this much wall-clock time.
 constexpr double kDefaultSeconds = 0.4;
 constexpr double kQuickSeconds = 0.1;
 // Repetitions per point, each with a fresh server and fresh loadgen processes (a new rig), so

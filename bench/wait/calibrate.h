@@ -1,8 +1,8 @@
 // Run length. Google Benchmark stops a benchmark when the *timed* intervals add up to its min
 // time, and it picks the iteration count once, from trials that start at one iteration, for
 // all repetitions. Every iteration here also does untimed work (the writes and reads that make
-// fds ready), which for a 30 ns io_uring wait is 100 times the timed part, while one select
-// over 20,000 fds takes milliseconds. One min time for all would make the cheap waits run for
+// fds ready), which for a wait that makes no system call (io_uring_plain's) is many times the
+// timed part, while one select over 20,000 fds takes milliseconds. One min time for all would make the cheap waits run for
 // minutes and leave the costly ones a single sample.
 //
 // So a few milliseconds at start-up measure, on this machine, what a wait and an untimed edge

@@ -1,16 +1,18 @@
 // Family `ctl`: the cost of changing the interest set while N fds are registered (socketpair
-// fds). epoll pays a system call and a red-black tree update per change, io_uring a submission
-// (one io_uring_enter) per change, select and poll only an array update: Gammo et al. (OLS
-// 2004) found that on busy, short-lived connections these costs can outweigh epoll's cheaper
-// wait.
+// fds). epoll pays a system call and a red-black tree operation per change (an insert, a
+// look-up, an erase), io_uring a submission (one io_uring_enter) per change, select and poll only
+// an array update: Gammo et al. (OLS 2004) found that on busy, short-lived connections these
+// costs can outweigh epoll's cheaper wait.
 //
 // Timed: exactly one call.
 //   add     registers one more fd (the pool's fd N), undone untimed by remove
-//   modify  changes the token of the middle fd (same interest: a new interest would make the
-//           fd ready and io_uring post completions nobody reaps)
+//   modify  changes the token of the middle fd, keeping its interest: adding writable would make
+//           the idle socket ready, and every change here must leave the set quiet (checked
+//           after the loop)
 //   remove  removes the middle fd, undone untimed by add
-// io_uring posts a completion for each poll it cancels; its backend drops those itself after
-// each submission, inside the timed call, as part of what a change costs it.
+// Nothing is reaped outside the timed calls: io_uring posts a completion for each update and
+// cancel it submits, and a last one for each poll it cancels; its backend drops those itself
+// after each submission, inside the timed call, as part of what a change costs it.
 #include "families.h"
 #include "fd_pool.h"
 #include "registered_poller.h"

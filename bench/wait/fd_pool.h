@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "fd.h"
+#include "fds.h"
 
 namespace pollbench::wait {
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "benchmark_context.h"
 #include "families.h"
 #include "fd.h"
 #include "options.h"

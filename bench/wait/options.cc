@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "benchmark_filter.h"
-#include "fd.h"
+#include "fds.h"
 #include "poller.h"
 #include "run_context.h"
 

@@ -5,8 +5,9 @@
 //   select   copy the interest bit words, select(maxfd + 1, readfds only), scan the words
 //   poll     poll() over the N pollfds, scan revents until the ready ones are found
 //   epoll    epoll_wait(), walk the returned events
-//   io_uring wait for a completion of the multishot polls (liburing returns without a system
-//            call when one is there), walk the completion queue, advance it
+//   io_uring wait for a completion of the multishot polls, on the io_uring backend's ring
+//            set-up (deferred task work: the wait enters the kernel, which runs the re-check
+//            the write queued and posts the completion), walk the completion queue, advance it
 // Like the wait family, each point names its wait mode (block: a 1 s timeout; nonblock:
 // timeout 0) and the position of its one ready fd (see fd_pool.h):
 //   raw/<mechanism>/socketpair/mode:<block|nonblock>/pos:<first|middle|last|spread>/fds:N/active:1
@@ -24,6 +25,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "fds.h"
 #include "io_uring_ring.h"
 #include "registered_poller.h"
 #include "timing.h"

@@ -10,8 +10,9 @@
 //              poll     poll() over all N pollfds, scans revents until it has met the
 //                       ready ones
 //              epoll    epoll_wait() copies out the ready list, walks the A events
-//              io_uring reaps the A completions its multishot polls posted (no system call
-//                       when they are already there, as here)
+//              io_uring runs the poll re-checks the writes queued (io_uring_get_events) and
+//                       reaps the A completions they post; io_uring_plain finds them
+//                       already posted (the write ran the re-checks) and only reaps them
 //   untimed: read each active fd's byte back, so the next iteration starts from N idle fds.
 // The interval is read with Clock around exactly the timed part and reported through
 // SetIterationTime (UseManualTime): PauseTiming/ResumeTiming would cost more than a fast wait.
@@ -34,6 +35,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "fds.h"
 #include "registered_poller.h"
 #include "timing.h"
 

@@ -19,6 +19,7 @@
 
 #include "families.h"
 #include "fd_pool.h"
+#include "fds.h"
 #include "registered_poller.h"
 #include "run_context.h"
 #include "timing.h"

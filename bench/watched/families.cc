@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "fd.h"
+#include "fds.h"
 #include "timing.h"
 #include "watched_set.h"
 

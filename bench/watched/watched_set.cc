@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "fds.h"
 #include "preflight.h"
 
 namespace pollbench::watched {
