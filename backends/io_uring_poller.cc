@@ -109,9 +109,7 @@ class IoUringPoller final : public Poller {
     io_uring_prep_poll_update(sqe, old, user_data(fd, slot.generation), poll_mask(slot.interest),
                               IORING_POLL_UPDATE_EVENTS | IORING_POLL_UPDATE_USER_DATA);
     io_uring_sqe_set_data64(sqe, tag);
-    submit("poll update fd=", fd);
-    const io_uring_cqe* cqe = find(tag);
-    const int res = cqe == nullptr ? 0 : cqe->res;
+    const int res = submit("poll update fd=", fd, tag);
     if (res == -EALREADY) {
       // The poll's wakeup is queued as task work and owns it: cancel it (always possible) and
       // arm a new one instead.
@@ -288,12 +286,17 @@ class IoUringPoller final : public Poller {
 
   // Submits and, in the same io_uring_enter, runs queued task work: a cancelled poll drops its
   // reference to the file now, so a socket the caller closes after remove() really closes (the
-  // peer sees EOF) instead of lingering until the ring's next enter.
-  void submit(const char* what, int fd) {
+  // peer sees EOF) instead of lingering until the ring's next enter. Returns the result of the
+  // completion tagged `tag` (0 if none is queued), read before drop_stale_head() discards it:
+  // a control completion is stale to everything else.
+  int submit(const char* what, int fd, std::uint64_t tag = 0) {
     int rc = io_uring_submit_and_get_events(&ring_);
     if (rc < 0) throw_errno(-rc, std::string(name_) + " " + what + std::to_string(fd));
     rearm_pending_ = false;
+    const io_uring_cqe* cqe = tag != 0 ? find(tag) : nullptr;
+    const int result = cqe != nullptr ? cqe->res : 0;
     drop_stale_head();
+    return result;
   }
 
   // The kernel tears a closed ring down in a worker and, at the end, sends task work to every
