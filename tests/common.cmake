@@ -11,3 +11,8 @@ if(TARGET wait_bench AND TARGET tcp_bench AND TARGET loadgen AND TARGET pollserv
                    $<TARGET_FILE:wait_bench> $<TARGET_FILE:tcp_bench> $<TARGET_FILE:loadgen> $<TARGET_FILE:pollserver>)
   set_tests_properties(common.parent_death PROPERTIES LABELS smoke TIMEOUT 60)
 endif()
+
+# The shared command-line parser (bench/common/cli.h).
+add_executable(cli_unit_test ${CMAKE_CURRENT_LIST_DIR}/cli_unit_test.cc)
+target_link_libraries(cli_unit_test PRIVATE pollbench_cli GTest::gtest_main)
+gtest_discover_tests(cli_unit_test PROPERTIES LABELS unit)
