@@ -361,9 +361,11 @@ std::string Parser::help() const {
   return out;
 }
 
-void Parser::print_error(const std::string& message) const {
-  std::cerr << program_ << ": " << message << "\n" << usage_line() << "\n(" << program_ << " --help explains every option)\n";
+void print_usage_error(const std::string& program, const std::string& usage_line, const std::string& message) {
+  std::cerr << program << ": " << message << "\n" << usage_line << "\n(" << program << " --help explains every option)\n";
 }
+
+void Parser::print_error(const std::string& message) const { print_usage_error(program_, usage_line(), message); }
 
 void Parser::fail(const std::string& message) const {
   print_error(message);

@@ -31,6 +31,10 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// "<program>: <message>", the usage line and a pointer to --help, on stderr: every program's
+// usage error looks like this (exit 2 is the caller's).
+void print_usage_error(const std::string& program, const std::string& usage_line, const std::string& message);
+
 // `text` as a whole number in [min, max] (decimal digits only), or UsageError naming `option`.
 std::uint64_t parse_whole(const std::string& option, const std::string& text, std::uint64_t min, std::uint64_t max);
 // `text` as a finite number above `min` (above_min) or from `min`, at most `max`.
