@@ -1,10 +1,13 @@
 // Prints every backend this build knows, whether it runs on this machine, and the fd limit.
 #include <iostream>
 
+#include "cli.h"
 #include "fd.h"
 #include "poller.h"
 
-int main() {
+int main(int argc, char** argv) {
+  pollbench::cli::Parser parser("backends_list", "Every backend this build knows, whether it runs here, and the fd limit.");
+  parser.parse_or_exit(argc, argv);
   const pollbench::FdLimit limit = pollbench::raise_fd_limit();
   std::cout << "fd limit: " << limit.soft << " (hard " << limit.hard << ")\n";
   for (const auto& b : pollbench::backends()) {

@@ -93,7 +93,7 @@ std::string epilog() {
          "Sweep: idle 0, 1000, 2000, 5000, 10000 and the most the fd limit allows; active 1, 10, 100;\n"
          "about "
       << kDefaultSeconds << " s of turns each (at least " << kMinTurns
-      << " turns). --quick: idle 0, 1000 and the most; active 10; about " << kQuickSeconds
+      << " turns).\n--quick: idle 0, 1000 and the most; active 10; about " << kQuickSeconds
       << " s each.\n"
          "Each point runs "
       << kDefaultRepetitions
