@@ -6,7 +6,10 @@
 // unknown options. This layer adds what CLI11 2.1 does not give in the form we want: messages
 // that name the option and its limit ("--port: 70000 is above the maximum 65535"), strict whole
 // numbers (CLI11 would also take 0x10 and 1e3), one help layout for every program, and Google
-// Benchmark's own flags passed through untouched.
+// Benchmark's own flags passed through untouched. CLI11 rather than getopt_long: getopt_long
+// takes any unambiguous abbreviation (--conn for --connections) and knows nothing of values,
+// so every program would again carry its own number parsing; CLI11 is in Debian and
+// header-only, and parses exactly the names given.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +17,6 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
-#include <type_traits>
 #include <string>
 #include <vector>
 
