@@ -1,23 +1,16 @@
 // Prints every backend this build knows, whether it runs on this machine, and the fd limit;
 // with --json, every backend's capabilities as one JSON array instead.
-#include <cstring>
 #include <iostream>
 
+#include "cli.h"
 #include "fd.h"
 #include "poller.h"
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--help") == 0) {
-    std::cout << "usage: backends_list [--json]\n"
-                 "  (no option)  every backend and whether it runs here, and the fd limit\n"
-                 "  --json       every backend's capabilities as a JSON array\n";
-    return 0;
-  }
-  const bool json = argc == 2 && std::strcmp(argv[1], "--json") == 0;
-  if (argc > 2 || (argc == 2 && !json)) {
-    std::cerr << "backends_list: unknown option '" << argv[1] << "' (valid: --json, --help)\n";
-    return 2;
-  }
+  bool json = false;
+  pollbench::cli::Parser parser("backends_list", "Every backend this build knows, whether it runs here, and the fd limit.");
+  parser.flag("--json", json, "every backend's capabilities as one JSON array instead");
+  parser.parse_or_exit(argc, argv);
   const pollbench::FdLimit limit = pollbench::raise_fd_limit();
   if (json) {
     std::cout << pollbench::backends_json() << '\n';

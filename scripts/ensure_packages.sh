@@ -24,3 +24,4 @@ POLLBENCH_PLOT_PACKAGES=(python3-matplotlib python3-numpy python3-scipy libbench
 POLLBENCH_TEST_PACKAGES=(wrk iproute2)
 # Only for the `fuzz` preset (docs/fuzz.md): clang and its libFuzzer runtime.
 POLLBENCH_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+POLLBENCH_BUILD_PACKAGES+=(libcli11-dev)  # bench/common/cli.h: every program's command line

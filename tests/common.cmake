@@ -49,3 +49,16 @@ if(TARGET loadgen AND TARGET pollserver AND TARGET wait_bench)
                    -DCONTROL=wait_bench ${no_benchmark_args} -P ${CMAKE_CURRENT_LIST_DIR}/no_benchmark_link.cmake)
   set_tests_properties(common.no_google_benchmark PROPERTIES LABELS build TIMEOUT 60)
 endif()
+
+# The shared command-line parser (bench/common/cli.h).
+add_executable(cli_unit_test ${CMAKE_CURRENT_LIST_DIR}/cli_unit_test.cc)
+target_link_libraries(cli_unit_test PRIVATE pollbench_cli GTest::gtest_main)
+gtest_discover_tests(cli_unit_test PROPERTIES LABELS unit)
+
+# Every program's --help layout and usage errors, one table (tests/cli_test.py).
+if(TARGET wait_bench AND TARGET loadgen AND TARGET pollserver AND TARGET tcp_bench AND TARGET herd_bench
+   AND TARGET watched_bench AND TARGET backends_list)
+  add_test(NAME common.cli
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py $<TARGET_FILE_DIR:wait_bench>)
+  set_tests_properties(common.cli PROPERTIES LABELS unit TIMEOUT 120)
+endif()

@@ -46,13 +46,13 @@ def run(cmd, timeout=120):
 
 def case_bench_cli(a):
     bad = [
-        (["--modes=nope"], "unknown mode 'nope'"),
-        (["--threads=0"], "--threads takes a whole number from 1 to 64"),
-        (["--threads=65"], "--threads takes a whole number from 1 to 64"),
-        (["--arrivals=sometimes"], "unknown arrival 'sometimes'"),
-        (["--rate=5"], "--rate takes a whole number from 10 to 100000"),
-        (["--connections=x"], "--connections takes a whole number"),
-        (["--bursts"], "--bursts needs a value"),
+        (["--modes=nope"], "--modes: unknown value 'nope'"),
+        (["--threads=0"], "--threads: 0 is below the minimum 1"),
+        (["--threads=65"], "--threads: 65 is above the maximum 64"),
+        (["--arrivals=sometimes"], "--arrivals: unknown value 'sometimes' (valid: steady, burst)"),
+        (["--rate=5"], "--rate: 5 is below the minimum 10"),
+        (["--connections=x"], "--connections: 'x' is not a whole number (10 to 100000)"),
+        (["--bursts"], "--bursts: needs a value"),
         (["--frobnicate"], "unknown option '--frobnicate'"),
     ]
     for args, expected in bad:

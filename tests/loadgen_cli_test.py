@@ -133,7 +133,7 @@ def case_bad_args():
     for args in bad:
         code, out, err = loadgen(*args)
         check(code == 2, f"{args}: exit {code}, want 2 (stderr: {err})")
-        check("usage: loadgen" in err and "error:" in err, f"{args}: no usage message: {err}")
+        check(err.startswith("loadgen: ") and "usage: loadgen" in err, f"{args}: no usage message: {err}")
         check(out == "", f"{args}: printed on stdout: {out}")
 
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backoff.h"
+#include "cli.h"
 #include "connection.h"
 #include "endpoint.h"
 #include "http_response.h"
@@ -215,8 +216,8 @@ TEST(Options, RejectsBadArgumentsNamingTheProblem) {
       {{"--target", "127.0.0.1:80", "--idle", "-1"}, "--idle"},
       {{"--target", "127.0.0.1:80", "--idle", "12x"}, "--idle"},
       {{"--target", "127.0.0.1:80", "--active"}, "needs a value"},
-      {{"--target", "127.0.0.1:80", "--pipeline", "0"}, "1 to 1024"},
-      {{"--target", "127.0.0.1:80", "--pipeline", "2000"}, "1 to 1024"},
+      {{"--target", "127.0.0.1:80", "--pipeline", "0"}, "--pipeline"},
+      {{"--target", "127.0.0.1:80", "--pipeline", "2000"}, "--pipeline"},
       {{"--target", "127.0.0.1:80", "--pipeline", "2", "--rate", "10"}, "exclude"},
       {{"--target", "127.0.0.1:80", "--rate", "0"}, "--rate"},
       {{"--target", "127.0.0.1:80", "--rate", "10", "--active", "0"}, "active"},
@@ -237,7 +238,7 @@ TEST(Options, RejectsBadArgumentsNamingTheProblem) {
     try {
       parse(c.args);
       ADD_FAILURE() << "accepted a bad command line naming " << c.names;
-    } catch (const UsageError& e) {
+    } catch (const cli::UsageError& e) {
       EXPECT_NE(std::string(e.what()).find(c.names), std::string::npos) << e.what();
     }
   }

@@ -124,15 +124,17 @@ def response_size(server):
 
 def case_cli(a):
     bad = [
-        (["--bogus"], "unknown argument '--bogus'"),
-        (["--port"], "--port needs a value"),
-        (["--port", "70000"], "--port takes a whole number from 0 to 65535"),
-        (["--port", "-1"], "--port takes a whole number"),
-        (["--body-size", "x"], "--body-size takes a whole number"),
-        (["--backend", "kqueue"], "kqueue"),
+        (["--bogus"], "unknown option '--bogus'"),
+        (["--port"], "--port: needs a value"),
+        (["--port", "70000"], "--port: 70000 is above the maximum 65535"),
+        (["--port", "-1"], "--port: '-1' is not a whole number (0 to 65535)"),
+        (["--body-size", "x"], "--body-size: 'x' is not a whole number"),
+        (["--backend", "kqueue"], "--backend: unknown value 'kqueue'"),
         (["--bind", "not-an-address"], "not a numeric IPv4 or IPv6 address"),
-        (["--max-header", "10"], "--max-header takes a whole number from 256"),
-        (["--stats="], "--stats needs a file name"),
+        (["--max-header", "10"], "--max-header: 10 is below the minimum 256"),
+        (["--stats="], "--stats: needs a value FILE"),
+        (["--threads=2"], "--threads needs --accept MODE"),
+        (["--accept=sometimes"], "--accept: unknown value 'sometimes'"),
         # Checked at start, before serving, so a run's statistics are never lost at its end.
         (["--stats", "/nonexistent-dir/x.json"], "cannot write '/nonexistent-dir/x.json'"),
     ]
@@ -326,12 +328,14 @@ def case_ipv6(a):
 
 def case_bench_cli(a):
     bad = [
-        (["--bogus"], "unknown argument '--bogus'"),
-        (["--backends=kqueue"], "unknown backend 'kqueue'"),
-        (["--backends"], "--backends=a,b"),
-        (["--turns=0"], "--turns takes a whole number from 1"),
-        (["--cpu=100000"], "--cpu takes a whole number"),
-        (["--quick=yes"], "--quick takes no value"),
+        (["--bogus"], "unknown option '--bogus'"),
+        (["--backends=kqueue"], "--backends: unknown value 'kqueue' (valid: select, poll,"),
+        (["--backends"], "--backends: needs a value LIST"),
+        (["--backends=,"], "--backends: needs at least one of: select, poll,"),
+        (["--turns=0"], "--turns: 0 is below the minimum 1"),
+        (["--cpu=100000"], "--cpu: 100000 is above the maximum 4095"),
+        (["--seconds=0"], "--seconds: 0 is below the minimum 0.001"),
+        (["--quick=yes"], "--quick: takes no value"),
         (["--benchmark_nonsense=1"], "benchmark_nonsense"),
         (["--benchmark_filter=["], "--benchmark_filter"),
         (["--loadgen=/nonexistent/loadgen"], "--loadgen: no executable at '/nonexistent/loadgen'"),

@@ -65,9 +65,9 @@ def main():
     largest = max(25000, fd_limit + 5000)
 
     # Usage errors.
-    refused(binary, ["--max-watched=1"], {}, ["--max-watched", "from 2"])
+    refused(binary, ["--max-watched=1"], {}, ["--max-watched: 1 is below the minimum 2"])
     refused(binary, ["--max-watched=lots"], {}, ["--max-watched"])
-    refused(binary, ["--backends=select"], {}, ["unknown backend 'select'", "epoll_lt"])
+    refused(binary, ["--backends=select"], {}, ["--backends: unknown value 'select'", "epoll_lt"])
     refused(binary, ["--no-such-option"], {}, ["--no-such-option"])
     # What would not fit: memory (MemAvailable faked small), files (fs.file-max).
     refused(binary, [f"--max-watched={largest}", "--backends=epoll_lt"], {"POLLBENCH_WATCHED_MEM_AVAILABLE_MIB": "16"},

@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "benchmark_context.h"
+#include "cli.h"
 #include "experiment.h"
 #include "fd.h"
 #include "modes.h"
@@ -33,19 +33,14 @@ struct Options {
   Load burst;
 };
 
-void usage(std::ostream& out) {
-  out << R"(usage: herd_bench [--quick] [--modes=a,b] [--threads=1,2,4] [--arrivals=steady,burst]
-                  [--connections=N] [--rate=R] [--bursts=B] [--help] [--benchmark_* flags]
-
-The thundering herd: T threads wait to accept connections on one loopback port, shared in
-one of these modes:
-)";
+std::string epilog() {
+  std::string out = "Modes: T threads wait to accept connections on one loopback port, shared as\n";
   for (const ModeInfo& info : modes()) {
     char line[160];
     std::snprintf(line, sizeof line, "  %-20s %s\n", std::string(info.name).c_str(), std::string(info.description).c_str());
-    out << line;
+    out += line;
   }
-  out << R"(A client thread connects to 127.0.0.1 either at a steady rate (open loop) or in bursts of T
+  out += R"(A client thread connects to 127.0.0.1 either at a steady rate (open loop) or in bursts of T
 connections. Every thread waits, then accept4()s until EAGAIN. One benchmark per case:
   herd/<mode>/threads:T/arrival:<steady|burst>
 with counters (per accepted connection unless said):
@@ -59,126 +54,42 @@ with counters (per accepted connection unless said):
                     returned (voluntary context switches), per connection
 Threads wait without a timeout; an eventfd beside the listener stops them at the end.
 The benchmark's time is the run's wall time, first connect to last accept (manual time).
-
-Options:
-  --quick            fewer connections: a few seconds in all
-  --modes=LIST       only these modes (default: all that run here)
-  --threads=LIST     thread counts, 1 to 64 (default 1,2,4,8,16)
-  --arrivals=LIST    steady, burst or both (default both)
-  --connections=N    steady: connections per case, 10 to 100000 (default 1000; --quick 200)
-  --rate=R           steady: connections per second, 10 to 100000 (default 2000; --quick 4000)
-  --bursts=B         burst: bursts of T per case, 1 to 10000 (default 200; --quick 40)
-  --help             this text
-Any --benchmark_* flag goes to Google Benchmark, e.g. --benchmark_out=FILE
---benchmark_out_format=json, --benchmark_filter=REGEX.
 )";
-}
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "herd_bench: " << message << "\nsee: herd_bench --help\n";
-  std::exit(2);
-}
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
-  }
   return out;
-}
-
-long number(const std::string& option, const std::string& text, long min, long max) {
-  char* end = nullptr;
-  errno = 0;
-  const long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || value < min || value > max) {
-    usage_error(option + " takes a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                ", not '" + text + "'");
-  }
-  return value;
 }
 
 // Parses and removes herd_bench's own flags, leaving --benchmark_* in argv.
 Options parse(int& argc, char** argv) {
   Options o;
-  long connections = -1;
-  long rate = -1;
-  long bursts = -1;
-  bool modes_given = false;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("--benchmark_", 0) == 0) {
-      argv[kept++] = argv[i];
-      continue;
-    }
-    const auto eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    const bool has_value = eq != std::string::npos;
-    const std::string value = has_value ? arg.substr(eq + 1) : "";
-    auto need_value = [&] {
-      if (!has_value) usage_error(name + " needs a value (" + name + "=...)");
-    };
-    if (arg == "--help" || arg == "-h") {
-      usage(std::cout);
-      std::exit(0);
-    } else if (arg == "--quick") {
-      o.quick = true;
-    } else if (name == "--modes") {
-      need_value();
-      modes_given = true;
-      o.modes.clear();
-      for (const std::string& m : split(value)) {
-        try {
-          o.modes.push_back(mode_by_name(m));
-        } catch (const std::invalid_argument& e) {
-          usage_error(std::string("--modes: ") + e.what());
-        }
-      }
-      if (o.modes.empty()) usage_error("--modes needs at least one mode");
-    } else if (name == "--threads") {
-      need_value();
-      o.threads.clear();
-      for (const std::string& t : split(value)) o.threads.push_back(static_cast<int>(number("--threads", t, 1, kMaxThreads)));
-      if (o.threads.empty()) usage_error("--threads needs at least one count");
-    } else if (name == "--arrivals") {
-      need_value();
-      o.arrivals.clear();
-      for (const std::string& a : split(value)) {
-        if (a == "steady") {
-          o.arrivals.push_back(Arrival::steady);
-        } else if (a == "burst") {
-          o.arrivals.push_back(Arrival::burst);
-        } else {
-          usage_error("--arrivals: unknown arrival '" + a + "' (valid: steady, burst)");
-        }
-      }
-      if (o.arrivals.empty()) usage_error("--arrivals needs steady, burst or both");
-    } else if (name == "--connections") {
-      need_value();
-      connections = number(name, value, 10, 100000);
-    } else if (name == "--rate") {
-      need_value();
-      rate = number(name, value, 10, 100000);
-    } else if (name == "--bursts") {
-      need_value();
-      bursts = number(name, value, 1, 10000);
-    } else {
-      usage_error("unknown option '" + arg + "'");
-    }
-  }
-  argc = kept;
+  std::vector<std::string> mode_names, all_modes;
+  for (const ModeInfo& info : modes()) all_modes.emplace_back(info.name);
+  std::vector<std::string> arrivals{"steady", "burst"};
+  long connections = 0;
+  long rate = 0;
+  long bursts = 0;
+  pollbench::cli::Parser parser("herd_bench", "The thundering herd: T threads wait to accept on one loopback port.");
+  parser.pass_benchmark_flags();
+  parser.flag("--quick", o.quick, "fewer connections: a few seconds in all");
+  parser.list("--modes", mode_names, all_modes, "only these modes (below)").default_is("all that run here");
+  parser.count_list("--threads", o.threads, 1, kMaxThreads, "thread counts");
+  parser.list("--arrivals", arrivals, {"steady", "burst"}, "steady, burst or both");
+  parser.count("--connections", "N", connections, 10, 100000, "steady: connections per case")
+      .default_is("1000; 200 with --quick");
+  parser.count("--rate", "R", rate, 10, 100000, "steady: connections per second").default_is("2000; 4000 with --quick");
+  parser.count("--bursts", "B", bursts, 1, 10000, "burst: bursts of T per case").default_is("200; 40 with --quick");
+  parser.epilog(epilog());
+  parser.parse_or_exit(argc, argv);
 
+  o.arrivals.clear();
+  for (const std::string& a : arrivals) o.arrivals.push_back(a == "steady" ? Arrival::steady : Arrival::burst);
   o.steady.arrival = Arrival::steady;
   o.steady.connections = static_cast<std::size_t>(connections > 0 ? connections : (o.quick ? 200 : 1000));
   o.steady.rate = static_cast<double>(rate > 0 ? rate : (o.quick ? 4000 : 2000));
   o.burst.arrival = Arrival::burst;
   o.burst.bursts = static_cast<std::size_t>(bursts > 0 ? bursts : (o.quick ? 40 : 200));
 
-  if (!modes_given) {
-    for (const ModeInfo& info : modes()) o.modes.push_back(info.mode);
-  }
+  const bool modes_given = parser.given("--modes");
+  for (const std::string& m : modes_given ? mode_names : all_modes) o.modes.push_back(mode_by_name(m));
   std::vector<Mode> runnable;
   for (Mode m : o.modes) {
     const std::string why = unavailable_reason(m);

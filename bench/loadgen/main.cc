@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli.h"
 #include "connection.h"
 #include "endpoint.h"
 #include "fds.h"
@@ -28,7 +29,7 @@ constexpr int kUsageExit = 2;
 constexpr int kStartFailedExit = 1;
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "loadgen: error: %s\n%s\nTry 'loadgen --help' for more.\n", message.c_str(), usage_line());
+  cli::print_usage_error("loadgen", usage_line(), message);
   return kUsageExit;
 }
 
@@ -58,7 +59,7 @@ int run(int argc, char** argv) {
   Options options;
   try {
     options = parse_options(argc, argv);
-  } catch (const UsageError& e) {
+  } catch (const cli::UsageError& e) {
     return usage_error(e.what());
   }
   if (options.help) {

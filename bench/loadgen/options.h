@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <stdexcept>
 #include <string>
 
 namespace pollbench::loadgen {
@@ -28,17 +27,12 @@ struct Options {
   bool help = false;
 };
 
-// Bad command line: main prints the message and the usage line and exits 2.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Accepts "--name value" and "--name=value". Throws UsageError naming the option and its limits.
+// Accepts "--name value" and "--name=value". Throws cli::UsageError naming the option and its
+// limits; sets `help` on --help without checking anything else.
 Options parse_options(int argc, const char* const* argv);
 
-// The one-line synopsis and the full --help text.
-const char* usage_line();
+// The usage line and the full --help text (bench/common/cli.h's layout).
+std::string usage_line();
 std::string help_text();
 
 // Limits the parser enforces (also named in the messages).

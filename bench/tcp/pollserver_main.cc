@@ -11,6 +11,7 @@
 #include <memory>
 #include <iostream>
 #include <string>
+#include <vector>
 #include <system_error>
 
 #include "accept_mode.h"
@@ -23,60 +24,7 @@
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: pollserver [--backend NAME] [--port P] [--bind ADDR] [--body-size BYTES]\n"
-    "                  [--max-header BYTES] [--stats FILE] [--threads T --accept MODE] [--help]\n";
-
 constexpr std::uint64_t kMaxBodySize = 16 * 1024 * 1024;
-
-std::string backend_list() {
-  std::string out;
-  for (const auto& info : pollbench::backends()) {
-    out += "  " + info.name + (info.available ? "" : "  (unavailable here: " + info.reason + ")") + "\n";
-  }
-  return out;
-}
-
-std::string accept_mode_list() {
-  std::string out;
-  for (const auto& info : pollbench::accept_modes()) {
-    out += "    " + std::string(info.name) + std::string(20 - std::min<std::size_t>(info.name.size(), 19), ' ') +
-           std::string(info.description) + "\n";
-  }
-  return out;
-}
-
-void print_help() {
-  std::cout << kUsage
-            << "\n"
-               "A minimal HTTP/1.1 keep-alive server over one readiness backend. Every request that ends\n"
-               "at its blank line gets `200 OK` with a fixed body; malformed requests get 400, oversized\n"
-               "ones 431 (headers) or 413 (body), then the connection closes.\n"
-               "\n"
-               "  --backend NAME      readiness mechanism (default epoll_lt); one of:\n"
-            << backend_list()
-            << "  --port P            TCP port, 0 to 65535 (default 0: the kernel picks a free one)\n"
-               "  --bind ADDR         numeric IPv4 or IPv6 address to listen on (default 127.0.0.1;\n"
-               "                      0.0.0.0 or a host address makes it reachable from other hosts)\n"
-               "  --body-size BYTES   size of the 200 OK body, 0 to "
-            << kMaxBodySize
-            << " (default 64)\n"
-               "  --max-header BYTES  request line + headers limit, 256 to 1048576 (default 8192)\n"
-               "  --stats FILE        write the statistics there instead of stdout (created, or\n"
-               "                      emptied, at start: a path that cannot be written exits 2)\n"
-               "  --threads T         T event loops, 1 to 64, each in its own thread with its own poller\n"
-               "                      (needs --accept; default 1)\n"
-               "  --accept MODE       how the loops share the listening port (docs/herd.md); one of:\n"
-            << accept_mode_list()
-            << "  --help              this text\n"
-               "\n"
-               "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
-               "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
-               "requests, connections accepted / closed / open, bytes and errors by kind.\n"
-               "\n"
-               "example: pollserver --backend epoll_et --port 8080 &\n"
-               "         wrk -t1 -c100 -d3s http://127.0.0.1:8080/\n";
-}
 
 struct Options {
   std::string backend = "epoll_lt";
@@ -87,49 +35,58 @@ struct Options {
   std::string stats_file;
   int threads = 1;
   std::string accept;  // empty: the single loop
-  bool help = false;
 };
 
-Options parse(int argc, char** argv) {
-  Options o;
-  pollbench::cli::Args args(argc, argv);
-  while (args.next()) {
-    const std::string_view name = args.name();
-    if (name == "--help" || name == "-h") {
-      o.help = true;
-    } else if (name == "--backend") {
-      o.backend = args.value();
-    } else if (name == "--port") {
-      o.port = static_cast<std::uint16_t>(pollbench::cli::parse_number(name, args.value(), 0, 65535));
-    } else if (name == "--bind") {
-      o.bind = args.value();
-      try {
-        pollbench::parse_bind_address(o.bind);
-      } catch (const std::invalid_argument& e) {
-        throw pollbench::cli::UsageError("--bind: " + std::string(e.what()));
-      }
-    } else if (name == "--body-size") {
-      o.body_size = pollbench::cli::parse_number(name, args.value(), 0, kMaxBodySize);
-    } else if (name == "--max-header") {
-      o.max_header = pollbench::cli::parse_number(name, args.value(), 256, 1024 * 1024);
-    } else if (name == "--stats") {
-      o.stats_file = args.value();
-      if (o.stats_file.empty()) throw pollbench::cli::UsageError("--stats needs a file name");
-    } else if (name == "--threads") {
-      o.threads = static_cast<int>(pollbench::cli::parse_number(name, args.value(), 1, 64));
-    } else if (name == "--accept") {
-      o.accept = args.value();
-      try {
-        pollbench::check_accept_mode(o.accept);
-      } catch (const std::invalid_argument& e) {
-        throw pollbench::cli::UsageError("--accept: " + std::string(e.what()));
-      }
-    } else {
-      throw pollbench::cli::UsageError("unknown argument '" + std::string(name) + "'");
-    }
+std::vector<std::string> accept_mode_names() {
+  std::vector<std::string> out;
+  for (const auto& info : pollbench::accept_modes()) out.emplace_back(info.name);
+  return out;
+}
+
+std::string epilog() {
+  std::string out = "Backends here:\n";
+  for (const auto& info : pollbench::backends()) {
+    out += "  " + info.name + (info.available ? "" : "  (unavailable here: " + info.reason + ")") + "\n";
   }
-  if (o.threads > 1 && o.accept.empty()) throw pollbench::cli::UsageError("--threads needs --accept MODE");
-  return o;
+  out += "Accept modes (--accept; docs/herd.md):\n";
+  for (const auto& info : pollbench::accept_modes()) {
+    out += "  " + std::string(info.name) + std::string(20 - std::min<std::size_t>(info.name.size(), 19), ' ') +
+           std::string(info.description) + "\n";
+  }
+  out +=
+      "\n"
+      "Every request that ends at its blank line gets `200 OK` with a fixed body; malformed requests\n"
+      "get 400, oversized ones 431 (headers) or 413 (body), then the connection closes.\n"
+      "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
+      "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
+      "requests, connections accepted / closed / open, bytes and errors by kind.\n"
+      "\n"
+      "example: pollserver --backend epoll_et --port 8080 &\n"
+      "         wrk -t1 -c100 -d3s http://127.0.0.1:8080/\n";
+  return out;
+}
+
+void describe(pollbench::cli::Parser& p, Options& o) {
+  p.choice("--backend", "NAME", o.backend, pollbench::cli::backend_names(), "readiness mechanism");
+  p.count("--port", "P", o.port, 0, 65535, "TCP port; 0: the kernel picks a free one");
+  p.text("--bind", "ADDR", o.bind,
+         "numeric IPv4 or IPv6 address to listen on (0.0.0.0 or a host address makes it reachable from other hosts)",
+         [](const std::string& address) -> std::string {
+           try {
+             pollbench::parse_bind_address(address);
+           } catch (const std::invalid_argument& e) {
+             return e.what();
+           }
+           return "";
+         });
+  p.count("--body-size", "BYTES", o.body_size, 0, kMaxBodySize, "size of the 200 OK body");
+  p.count("--max-header", "BYTES", o.max_header, 256, 1024 * 1024, "request line + headers limit");
+  p.text("--stats", "FILE", o.stats_file,
+         "write the statistics there instead of stdout (created, or emptied, at start: a path that cannot be "
+         "written exits 2)");
+  p.count("--threads", "T", o.threads, 1, 64, "T event loops, each in its own thread with its own poller (needs --accept)");
+  p.choice("--accept", "MODE", o.accept, accept_mode_names(), "how the loops share the listening port");
+  p.epilog(epilog());
 }
 
 bool is_loopback(const std::string& address) {
@@ -208,15 +165,16 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   pollbench::die_with_parent();
+  Options options;
+  pollbench::cli::Parser parser("pollserver",
+                                "A minimal HTTP/1.1 keep-alive server over one readiness backend, for wrk, loadgen or curl.");
+  describe(parser, options);
+  parser.parse_or_exit(argc, argv);
   try {
-    const Options options = parse(argc, argv);
-    if (options.help) {
-      print_help();
-      return 0;
-    }
+    if (options.threads > 1 && options.accept.empty()) throw pollbench::cli::UsageError("--threads needs --accept MODE");
     return run(options);
   } catch (const pollbench::cli::UsageError& e) {
-    std::cerr << "pollserver: " << e.what() << "\n" << kUsage << "(pollserver --help explains every option)\n";
+    parser.print_error(e.what());
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "pollserver: " << e.what() << "\n";

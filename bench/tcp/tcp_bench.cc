@@ -18,11 +18,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "benchmark_context.h"
-#include "benchmark_filter.h"
 #include "cli.h"
 #include "fds.h"
 #include "listener.h"
@@ -64,10 +64,6 @@ const std::vector<std::size_t> kQuickIdlePoints{0, 1000};
 const std::vector<std::size_t> kActivePoints{1, 10, 100};
 const std::vector<std::size_t> kQuickActivePoints{10};
 
-constexpr const char* kUsage =
-    "usage: tcp_bench [--quick] [--backends=a,b] [--cpu=N] [--loadgen=PATH] [--seconds=S]\n"
-    "                 [--turns=N] [--max-idle=N] [--help] [--benchmark_...]\n";
-
 struct Settings {
   std::vector<std::string> backends;
   bool quick = false;
@@ -87,134 +83,60 @@ struct Point {
   std::size_t active;
 };
 
-void print_help() {
-  std::cout
-      << kUsage
-      << "\n"
-         "Runs the HTTP server loop (bench/tcp/server.h) on each backend in this process, pinned to\n"
+std::string epilog() {
+  std::ostringstream out;
+  out << "Runs the HTTP server loop (bench/tcp/server.h) on each backend in this process, pinned to\n"
          "one CPU, against loadgen in a child process pinned to another. Benchmarks are named\n"
          "tcp/<backend>/idle:<I>/active:<A>: I silent connections, A closed-loop ones (one request\n"
          "outstanding each). One iteration is one turn of the loop (wait + handle what is ready);\n"
          "the reported time is the wait alone. Connections are opened before timing; a point where\n"
          "not all of them open reports an error, never a number.\n"
          "\n"
+         "Sweep: idle 0, 1000, 2000, 5000, 10000 and the most the fd limit allows; active 1, 10, 100;\n"
+         "about "
+      << kDefaultSeconds << " s of turns each (at least " << kMinTurns
+      << " turns).\n--quick: idle 0, 1000 and the most; active 10; about " << kQuickSeconds
+      << " s each.\n"
          "Each point runs "
       << kDefaultRepetitions
       << " repetitions (--benchmark_repetitions=N to change), each on a fresh server\n"
          "with fresh loadgen processes; the JSON holds every repetition (repetition_index) and\n"
          "their mean, median, stddev and cv, so a report can give the median and min-max.\n"
-         "\n"
-         "  --quick          idle 0, 1000 and the most the fd limit allows; active 10; about "
-      << kQuickSeconds
-      << " s of\n"
-         "                   turns each (default: idle 0, 1000, 2000, 5000, 10000 and the most; active\n"
-         "                   1, 10, 100; about "
-      << kDefaultSeconds
-      << " s each;\n"
-         "                   repetitions as in the default sweep)\n"
-         "  --backends=a,b   backends to run (default: all; unavailable ones report why)\n"
-         "  --cpu=N          CPU for the server loop (default: the last allowed one); loadgen gets\n"
-         "                   another allowed CPU\n"
-         "  --loadgen=PATH   the load generator (default: loadgen beside tcp_bench)\n"
-         "  --seconds=S      aim at about S seconds of timed turns per benchmark, 0.001 to 3600: the\n"
-         "                   turn count comes from a rough cost model (at least "
-      << kMinTurns
-      << " turns)\n"
-         "  --turns=N        time exactly N turns per benchmark instead, 1 to 100000000\n"
-         "  --max-idle=N     cap on the largest idle count (default "
-      << kDefaultMaxIdle
-      << "; the fd limit caps it too)\n"
-         "  --help           this text\n"
-         "  --benchmark_...  Google Benchmark's flags (--benchmark_filter=, --benchmark_out=,\n"
-         "                   --benchmark_out_format=json, --benchmark_repetitions=, ...).\n"
-         "                   --benchmark_min_time lets Google Benchmark size the runs by the waits\n"
-         "                   alone (the manual time), which can take very long for fast waits.\n"
+         "--benchmark_min_time lets Google Benchmark size the runs by the waits alone (the manual\n"
+         "time), which can take very long for fast waits.\n"
          "\n"
          "Counters: p50_ns p90_ns p99_ns p999_ns max_ns (per wait), events (ready fds per wait),\n"
          "requests_per_sec (answered requests per second of wall-clock time over the timed turns),\n"
          "request_p50_ns .. request_max_ns (loadgen's request latency over the warm-up and timed\n"
          "turns), turn_ns (wall-clock time per turn: wait + handling), empty_waits, watched (fds\n"
          "in the poller), idle, active, connect_s (time to open the connections), server_errors.\n";
+  return out.str();
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const auto end = text.find(separator, start);
-    parts.push_back(text.substr(start, end - start));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
-  }
+// tcp_bench's own options, bound to `s`.
+void describe(pollbench::cli::Parser& p, Settings& s) {
+  p.pass_benchmark_flags();
+  p.flag("--quick", s.quick, "the reduced sweep (below)");
+  p.list("--backends", s.backends, pollbench::cli::backend_names(), "backends to run")
+      .default_is("all; unavailable ones report why");
+  p.count("--cpu", "N", s.cpu, 0, 4095, "CPU for the server loop; loadgen gets another allowed CPU")
+      .default_is("the last allowed one");
+  p.text("--loadgen", "PATH", s.loadgen, "the load generator", [](const std::string& path) -> std::string {
+     if (::access(path.c_str(), X_OK) != 0) return "no executable at '" + path + "'";
+     return "";
+   }).default_is("loadgen beside tcp_bench");
+  p.real("--seconds", "S", s.seconds, 0.001, false, 3600,
+         "aim at about S seconds of timed turns per benchmark: the turn count comes from a rough cost model")
+      .default_is((std::ostringstream() << kDefaultSeconds << ", " << kQuickSeconds << " with --quick").str());
+  p.count("--turns", "N", s.turns, 1, 100000000, "time exactly N turns per benchmark instead").default_is("");
+  p.count("--max-idle", "N", s.max_idle, 0, 10000000, "cap on the largest idle count (the fd limit caps it too)");
+  p.epilog(epilog());
 }
 
 std::string default_loadgen_path() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("loadgen") : (self.parent_path() / "loadgen").string();
-}
-
-// Splits argv into tcp_bench's own flags (into `s`) and Google Benchmark's (returned).
-std::vector<char*> parse_flags(int argc, char** argv, Settings& s, bool& help) {
-  std::vector<char*> passthrough{argv[0]};
-  pollbench::cli::Args args(argc, argv);
-  for (int i = 1; args.next(); ++i) {
-    const std::string_view name = args.name();
-    if (name.rfind("--benchmark_", 0) == 0 || name == "--v") {
-      passthrough.push_back(argv[i]);
-      if (name == "--benchmark_min_time") s.min_time_given = true;
-      if (name == "--benchmark_repetitions") s.repetitions_given = true;
-      if (name == "--benchmark_filter" && args.has_inline_value()) {
-        if (const std::string why = pollbench::benchmark_filter_error(args.value()); !why.empty()) {
-          throw pollbench::cli::UsageError("--benchmark_filter: not a regular expression: '" + args.value() + "' (" +
-                                           why + ")");
-        }
-      }
-    } else if (name == "--help" || name == "-h") {
-      help = true;
-    } else if (name == "--quick") {
-      if (args.has_inline_value()) throw pollbench::cli::UsageError("--quick takes no value");
-      s.quick = true;
-    } else if (name == "--backends") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --backends=a,b");
-      s.backends.clear();
-      for (const std::string& b : split(args.value(), ',')) {
-        const auto& known = pollbench::backends();
-        if (std::none_of(known.begin(), known.end(), [&](const auto& info) { return info.name == b; })) {
-          std::string valid;
-          for (const auto& info : known) valid += (valid.empty() ? "" : ", ") + info.name;
-          throw pollbench::cli::UsageError("--backends: unknown backend '" + b + "' (valid: " + valid + ")");
-        }
-        s.backends.push_back(b);
-      }
-    } else if (name == "--cpu") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --cpu=N");
-      s.cpu = static_cast<int>(pollbench::cli::parse_number(name, args.value(), 0, 4095));
-    } else if (name == "--loadgen") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --loadgen=PATH");
-      s.loadgen = args.value();
-      if (::access(s.loadgen.c_str(), X_OK) != 0) {
-        throw pollbench::cli::UsageError("--loadgen: no executable at '" + s.loadgen + "'");
-      }
-    } else if (name == "--turns") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --turns=N");
-      s.turns = pollbench::cli::parse_number(name, args.value(), 1, 100000000);
-    } else if (name == "--seconds") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --seconds=S");
-      const std::string text = args.value();
-      char* end = nullptr;
-      s.seconds = std::strtod(text.c_str(), &end);
-      if (text.empty() || end != text.c_str() + text.size() || !(s.seconds >= 0.001 && s.seconds <= 3600)) {
-        throw pollbench::cli::UsageError("--seconds takes a number of seconds from 0.001 to 3600, not '" + text + "'");
-      }
-    } else if (name == "--max-idle") {
-      if (!args.has_inline_value()) throw pollbench::cli::UsageError("write --max-idle=N");
-      s.max_idle = pollbench::cli::parse_number(name, args.value(), 0, 10000000);
-    } else {
-      throw pollbench::cli::UsageError("unknown argument '" + std::string(name) + "'");
-    }
-  }
-  return passthrough;
 }
 
 void run_point(benchmark::State& state, const Point& p, const Settings& s) {
@@ -359,22 +281,14 @@ void register_points(const Settings& s) {
 int main(int argc, char** argv) {
   pollbench::die_with_parent();
   static Settings settings;  // the registered benchmarks refer to it
-  bool help = false;
-  std::vector<char*> passthrough;
-  try {
-    passthrough = parse_flags(argc, argv, settings, help);
-  } catch (const pollbench::cli::UsageError& e) {
-    std::cerr << "tcp_bench: " << e.what() << "\n" << kUsage << "(tcp_bench --help explains every option)\n";
-    return 2;
-  }
-  if (help) {
-    print_help();
-    return 0;
-  }
+  pollbench::cli::Parser parser("tcp_bench", "The HTTP server loop on each backend against loadgen, as the idle crowd grows.");
+  describe(parser, settings);
+  parser.parse_or_exit(argc, argv);  // leaves the --benchmark_* flags in argv
+  settings.min_time_given = parser.benchmark_flag("--benchmark_min_time").has_value();
+  settings.repetitions_given = parser.benchmark_flag("--benchmark_repetitions").has_value();
   pollbench::raise_fd_limit();
-  int passthrough_count = static_cast<int>(passthrough.size());
-  benchmark::Initialize(&passthrough_count, passthrough.data());
-  if (benchmark::ReportUnrecognizedArguments(passthrough_count, passthrough.data())) return 2;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
   if (settings.backends.empty()) {
     for (const auto& info : pollbench::backends()) settings.backends.push_back(info.name);
@@ -388,8 +302,7 @@ int main(int argc, char** argv) {
     if (settings.cpu < 0) settings.cpu = pollbench::default_cpu();
     pollbench::pin_to_cpu(settings.cpu);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "tcp_bench: --cpu: " << e.what() << "\n" << kUsage;
-    return 2;
+    parser.fail(std::string("--cpu: ") + e.what());
   }
   settings.loadgen_cpu = pollbench::other_cpu(settings.cpu);
   if (settings.loadgen_cpu == settings.cpu) {

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Every program's command line (bench/common/cli.h): --help exits 0 in the shared layout, and a
+bad option, a bad value and a missing value exit 2 naming the option (and the limit).
+
+usage: cli_test.py BIN_DIR
+"""
+import os
+import re
+import subprocess
+import sys
+
+HELP_COLUMN = 26
+# program: (a bad value and the message it must give, an option that takes a value, whether
+# Google Benchmark's flags pass through)
+PROGRAMS = {
+    "wait_bench": (["--max-fds=0"], "--max-fds: 0 is below the minimum 1", "--cpu", True),
+    "loadgen": (["--target=127.0.0.1:80", "--pipeline", "0"], "--pipeline: 0 is below the minimum 1", "--active", False),
+    "pollserver": (["--port=70000"], "--port: 70000 is above the maximum 65535", "--port", False),
+    "tcp_bench": (["--turns=0"], "--turns: 0 is below the minimum 1", "--seconds", True),
+    "herd_bench": (["--threads=2,65"], "--threads: 65 is above the maximum 64", "--bursts", True),
+    "watched_bench": (["--max-watched=1"], "--max-watched: 1 is below the minimum 2", "--max-watched", True),
+    "backends_list": (None, None, None, False),
+}
+OPTION_LINE = re.compile(r"  (-h, )?--[a-z_*][a-z0-9_*-]*(=[A-Z][A-Z:]*)?")
+
+failures = []
+
+
+def check(ok, message):
+    if not ok:
+        failures.append(message)
+
+
+def run(binary, *args):
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def check_help(program, binary, benchmark):
+    r = run(binary, "--help")
+    check(r.returncode == 0, f"{program} --help: exit {r.returncode}; {r.stderr}")
+    lines = r.stdout.split("\n")
+    check(len(lines) > 4, f"{program} --help: too short: {r.stdout!r}")
+    if len(lines) <= 4:
+        return
+    usage = f"usage: {program} "
+    check(lines[0].startswith(usage) and lines[0].endswith("[options]" + (" [--benchmark_* flags]" if benchmark else "")),
+          f"{program} --help: first line {lines[0]!r}")
+    check(lines[1] != "" and not lines[1].startswith(" "), f"{program} --help: no one-line description: {lines[1]!r}")
+    check(lines[2] == "" and lines[3] == "options:", f"{program} --help: no options section: {lines[2:4]!r}")
+    options = []
+    for line in lines[4:]:
+        if line == "":
+            break
+        check(len(line) <= 100, f"{program} --help: line wider than 100: {line!r}")
+        if line.startswith(" " * HELP_COLUMN):
+            check(line[HELP_COLUMN] != " ", f"{program} --help: continuation not at column {HELP_COLUMN}: {line!r}")
+            continue
+        m = OPTION_LINE.match(line)
+        check(m is not None, f"{program} --help: not an option line: {line!r}")
+        if m is None:
+            continue
+        options.append(m.group(0).strip())
+        if len(m.group(0)) < HELP_COLUMN - 1:  # the help shares the line, at the help column
+            check(line[len(m.group(0)):HELP_COLUMN].strip() == "" and line[HELP_COLUMN] != " ",
+                  f"{program} --help: help not at column {HELP_COLUMN}: {line!r}")
+    check("-h, --help" in options, f"{program} --help: no -h, --help line among {options}")
+    check(("--benchmark_*" in options) == benchmark, f"{program} --help: --benchmark_* listed: {'--benchmark_*' in options}")
+
+
+def check_refused(program, binary, args, expected):
+    r = run(binary, *args)
+    check(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr}")
+    check(r.stderr.startswith(f"{program}: {expected}"), f"{program} {' '.join(args)}: stderr {r.stderr!r}, expected {expected!r}")
+    check(f"usage: {program} " in r.stderr, f"{program} {' '.join(args)}: no usage line: {r.stderr!r}")
+    check(r.stdout == "", f"{program} {' '.join(args)}: wrote on stdout: {r.stdout[:300]!r}")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    bin_dir = sys.argv[1]
+    for program, (bad_args, bad_message, valued, benchmark) in PROGRAMS.items():
+        binary = os.path.join(bin_dir, program)
+        if not os.path.exists(binary):
+            failures.append(f"{binary} is not built")
+            continue
+        check_help(program, binary, benchmark)
+        check_refused(program, binary, ["--no-such-option"], "unknown option '--no-such-option'")
+        check_refused(program, binary, ["--no-such-option=3"], "unknown option '--no-such-option'")
+        if bad_args:
+            check_refused(program, binary, bad_args, bad_message)
+            check_refused(program, binary, [valued], f"{valued}: needs a value")
+        if benchmark:
+            check_refused(program, binary, ["--benchmark_filter=["], "--benchmark_filter: not a regular expression")
+        else:
+            check_refused(program, binary, ["--benchmark_filter=x"], "unknown option '--benchmark_filter'")
+    # loadgen's exclusive options.
+    check_refused("loadgen", os.path.join(bin_dir, "loadgen"), ["--target=127.0.0.1:80", "--pipeline=2", "--rate=10"],
+                  "--pipeline and --rate exclude each other")
+    for f in failures:
+        print("FAIL:", f)
+    print(f"cli_test: {len(PROGRAMS)} programs, {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
