@@ -116,7 +116,7 @@ print(round(d["opened"] / d["seconds"]), round(d["bytes_sent"] / d["seconds"] / 
   echo "$round $clean $clean_cpu $matched $matched_cpu $flood $flood_cpu $rate" >>"$results"
   read -r conns mbs refused <<<"$rate"
   echo "round $round: clean $clean req/s, matched $matched, flood $flood" \
-       "(flood/matched $(awk -v a="$flood" -v b="$matched" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}'));" \
+       "(flood/matched $(awk -v a="$flood" -v b="$matched" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'));" \
        "server CPU ${clean_cpu}/${matched_cpu}/${flood_cpu} s; flood $conns conn/s, $mbs MB/s, $refused refused with 431"
 done
 peak_rss=$(awk '$1 == "VmHWM:" {print $2}' "/proc/$server_pid/status")
