@@ -8,7 +8,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "registry.h"
+#include "error.h"
 
 namespace pollbench {
 

@@ -10,12 +10,6 @@
 
 namespace pollbench {
 
-void throw_errno(int err, const std::string& what) {
-  throw std::system_error(err, std::generic_category(), what);
-}
-
-void throw_errno(const std::string& what) { throw_errno(errno, what); }
-
 namespace {
 std::string describe(const char* backend, const char* op, int fd) {
   return std::string(backend) + " " + op + " fd=" + std::to_string(fd);

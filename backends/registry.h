@@ -7,13 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "error.h"
 #include "poller.h"
 
 namespace pollbench {
-
-// Throws std::system_error(errno, "<op> fd=<fd>").
-[[noreturn]] void throw_errno(int err, const std::string& what);
-[[noreturn]] void throw_errno(const std::string& what);
 
 class Registry {
  public:

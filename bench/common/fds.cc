@@ -12,7 +12,7 @@
 #include <mutex>
 #include <system_error>
 
-#include "registry.h"  // throw_errno
+#include "error.h"
 
 namespace pollbench {
 
