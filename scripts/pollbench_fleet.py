@@ -40,7 +40,7 @@ import pollbench_results as pr  # noqa: E402
 HEADLINE_N = 1000
 # The interval's aimed-for coverage; with fewer samples than that allows, min-max and its coverage.
 COVERAGE = 0.95
-# The slopes and the knee fit N at or above this (below it the fixed cost of a wait dominates).
+# The slopes and the knee fit N at or above this by default (below it a wait's fixed cost dominates).
 FIT_MIN_FDS = 100
 # The knee's two segments each span at least this many N (the break counted in both).
 KNEE_MIN_POINTS = 3
@@ -159,11 +159,12 @@ class Common:
     reference: str  # epoll_lt: what the ratios divide by
     scanning: list[str]  # select, poll
     dense_ns: list[int]  # the N with a dense ready sweep, for the crossover
+    fit_min: int  # the slopes and the knee fit N at or above this
     dropped: list[str]  # what was left out, one phrase each
     kept_points: int
 
 
-def common_grid(runs: list[pr.Run], labels: list[str]) -> tuple[Common, list[pr.Run]]:
+def common_grid(runs: list[pr.Run], labels: list[str], fit_min: int) -> tuple[Common, list[pr.Run]]:
     """Cuts every run down to the wait points all of them measured; says what it dropped."""
     kinds = [pr.main_fd_kind(r) for r in runs]
     if None in kinds or len(set(kinds)) != 1:
@@ -198,7 +199,7 @@ def common_grid(runs: list[pr.Run], labels: list[str]) -> tuple[Common, list[pr.
         dropped.append(f"the crossover (no dense ready sweep in {', '.join(lacking)})")
     return Common(kind, backends, first.param_values("wait", "fds", active=1), reference,
                   [b for b in pa.scanning(first) if b in backends], dense,
-                  dropped, len(shared)), cut
+                  fit_min, dropped, len(shared)), cut
 
 
 def other_dropped(runs: list[pr.Run], cut: list[pr.Run], labels: list[str]) -> list[str]:
@@ -228,10 +229,10 @@ def other_dropped(runs: list[pr.Run], cut: list[pr.Run], labels: list[str]) -> l
     return [f"other points not in every run ({counts}" + (f"; such as {what})" if what else ")")]
 
 
-def fleet_runs(dirs: list[str]) -> tuple[list[FleetRun], Common]:
+def fleet_runs(dirs: list[str], fit_min: int = FIT_MIN_FDS) -> tuple[list[FleetRun], Common]:
     runs = load_runs(dirs)
     labels = list(RUN_LABELS[:len(runs)])
-    common, cut = common_grid(runs, labels)
+    common, cut = common_grid(runs, labels, fit_min)
     out = []
     for label, d, r in zip(labels, dirs, cut):
         ids = sorted({i for p in r.points for i in sample_ids(p)}, key=str)
@@ -263,11 +264,11 @@ def ratio(run: pr.Run, slow: str, reference: str, kind: str, n: int) -> float | 
     return a / b if a is not None and b else None
 
 
-def slope(run: pr.Run, backend: str, kind: str, ns: list[int]) -> float | None:
-    pairs = [(n, t) for n in ns if n >= FIT_MIN_FDS and (t := wait_ns(run, backend, kind, n))]
+def slope(run: pr.Run, backend: str, kind: str, ns: list[int], fit_min: int) -> float | None:
+    pairs = [(n, t) for n in ns if n >= fit_min and (t := wait_ns(run, backend, kind, n))]
     if len(pairs) < 3:
         return None
-    return pr.fit_loglog_slope([n for n, _ in pairs], [t for _, t in pairs], FIT_MIN_FDS)
+    return pr.fit_loglog_slope([n for n, _ in pairs], [t for _, t in pairs], fit_min)
 
 
 @dataclass
@@ -277,14 +278,14 @@ class Knee:
     above: float  # and from it on
 
 
-def knee(run: pr.Run, backend: str, kind: str, ns: list[int]) -> Knee | None:
+def knee(run: pr.Run, backend: str, kind: str, ns: list[int], fit_min: int) -> Knee | None:
     """Where the log-log curve bends: the measured N that, taken as the break between two
     straight segments (each spanning KNEE_MIN_POINTS N or more, the break in both), leaves the
     least squared error. The slopes either side say how sharp the bend is; equal slopes mean
     no knee, whatever N is named."""
     import numpy as np
 
-    pairs = [(n, t) for n in ns if n >= FIT_MIN_FDS and (t := wait_ns(run, backend, kind, n))]
+    pairs = [(n, t) for n in ns if n >= fit_min and (t := wait_ns(run, backend, kind, n))]
     if len(pairs) < 2 * KNEE_MIN_POINTS - 1:
         return None
     x = np.log([n for n, _ in pairs])
@@ -328,10 +329,10 @@ def figures(fr: FleetRun, common: Common) -> Figures:
     k, ref = common.kind, common.reference
     ratios = {(b, n): across(fr, lambda v, b=b, n=n: ratio(v, b, ref, k, n))
               for n in headline_ns(common) for b in common.scanning}
-    slopes = {b: across(fr, lambda v, b=b: slope(v, b, k, common.ns)) for b in [*common.scanning, ref]}
+    slopes = {b: across(fr, lambda v, b=b: slope(v, b, k, common.ns, common.fit_min)) for b in [*common.scanning, ref]}
     knees = {}
     for b in common.scanning:
-        found = [kn for v in fr.views if (kn := knee(v, b, k, common.ns)) is not None]
+        found = [kn for v in fr.views if (kn := knee(v, b, k, common.ns, common.fit_min)) is not None]
         knees[b] = (median_interval([kn.n for kn in found]), median_interval([kn.below for kn in found]),
                     median_interval([kn.above for kn in found])) if found else None
     crossovers = {}
@@ -448,7 +449,7 @@ def slope_cells(fig: Figures) -> list[Cell]:
 def knee_cells(fig: Figures, backend: str) -> list[Cell]:
     k = fig.knees[backend]
     if k is None:
-        return [Cell(None, f"too few N >= {FIT_MIN_FDS} to fit two segments")]
+        return [Cell(None, f"too few N to fit two segments of {KNEE_MIN_POINTS}")]
     slope_text = lambda v: f"{v:.2f}"  # noqa: E731
     return [Cell("knee N", "N", k[0], lambda v: f"{v:,.0f}"), Cell(None, "  slope below"),
             Cell(None, k[1].text(slope_text)), Cell(None, "above"), Cell("slope above", "", k[2], slope_text)]
@@ -479,7 +480,7 @@ def summary(runs: list[FleetRun], common: Common, figs: dict[str, Figures]) -> l
     for n in headline_ns(common):
         lines += [""] + figure_block(f"Ratio to {ref} at N = {n:,}, both in the same sample:", runs,
                                      lambda fr, n=n: ratio_cells(figs[fr.label], common, n))
-    lines += [""] + figure_block(f"Log-log slope of time per wait over N >= {FIT_MIN_FDS} (1 = O(N), 0 = flat):",
+    lines += [""] + figure_block(f"Log-log slope of time per wait over N >= {common.fit_min} (1 = O(N), 0 = flat):",
                                  runs, lambda fr: slope_cells(figs[fr.label]))
     for b in common.scanning:
         lines += [""] + figure_block(f"Knee of {b}: the N where its log-log curve bends (two fitted segments), "
@@ -627,10 +628,12 @@ def main(argv=None) -> int:
                                                  "its ratios, slopes, knee and crossover with intervals, and overlay plots.")
     parser.add_argument("runs", nargs="*", metavar="RUN_DIR")
     parser.add_argument("--out", required=True, metavar="DIR", help="where fleet.md and the plots go")
+    parser.add_argument("--fit-min-fds", type=int, default=FIT_MIN_FDS, metavar="N",
+                        help=f"the slopes and the knee fit N >= this (default {FIT_MIN_FDS})")
     args = parser.parse_args(argv)
     pr.require_modules("matplotlib", "numpy")
     try:
-        runs, common = fleet_runs(args.runs)
+        runs, common = fleet_runs(args.runs, args.fit_min_fds)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
