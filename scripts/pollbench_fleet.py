@@ -161,7 +161,6 @@ class Common:
     dense_ns: list[int]  # the N with a dense ready sweep, for the crossover
     fit_min: int  # the slopes and the knee fit N at or above this
     dropped: list[str]  # what was left out, one phrase each
-    kept_points: int
 
 
 def common_grid(runs: list[pr.Run], labels: list[str], fit_min: int) -> tuple[Common, list[pr.Run]]:
@@ -199,7 +198,7 @@ def common_grid(runs: list[pr.Run], labels: list[str], fit_min: int) -> tuple[Co
         dropped.append(f"the crossover (no dense ready sweep in {', '.join(lacking)})")
     return Common(kind, backends, first.param_values("wait", "fds", active=1), reference,
                   [b for b in pa.scanning(first) if b in backends], dense,
-                  fit_min, dropped, len(shared)), cut
+                  fit_min, dropped), cut
 
 
 def other_dropped(runs: list[pr.Run], cut: list[pr.Run], labels: list[str]) -> list[str]:
@@ -235,7 +234,7 @@ def fleet_runs(dirs: list[str], fit_min: int = FIT_MIN_FDS) -> tuple[list[FleetR
     common, cut = common_grid(runs, labels, fit_min)
     out = []
     for label, d, r in zip(labels, dirs, cut):
-        ids = sorted({i for p in r.points for i in sample_ids(p)}, key=str)
+        ids = sorted({i for p in r.points for i in sample_ids(p)})
         out.append(FleetRun(label, Path(d), r, [sample_view(r, i) for i in ids]))
     return out, common
 
@@ -469,7 +468,8 @@ def summary(runs: list[FleetRun], common: Common, figs: dict[str, Figures]) -> l
     ns = common.ns
     lines.append(f"Compared on what every run measured: {', '.join(common.backends)}; "
                  f"N = {ns[0]:,}–{ns[-1]:,} ({len(ns)} values).")
-    lines.append("Left out: " + ("; ".join(common.dropped) if common.dropped else "nothing (every run has the same points)."))
+    left_out = "; ".join(common.dropped) if common.dropped else "nothing (every run has the same points)."
+    lines.append(f"Left out: {left_out}")
     lines.append(f"Each figure is taken within each sample, then the median over the run's samples "
                  f"[interval of that median from order statistics; {interval_note(runs)}].")
     single = [fr.label for fr in runs if fr.run.sample_kind != "processes"]
@@ -619,13 +619,14 @@ def markdown(runs: list[FleetRun], common: Common, figs: dict[str, Figures], lin
            f"## Relative to {common.reference} within each run", "",
            f"Each sample's time divided by {common.reference}'s in the same sample: what compares across machines.", "",
            f"![time per wait relative to {common.reference}](fleet_ratio.png)", ""]
-    md += ["Left out (not measured by every run): " + ("; ".join(common.dropped) if common.dropped else "nothing") + "."]
+    left_out = "; ".join(common.dropped) if common.dropped else "nothing"
+    md += [f"Left out (not measured by every run): {left_out}."]
     return md
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="One report across K >= 2 pollbench runs: each run's machine, "
-                                                 "its ratios, slopes, knee and crossover with intervals, and overlay plots.")
+    parser = argparse.ArgumentParser(description="One report across K >= 2 pollbench runs: each run's machine, its "
+                                                 "ratios, slopes, knee and crossover with intervals, overlay plots.")
     parser.add_argument("runs", nargs="*", metavar="RUN_DIR")
     parser.add_argument("--out", required=True, metavar="DIR", help="where fleet.md and the plots go")
     parser.add_argument("--fit-min-fds", type=int, default=FIT_MIN_FDS, metavar="N",

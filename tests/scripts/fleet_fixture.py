@@ -30,10 +30,10 @@ sys.path.insert(0, str(HERE))
 import known_fixture  # noqa: E402
 
 MACHINES = {
-    "base": {"cpu_model": "Fixture Alpha 1", "num_cpus": 2, "mhz_per_cpu": "3000", "kernel": "6.1.0-fixture #1 SMP", "git_commit": "aaaaaaaaaaaa",
-             "fd_limit": "20000", "host_name": "fixture-a"},
-    "slow": {"cpu_model": "Fixture Beta 2", "num_cpus": 4, "mhz_per_cpu": "1500", "kernel": "6.12.0-fixture #1 SMP", "git_commit": "bbbbbbbbbbbb",
-             "fd_limit": "4096", "host_name": "fixture-b"},
+    "base": {"cpu_model": "Fixture Alpha 1", "num_cpus": 2, "mhz_per_cpu": "3000", "kernel": "6.1.0-fixture #1 SMP",
+             "git_commit": "aaaaaaaaaaaa", "fd_limit": "20000", "host_name": "fixture-a"},
+    "slow": {"cpu_model": "Fixture Beta 2", "num_cpus": 4, "mhz_per_cpu": "1500", "kernel": "6.12.0-fixture #1 SMP",
+             "git_commit": "bbbbbbbbbbbb", "fd_limit": "4096", "host_name": "fixture-b"},
     "newer": {"cpu_model": "Fixture Gamma 3", "num_cpus": 2, "mhz_per_cpu": "3000", "kernel": "6.18.0-fixture #1 SMP",
               "git_commit": "cccccccccccc", "fd_limit": "20000", "host_name": "fixture-c"},
 }

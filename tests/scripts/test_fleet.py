@@ -192,7 +192,8 @@ class CompareSh(unittest.TestCase):
             self.assertGreater((out / name).stat().st_size, 1000, name)
         self.assertEqual((out / "fleet_time.png").read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
         md = (out / "fleet.md").read_text()
-        self.assertIn("| B slow | 2026-12-01 00:41 | bbbbbbbbbbbb | 6.12.0-fixture | Fixture Beta 2 ×4 1500 MHz | 4096 |", md)
+        self.assertIn("| B slow | 2026-12-01 00:41 | bbbbbbbbbbbb | 6.12.0-fixture | Fixture Beta 2 ×4 1500 MHz "
+                      "| 4096 |", md)
         self.assertIn("![time per wait relative to epoll_lt](fleet_ratio.png)", md)
 
     def test_two_runs_with_fleet_and_the_default_directory(self):
