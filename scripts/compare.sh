@@ -5,11 +5,14 @@
 # each result file both hold (wait.json, tcp.json), Google Benchmark's own compare.py (Debian's
 # libbenchmark-tools), the time ratio of every benchmark and its Mann-Whitney U test over the
 # samples, then scripts/compare_counters.py, the counters compare.py ignores.
+# With --fleet (or three runs or more), one report across all of them instead
+# (scripts/pollbench_fleet.py): figures taken within each run, side by side. See docs/compare.md.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/compare.sh [--out DIR] [--all] [--counters LIST] OLD_DIR NEW_DIR
+       scripts/compare.sh --fleet [--out DIR] RUN_DIR RUN_DIR [RUN_DIR ...]
 
 Prints a summary of what changed (at most about 60 lines): the headline points of NEW (and
 the largest N) in both runs, each family's fitted log-log slope in both runs, and the changes
@@ -29,25 +32,38 @@ repeats:, iterations:): the binaries size those per machine and run, so they dif
   --out DIR        where the files go (default: NEW_DIR/compare-vs-<name of OLD_DIR>)
   --all            compare-full.txt shows every sample, not only the aggregates
   --counters LIST  comma-separated counters for step 2 (default: p50_ns,p99_ns,p999_ns,requests_per_sec)
+  --fleet          one report across K >= 2 runs (implied by 3 or more), for runs from different
+                   machines, kernels, commits or days. Prints a summary first: each run's
+                   machine (CPU, kernel, fd limit, commit), then figures taken within each run
+                   (select and poll against epoll_lt at N = 1,000 and the largest N, log-log
+                   slopes, the knee, the crossover), each as the median over the run's processes
+                   with its order-statistic interval, on the points every run measured (what it
+                   leaves out is named). Writes into DIR (default: LAST_RUN_DIR/fleet-of-K):
+                     fleet.md                    the summary, a machine table, a figures table
+                     fleet_time.png, .svg        time per wait against N, a line per run per backend
+                     fleet_ratio.png, .svg       the same divided by epoll_lt within each run
   -h, --help       this text
 
-Needs Debian's libbenchmark-tools, python3-scipy and python3-numpy (for /usr/bin/python3).
-Exit status: 0 compared, 1 a file is unusable or the tools are missing, 2 usage error.
+Needs Debian's libbenchmark-tools, python3-scipy and python3-numpy (for /usr/bin/python3);
+--fleet needs only python3-matplotlib and python3-numpy.
+Exit status: 0 compared, 1 a file is unusable or the tools are missing, 2 usage error (also a
+--fleet run directory without wait.json).
 USAGE
 }
 
 aggregates_only=(-a)
 counters=p50_ns,p99_ns,p999_ns,requests_per_sec
-dirs=() out=""
+dirs=() out="" fleet=0 two_run_options=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --all) aggregates_only=() ;;
+    --all) aggregates_only=() two_run_options+=(--all) ;;
+    --fleet) fleet=1 ;;
     --out) [ $# -ge 2 ] || { echo "error: --out needs a directory" >&2; exit 2; }
            out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     --counters) [ $# -ge 2 ] || { echo "error: --counters needs a comma-separated list" >&2; exit 2; }
-                counters=$2; shift ;;
-    --counters=*) counters=${1#--counters=} ;;
+                counters=$2; two_run_options+=(--counters); shift ;;
+    --counters=*) counters=${1#--counters=} two_run_options+=(--counters) ;;
     -h|--help) usage; exit 0 ;;
     --) shift; dirs+=("$@"); break ;;
     -*) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -55,19 +71,34 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ ${#dirs[@]} -ne 2 ]; then
-  echo "error: expected 2 run directories (OLD_DIR NEW_DIR), got ${#dirs[@]}" >&2
+[ ${#dirs[@]} -le 2 ] || fleet=1
+if [ ${#dirs[@]} -lt 2 ] || { [ "$fleet" -eq 0 ] && [ ${#dirs[@]} -ne 2 ]; }; then
+  echo "error: expected 2 run directories (OLD_DIR NEW_DIR), or 2 or more with --fleet, got ${#dirs[@]}" >&2
   usage >&2
   exit 2
 fi
-old=${dirs[0]} new=${dirs[1]}
-for d in "$old" "$new"; do
+for d in "${dirs[@]}"; do
   [ -d "$d" ] || { echo "error: '$d' is not a directory (expected a run directory such as results/HOST-DATE-TIME)" >&2; exit 2; }
 done
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/find_python.sh
 . "$here/find_python.sh"
+
+if [ "$fleet" -eq 1 ]; then
+  if [ ${#two_run_options[@]} -gt 0 ]; then
+    echo "error: ${two_run_options[0]} is for the two-run compare (Google Benchmark's compare.py), not --fleet" >&2
+    exit 2
+  fi
+  python=$(pollbench_find_python numpy matplotlib) || exit 1
+  [ -n "$out" ] || out=${dirs[-1]}/fleet-of-${#dirs[@]}
+  # pollbench_fleet.py checks each directory (exit 2 without wait.json) before it writes anything.
+  "$python" "$here/pollbench_fleet.py" --out "$out" "${dirs[@]}" || exit $?
+  echo
+  echo "Written to $out: fleet.md, fleet_time.png/.svg (absolute), fleet_ratio.png/.svg (relative to epoll_lt within each run)."
+  exit 0
+fi
+old=${dirs[0]} new=${dirs[1]}
 compare_py=/usr/share/benchmark/compare.py
 if [ ! -f "$compare_py" ]; then
   echo "error: $compare_py not found; install Debian's Google Benchmark tools: apt-get install libbenchmark-tools" >&2

@@ -350,8 +350,12 @@ PY
     "$python" "$here/test_results.py" -v 2>&1
     ;;
 
+  fleet)  # compare.sh --fleet on runs derived by fleet_fixture.py (other machines, kernels, commits)
+    "$python" "$here/test_fleet.py" -v 2>&1
+    ;;
+
   *)
-    echo "usage: $0 plot|report|report_without_tcp|report_numbers|compare|bad_json|bench_cli|python_units" >&2
+    echo "usage: $0 plot|report|report_without_tcp|report_numbers|compare|fleet|bad_json|bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout BIN_DIR" >&2
     exit 2
