@@ -93,11 +93,24 @@ def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: f
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-5:])
             raise RunError(f"{binary} exited {done.returncode}:\n{tail}")
+        if "Failed to match any benchmarks" in done.stderr:
+            return {}, {}  # none of the names exists: the caller says which
         try:
             data = json.load(open(out))
         except (OSError, ValueError) as e:
             raise RunError(f"{binary} wrote no readable JSON: {e}") from None
     return measurements(data, wall), data.get("context", {})
+
+
+def similar(args, name: str) -> str:
+    """The binary's names that differ from `name` only from /fds: on, as a hint: the largest N
+    follows the fd limit and the fds the caller left open, so it can differ between shells."""
+    prefix = name.split("/fds:")[0]
+    done = subprocess.run([args.binary, f"--benchmark_filter=^{re.escape(prefix)}/", "--benchmark_list_tests",
+                           *args.wait_args], capture_output=True, text=True, timeout=120)
+    after_n = name.split("/fds:")[-1].partition("/")[2]  # "active:1"
+    names = [n for n in map(strip_run_options, done.stdout.split()) if n.split("/fds:")[-1].partition("/")[2] == after_n]
+    return f" (it has: {', '.join(names[-4:])})" if names else ""
 
 
 def measurements(data: dict, wall_s: float) -> dict:
@@ -139,7 +152,7 @@ def sample(args) -> dict:
         context = context or ctx
         missing = [p.name for p in open_points if p.name not in got]
         if missing:
-            raise UsageError(f"{args.binary} has no point named: {', '.join(missing)}")
+            raise UsageError(f"{args.binary} has no point named: {', '.join(missing)}{similar(args, missing[0])}")
         for p in open_points:
             ns, seconds = got[p.name]
             p.samples.append(ns)
