@@ -160,10 +160,12 @@ def sample(args) -> dict:
         elapsed = time.monotonic() - start
         remaining = args.budget_s - elapsed
         limits = plan_limits(open_points, args, remaining)
+        # The budget is spent when the next round would not fit: each point costs about what it did.
+        spent = remaining < sum(statistics.fmean(p.seconds) for p in open_points)
         for p in open_points:
             p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name],
-                                 budget_spent=remaining <= 0).status
-            if remaining <= 0 and p.status == ps.CONTINUE:
+                                 budget_spent=spent).status
+            if spent and p.status == ps.CONTINUE:
                 p.status = ps.BUDGET  # the whole budget is spent: stop even below the minimum
         progress(rounds, points, elapsed, args)
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,

@@ -91,7 +91,6 @@ class Sampler(FakeRun):
         for p in result["points"].values():
             self.assertEqual(p["status"], "budget")
         self.assertLess(result["rounds"], 10)
-        self.assertGreaterEqual(result["elapsed_s"], 1.0)
 
     def test_wait_bench_arguments_pass_through(self):
         done, _ = self.run_sampler("--point", STEADY, "--max-samples", "6", "--", "--quick", "--cpu=0")
