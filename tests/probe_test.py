@@ -59,6 +59,18 @@ class QuickRun(unittest.TestCase):
         self.assertIsInstance(self.out["sysfs_caches"], list)
 
 
+class FreshLayouts(unittest.TestCase):
+    def test_one_sample_per_fresh_set_of_fds(self):
+        result = run("--quick", "--chase-kib", "64", "--fds", "100", "--fresh-layouts", "--repeats", "6")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        out = json.loads(result.stdout)
+        self.assertTrue(out["settings"]["fresh_layouts"])
+        self.assertEqual(len(out["poll_per_fd"]), 4)
+        for row in out["poll_per_fd"]:
+            self.assertTrue(row["fresh_layouts"])
+            check_figure(self, row["ns_per_fd"], 6)
+
+
 class Limits(unittest.TestCase):
     def test_the_fd_limit_caps_n_and_says_so(self):
         result = run("--quick", "--chase-kib", "64", "--fds", "100000", limit=300)

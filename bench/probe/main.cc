@@ -23,6 +23,7 @@ samples). Keys: context (kernel, CPU, commit, pinned_cpu, ...), sysfs_caches (wh
 which on a shared VM overstates the cache a process gets), pointer_chase [{bytes, ns_per_load}],
 cpu_loop {ns_per_step}, epoll_wait {ns_per_wait}, poll_per_fd [{fds, layout: dup|distinct,
 mode: block|nonblock, ns_per_fd}], skipped [reasons]. N above the fd limit is capped to what fits.
+samples keep the order they were taken in.
 
 The dup layout watches N-1 dup()s of one idle socket and one ready socketpair end, last: the same
 kernel code as N distinct sockets on one cache-hot file, so where its per-fd cost stays flat while
@@ -33,6 +34,7 @@ Exit status: 0 on success, 1 when a probe fails, 2 for a bad command line.
 
 struct Options {
   bool quick = false;
+  bool fresh_layouts = false;
   int cpu = 0;
   int repeats = 15;
   std::vector<int> fds{1000, 10000};
@@ -44,6 +46,8 @@ Options parse(int& argc, char** argv) {
   Options o;
   cli::Parser p("machine_probe", kDescription);
   p.flag("--quick", o.quick, "fewer samples, shorter ones, poll at N = 1,000 only: a few seconds");
+  p.flag("--fresh-layouts", o.fresh_layouts,
+         "poll probes: open the fds afresh for every sample (samples[0] is the process's first set)");
   p.count("--cpu", "N", o.cpu, 0, 1 << 20, "pin to CPU N").default_is("the last allowed CPU");
   p.count("--repeats", "R", o.repeats, 6, 1000, "samples per probe").default_is("15; 7 with --quick");
   p.count_list("--fds", o.fds, 2, 1000000, "N of the poll per-fd probes").default_is("1000,10000; 1000 with --quick");
@@ -67,6 +71,7 @@ nlohmann::json run(const Options& o) {
   using namespace pollbench;
   probe::Settings settings;
   settings.repeats = o.repeats;
+  settings.fresh_layouts = o.fresh_layouts;
   if (o.quick) {
     settings.chase_loads = 1 << 17;
     settings.sample_seconds = 0.005;
@@ -74,7 +79,8 @@ nlohmann::json run(const Options& o) {
   nlohmann::json out;
   out["context"] = run_context(o.cpu);
   out["sysfs_caches"] = probe::sysfs_caches(o.cpu);
-  out["settings"] = {{"repeats", o.repeats}, {"quick", o.quick}, {"chase_loads", settings.chase_loads},
+  out["settings"] = {{"repeats", o.repeats}, {"quick", o.quick}, {"fresh_layouts", o.fresh_layouts},
+                     {"chase_loads", settings.chase_loads},
                      {"sample_seconds", settings.sample_seconds}};
   out["cpu_loop"] = probe::cpu_loop(settings);
   out["epoll_wait"] = probe::epoll_wait_ready(settings);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -158,13 +159,16 @@ Layout make_layout(std::size_t n, const std::string& layout) {
 
 }  // namespace
 
-nlohmann::json poll_per_fd(std::size_t watched, const std::string& layout, const Settings& settings) {
-  require_fds(watched + 16, "poll probe over " + std::to_string(watched) + " " + layout + " fds");
-  Layout fds = make_layout(watched, layout);
+namespace {
+
+constexpr std::pair<const char*, int> kPollModes[] = {{"block", 1000}, {"nonblock", 0}};
+
+// Samples of ns per watched fd of each mode (kPollModes' order) over one layout.
+std::vector<std::vector<double>> sample_layout(Layout& fds, const Settings& settings) {
   const char byte = 'x';
   if (::write(fds.ready_peer, &byte, 1) != 1) throw_errno("write");
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [mode, timeout_ms] : {std::pair{"block", 1000}, std::pair{"nonblock", 0}}) {
+  std::vector<std::vector<double>> out;
+  for (const auto& [mode, timeout_ms] : kPollModes) {
     auto once = [&fds, timeout = timeout_ms] {
       const int n = ::poll(fds.watched.data(), fds.watched.size(), timeout);
       if (n != 1 || fds.watched.back().revents != POLLIN) {
@@ -172,9 +176,36 @@ nlohmann::json poll_per_fd(std::size_t watched, const std::string& layout, const
       }
     };
     std::vector<double> per_fd = sample_calls(settings, once);
-    for (double& ns : per_fd) ns /= static_cast<double>(watched);
-    out.push_back({{"fds", watched}, {"layout", layout}, {"mode", mode}, {"timeout_ms", timeout_ms},
-                   {"ns_per_fd", summarize(per_fd)}});
+    for (double& ns : per_fd) ns /= static_cast<double>(fds.watched.size());
+    out.push_back(std::move(per_fd));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json poll_per_fd(std::size_t watched, const std::string& layout, const Settings& settings) {
+  require_fds(watched + 16, "poll probe over " + std::to_string(watched) + " " + layout + " fds");
+  std::vector<std::vector<double>> per_mode(std::size(kPollModes));
+  if (!settings.fresh_layouts) {
+    Layout fds = make_layout(watched, layout);
+    per_mode = sample_layout(fds, settings);
+  } else {
+    // One sample per layout, each layout opened after the last one closed: the samples, in order,
+    // tell whether reopened sockets (the kernel reusing freed objects) cost more than the first.
+    Settings one = settings;
+    one.repeats = 1;
+    for (int r = 0; r < settings.repeats; ++r) {
+      Layout fds = make_layout(watched, layout);
+      const auto samples = sample_layout(fds, one);
+      for (std::size_t m = 0; m < per_mode.size(); ++m) per_mode[m].push_back(samples[m].front());
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t m = 0; m < per_mode.size(); ++m) {
+    out.push_back({{"fds", watched}, {"layout", layout}, {"mode", kPollModes[m].first},
+                   {"timeout_ms", kPollModes[m].second}, {"fresh_layouts", settings.fresh_layouts},
+                   {"ns_per_fd", summarize(per_mode[m])}});
   }
   return out;
 }

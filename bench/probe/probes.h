@@ -13,6 +13,7 @@ struct Settings {
   int repeats = 15;                   // samples per probe; the median's 95% interval needs 6
   std::size_t chase_loads = 1 << 20;  // dependent loads per pointer-chase sample
   double sample_seconds = 0.02;       // about this long per sample of the other probes
+  bool fresh_layouts = false;         // poll_per_fd: a new set of fds for every sample
 };
 
 // Memory latency: ns per load of a random cyclic pointer chase over `bytes` (one 64-byte cache
@@ -30,6 +31,7 @@ nlohmann::json epoll_wait_ready(const Settings& settings);
 // poll over N watched fds, the ready one last, in both modes (timeout 1000 ms and 0): ns per
 // watched fd. layout "dup": N-1 dup()s of one idle socket (one cache-hot file) plus one ready
 // socketpair end; "distinct": N ends of N/2 socketpairs, both ends watched (wait_bench's layout).
+// With settings.fresh_layouts every sample gets fds opened afresh (the last ones closed first).
 nlohmann::json poll_per_fd(std::size_t watched, const std::string& layout, const Settings& settings);
 
 // What sysfs says about the caches of `cpu`: level, type, size, shared_cpu_list per index.
