@@ -109,7 +109,8 @@ def similar(args, name: str) -> str:
     done = subprocess.run([args.binary, f"--benchmark_filter=^{re.escape(prefix)}/", "--benchmark_list_tests",
                            *args.wait_args], capture_output=True, text=True, timeout=120)
     after_n = name.split("/fds:")[-1].partition("/")[2]  # "active:1"
-    names = [n for n in map(strip_run_options, done.stdout.split()) if n.split("/fds:")[-1].partition("/")[2] == after_n]
+    names = [n for n in map(strip_run_options, done.stdout.split())
+             if n.split("/fds:")[-1].partition("/")[2] == after_n]
     return f" (it has: {', '.join(names[-4:])})" if names else ""
 
 
@@ -191,7 +192,10 @@ def parse_args(argv: list[str]):
         extra = argv[argv.index("--") + 1:]
         argv = argv[:argv.index("--")]
     p = argparse.ArgumentParser(prog="pollbench_sample.py", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
+                                usage="%(prog)s WAIT_BENCH --point NAME [--point NAME ...] [options] "
+                                      "[-- WAIT_BENCH_ARGS...]",
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 2)[2])
     p.add_argument("binary", help="the wait_bench to run")
     p.add_argument("--point", action="append", default=[], help="an exact benchmark name (repeatable)")
     p.add_argument("--points-file", help="a file of exact names, one a line (# comments)")

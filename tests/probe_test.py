@@ -47,7 +47,8 @@ class QuickRun(unittest.TestCase):
 
     def test_poll_per_fd_has_both_layouts_in_both_modes(self):
         rows = {(r["layout"], r["mode"]): r for r in self.out["poll_per_fd"]}
-        self.assertEqual(set(rows), {(layout, mode) for layout in ("dup", "distinct") for mode in ("block", "nonblock")})
+        self.assertEqual(set(rows),
+                         {(layout, mode) for layout in ("dup", "distinct") for mode in ("block", "nonblock")})
         for row in rows.values():
             self.assertEqual(row["fds"], 200)
             check_figure(self, row["ns_per_fd"], 7)

@@ -62,7 +62,8 @@ Options parse(int& argc, char** argv) {
   if (std::find(cpus.begin(), cpus.end(), o.cpu) == cpus.end()) {
     std::vector<std::string> list;
     for (int c : cpus) list.push_back(std::to_string(c));
-    p.fail("--cpu: " + std::to_string(o.cpu) + " is not a CPU this process may use (allowed: " + cli::joined(list) + ")");
+    p.fail("--cpu: " + std::to_string(o.cpu) + " is not a CPU this process may use (allowed: " + cli::joined(list) +
+           ")");
   }
   return o;
 }
@@ -93,7 +94,8 @@ nlohmann::json run(const Options& o) {
     const std::size_t fits = fds_available(64);
     const std::size_t n = std::min<std::size_t>(asked, fits);
     if (n < 2) {
-      out["skipped"].push_back("poll at N = " + std::to_string(asked) + ": the fd limit leaves " + std::to_string(fits));
+      out["skipped"].push_back("poll at N = " + std::to_string(asked) + ": the fd limit leaves " +
+                               std::to_string(fits));
       continue;
     }
     if (n < static_cast<std::size_t>(asked)) {

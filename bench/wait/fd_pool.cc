@@ -73,7 +73,9 @@ void FdPool::grow_dups(std::size_t watched) {
 
 // Points watched slot `index` (its fd number unchanged) at the file `file_fd` refers to.
 void FdPool::set_slot(std::size_t index, int file_fd) {
-  if (::dup3(file_fd, watched_[index], O_CLOEXEC) < 0) throw_errno("dup3 onto watched fd " + std::to_string(watched_[index]));
+  if (::dup3(file_fd, watched_[index], O_CLOEXEC) < 0) {
+    throw_errno("dup3 onto watched fd " + std::to_string(watched_[index]));
+  }
 }
 
 void FdPool::place_ready(std::size_t watched, const std::vector<std::size_t>& ready) {
