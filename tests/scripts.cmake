@@ -17,3 +17,11 @@ if(TARGET wait_bench AND TARGET tcp_bench)
     set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 180 RUN_SERIAL TRUE)
   endforeach()
 endif()
+
+# The sampling statistics (scripts/pollbench_stats.py) and the sampler (scripts/pollbench_sample.py,
+# against a fake wait_bench): standard library only, so any Python 3.
+find_package(Python3 COMPONENTS Interpreter REQUIRED)
+add_test(NAME scripts.stats COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/scripts/test_stats.py)
+set_tests_properties(scripts.stats PROPERTIES LABELS scripts TIMEOUT 120)
+add_test(NAME scripts.sample COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/scripts/test_sample.py)
+set_tests_properties(scripts.sample PROPERTIES LABELS scripts TIMEOUT 120)

@@ -1,5 +1,6 @@
 #include "fd_pool.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -8,24 +9,34 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "error.h"
+
 namespace pollbench::wait {
 
 namespace {
 bool both_ends_watched(const std::string& kind) { return kind != "pipe"; }
+// A dup pool's fds besides the watched ones: the idle pair, and one peer per ready fd (one
+// counted here, more within kRunSpareFds).
+constexpr std::size_t kDupOverhead = 3;
 }  // namespace
 
 std::size_t fds_needed(const std::string& kind, std::size_t watched) {
+  if (kind == kDupKind) return watched + kDupOverhead;
   return both_ends_watched(kind) ? watched + (watched % 2) : 2 * watched;
 }
 
 std::size_t max_watched(const std::string& kind) {
   // Fds the pool holds now are reused for this kind, or freed when the kind changes.
   const std::size_t free_fds = fds_available(kReservedFds) + shared_pool().open_fds();
+  if (kind == kDupKind) return free_fds > kDupOverhead ? free_fds - kDupOverhead : 0;
   return both_ends_watched(kind) ? free_fds - free_fds % 2 : free_fds / 2;
 }
 
 void FdPool::ensure(const std::string& kind, std::size_t watched) {
   if (kind != kind_) {
+    dup_peers_.clear();
+    dup_ready_.clear();
+    dups_.clear();
     pairs_.clear();
     watched_.clear();
     peer_.clear();
@@ -33,9 +44,10 @@ void FdPool::ensure(const std::string& kind, std::size_t watched) {
     ++generation_;
   }
   if (watched_.size() >= watched) return;
-  const std::size_t extra = fds_needed(kind, watched) - fds_needed(kind, watched_.size());
+  const std::size_t extra = fds_needed(kind, watched) - (watched_.empty() ? 0 : fds_needed(kind, watched_.size()));
   require_fds(extra + kRunSpareFds, std::to_string(watched) + " watched " + kind + " fds (with " +
                                         std::to_string(kRunSpareFds) + " spare)");
+  if (kind == kDupKind) return grow_dups(watched);
   while (watched_.size() < watched) {
     FdPair& pair = pairs_.emplace_back(make_pair(kind));
     watched_.push_back(pair.a.get());
@@ -45,6 +57,47 @@ void FdPool::ensure(const std::string& kind, std::size_t watched) {
       peer_.push_back(pair.a.get());
     }
   }
+}
+
+void FdPool::grow_dups(std::size_t watched) {
+  if (pairs_.empty()) pairs_.push_back(make_socketpair());
+  const int idle = pairs_.front().a.get();
+  while (watched_.size() < watched) {
+    OwnedFd copy(::fcntl(idle, F_DUPFD_CLOEXEC, 0));
+    if (!copy) throw_open_error("dup of the idle socket");
+    watched_.push_back(copy.get());
+    peer_.push_back(-1);
+    dups_.push_back(std::move(copy));
+  }
+}
+
+// Points watched slot `index` (its fd number unchanged) at the file `file_fd` refers to.
+void FdPool::set_slot(std::size_t index, int file_fd) {
+  if (::dup3(file_fd, watched_[index], O_CLOEXEC) < 0) {
+    throw_errno("dup3 onto watched fd " + std::to_string(watched_[index]));
+  }
+}
+
+void FdPool::place_ready(std::size_t watched, const std::vector<std::size_t>& ready) {
+  ensure(kDupKind, watched);
+  if (ready == dup_ready_) return;
+  for (std::size_t i : ready) {
+    if (i >= watched_.size()) throw std::invalid_argument("ready index " + std::to_string(i) + " beyond the pool");
+  }
+  const int idle = pairs_.front().a.get();
+  for (std::size_t i : dup_ready_) {
+    set_slot(i, idle);
+    peer_[i] = -1;
+  }
+  dup_peers_.clear();
+  for (std::size_t i : ready) {
+    FdPair pair = make_socketpair();
+    set_slot(i, pair.a.get());  // pair.a closes below; the slot keeps its socket open
+    peer_[i] = pair.b.get();
+    dup_peers_.push_back(std::move(pair.b));
+  }
+  dup_ready_ = ready;
+  ++generation_;
 }
 
 FdPool& shared_pool() {

@@ -9,6 +9,11 @@
 //
 // Pairs are opened in order, so the first N watched fds are the lowest-numbered ones the pool
 // holds: select's cost follows its highest fd, which stays close to N (2N for pipes).
+//
+// Kind "dup" (kDupKind) is the control of the per-fd cost: every watched fd is a dup() of one
+// idle socket (the same kernel code as N sockets, on one cache-hot file), except the ready ones,
+// which are real socketpair ends placed at the indices a benchmark asks for (place_ready). It is
+// the wait family's own: not a pair kind, so not in fd_kinds().
 #pragma once
 
 #include <cstddef>
@@ -39,13 +44,27 @@ class FdPool {
   // Bumped whenever fds are closed, so a cached poller knows its registrations are stale.
   unsigned generation() const { return generation_; }
 
+  // kDupKind only: makes the pool hold `watched` fds whose `ready` indices (and no others) are
+  // socketpair ends with a peer, the rest dup()s of the idle socket. The fd numbers stay the
+  // same (dup3 over the slot), but the files behind them change, so when the ready set changes
+  // the generation is bumped and the cached poller registers afresh.
+  void place_ready(std::size_t watched, const std::vector<std::size_t>& ready);
+
  private:
+  void grow_dups(std::size_t watched);
+  void set_slot(std::size_t index, int file_fd);
+
   std::string kind_;
-  std::vector<FdPair> pairs_;
+  std::vector<FdPair> pairs_;  // for kDupKind: pairs_[0] is the idle socket's pair
   std::vector<int> watched_;
   std::vector<int> peer_;
+  std::vector<OwnedFd> dups_;  // kDupKind: the watched fds themselves
+  std::vector<std::size_t> dup_ready_;
+  std::vector<OwnedFd> dup_peers_;  // kDupKind: the peers of dup_ready_, in its order
   unsigned generation_ = 0;
 };
+
+inline constexpr const char* kDupKind = "dup";
 
 // The one pool all families share (one kind at a time keeps the fds low and within the limit).
 FdPool& shared_pool();

@@ -26,6 +26,10 @@
 //   crossover  socketpair, mode:block/pos:spread, A = 1, 10, 100, 1,000, N/4, N/2, 3N/4, N at
 //              N = 1,000 and the largest (quick: 1,000), the points the default lacks: where
 //              the O(ready) backends start losing to poll as more of the N are ready
+//   dup        the per-fd cost's control, fd kind dup (fd_pool.h): A = 1, mode block and
+//              nonblock x pos middle, last, at N = 1,000, 10,000 and the largest (quick:
+//              1,000, pos last), for the O(watched) backends and epoll_lt; each pairs with the
+//              position sweep's socketpair point of the same name but its kind
 // (each N capped at the largest the fd limit reaches).
 #include <algorithm>
 #include <numeric>
@@ -54,9 +58,10 @@ void wait_benchmark(benchmark::State& state, const std::string& backend, const s
   guarded(state, [&] {
     const auto watched = static_cast<std::size_t>(state.range(0));
     const auto active = static_cast<std::size_t>(state.range(1));
+    const std::vector<std::size_t> active_index = ready_indices(watched, active, shape.position);
+    if (kind == kDupKind) shared_pool().place_ready(watched, active_index);
     Poller& poller = registered_poller(backend, kind, watched);
     const FdPool& pool = shared_pool();
-    const std::vector<std::size_t> active_index = ready_indices(watched, active, shape.position);
     std::vector<int> active_fd;
     for (std::size_t i : active_index) active_fd.push_back(pool.watched(i));
     const Token expected_token_sum = std::accumulate(active_index.begin(), active_index.end(), Token{0});
@@ -149,10 +154,11 @@ void register_points(const Plan& plan, const std::string& backend, const std::st
   for (const auto& a : args) b->Args(a);
   if (fit_complexity) b->Complexity(benchmark::oAuto);
   const WaitCost& cost = plan.wait_cost.at(backend);
+  const std::string edge_kind = kind == kDupKind ? "socketpair" : kind;  // a dup pool's ready fds are socketpairs
   std::vector<PointCost> costs;
   for (const auto& a : args) {
     const auto n = static_cast<std::size_t>(a[0]), ready = static_cast<std::size_t>(a[1]);
-    costs.push_back({cost.estimate_ns(n, ready), static_cast<double>(ready) * plan.edge_ns_for(backend, kind)});
+    costs.push_back({cost.estimate_ns(n, ready), static_cast<double>(ready) * plan.edge_ns_for(backend, edge_kind)});
   }
   apply_common_settings(b, plan, costs);
 }
@@ -161,16 +167,39 @@ std::vector<std::int64_t> point(std::size_t n, std::size_t active) {
   return {static_cast<std::int64_t>(n), static_cast<std::int64_t>(active)};
 }
 
+// The dup control at the position sweep's larger N (`largest`: the socketpair sweep's, so the
+// names pair), for the backends whose wait looks at every watched fd, and epoll_lt beside them.
+void register_dup_control(const Plan& plan, std::size_t largest) {
+  const bool quick = plan.options.quick;
+  const std::vector<std::size_t> dup_n =
+      capped(quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 10000, largest}, largest);
+  const std::vector<Position> positions =
+      quick ? std::vector<Position>{Position::last} : std::vector<Position>{Position::middle, Position::last};
+  for (const std::string& backend : plan.options.backends) {
+    const BackendTraits& traits = backend_info(backend).traits;
+    if (traits.wait_cost != pollbench::WaitCost::per_watched && backend != "epoll_lt") continue;
+    for (WaitMode mode : {WaitMode::block, WaitMode::nonblock}) {
+      for (Position position : positions) {
+        std::vector<std::vector<std::int64_t>> args;
+        for (std::size_t n : dup_n) args.push_back(point(n, 1));
+        register_points(plan, backend, kDupKind, {mode, position}, args, false);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void register_wait_family(const Plan& plan) {
   const Options& options = plan.options;
   const bool quick = options.quick;
   const std::size_t cap = quick ? 10000 : 1000000;
+  std::size_t socketpair_largest = 0;
   for (const std::string& kind : options.fdkinds) {
     const std::vector<std::size_t> points = reachable_points(options, "wait", kind, cap);
     if (points.empty()) continue;
     const std::size_t largest = points.back();
+    if (kind == "socketpair") socketpair_largest = largest;
     for (const std::string& backend : options.backends) {
       // The default sweep: one registration per A, so each gets its own complexity fit over N.
       for (std::size_t spec : {std::size_t{1}, std::size_t{10}, std::size_t{100}, kAllReady}) {
@@ -205,6 +234,8 @@ void register_wait_family(const Plan& plan) {
       register_points(plan, backend, kind, {WaitMode::block, Position::spread}, crossover, false);
     }
   }
+  // Last, so the socketpair pool is not closed and reopened between backends.
+  if (socketpair_largest != 0) register_dup_control(plan, socketpair_largest);
 }
 
 }  // namespace pollbench::wait

@@ -1,0 +1,141 @@
+"""Tests of scripts/pollbench_sample.py against a fake wait_bench (tests/scripts/fake_wait_bench):
+points with known spread stop as they should, rounds run only the open points, and failures
+and bad input are reported."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SAMPLER = HERE.parents[1] / "scripts" / "pollbench_sample.py"
+FAKE = HERE / "fake_wait_bench"
+STEADY = "wait/epoll_lt/socketpair/mode:block/pos:middle/fds:1000/active:1"     # sigma 0.4%
+MODERATE = "wait/poll/socketpair/mode:block/pos:middle/fds:1000/active:1"       # sigma 5%, in us
+NOISY = "wait/poll/socketpair/mode:block/pos:middle/fds:19930/active:1"         # sigma 80%
+BROKEN = "wait/select/socketpair/mode:block/pos:middle/fds:1000/active:1"       # reports an error
+
+
+class FakeRun(unittest.TestCase):
+    """Runs the sampler against the fake, with a state directory of its own per test."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.state = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_sampler(self, *args, env=None):
+        out = os.path.join(self.state, "samples.json")
+        full_env = dict(os.environ, FAKE_WAIT_BENCH_STATE=self.state, **(env or {}))
+        done = subprocess.run([sys.executable, str(SAMPLER), str(FAKE), "--out", out, *args],
+                              capture_output=True, text=True, env=full_env, timeout=120)
+        if done.returncode != 0:
+            return done, None
+        with open(out) as f:
+            return done, json.load(f)
+
+    def calls(self):
+        with open(os.path.join(self.state, "calls.log")) as log:
+            return [json.loads(line) for line in log]
+
+
+class Sampler(FakeRun):
+    def test_each_point_stops_by_the_rule(self):
+        done, result = self.run_sampler("--point", STEADY, "--point", MODERATE, "--point", NOISY,
+                                        "--precision", "0.05", "--budget-s", "60", "--max-samples", "25")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        points = result["points"]
+        # Steady: reached at the minimum. Moderate: reached, after more. Noisy: the count cap.
+        self.assertEqual((points[STEADY]["status"], points[STEADY]["n"]), ("reached", 6))
+        self.assertEqual(points[MODERATE]["status"], "reached")
+        self.assertGreater(points[MODERATE]["n"], 6)
+        self.assertLessEqual(points[MODERATE]["relative_half_width"], 0.05)
+        self.assertEqual((points[NOISY]["status"], points[NOISY]["n"]), ("budget", 25))
+        self.assertGreater(points[NOISY]["relative_half_width"], 0.05)
+        self.assertEqual(result["rounds"], 25)
+
+        for name, p in points.items():
+            self.assertEqual(len(p["samples"]), p["n"])
+            self.assertEqual(p["median"], statistics.median(p["samples"]))
+            self.assertLessEqual(p["lo"], p["median"])
+            self.assertLessEqual(p["median"], p["hi"])
+            self.assertGreaterEqual(p["coverage"], 0.95)
+            self.assertEqual(p["time_unit"], "ns")
+        # The fake reports the moderate point in us; the sampler keeps ns.
+        self.assertAlmostEqual(points[MODERATE]["median"] / 95_000, 1, delta=0.1)
+        self.assertEqual(result["unit"], "process")
+        self.assertEqual(result["context"]["fake"], True)
+
+        # One process per round, each over the points still open, one repetition each.
+        calls = self.calls()
+        self.assertEqual(len(calls), 25)
+        for i, call in enumerate(calls, start=1):
+            self.assertIn("--benchmark_repetitions=1", call["argv"])
+            want = {NOISY} | ({STEADY} if i <= 6 else set()) | ({MODERATE} if i <= points[MODERATE]["n"] else set())
+            self.assertEqual(set(call["matched"]), want, f"round {i}")
+        # One progress line per round.
+        progress = [ln for ln in done.stderr.splitlines() if ln.startswith("round ")]
+        self.assertEqual(len(progress), 25)
+        self.assertIn("1 open, 2 reached, 0 on budget", progress[-2])
+
+    def test_the_time_budget_stops_every_point(self):
+        done, result = self.run_sampler("--point", STEADY, "--point", NOISY, "--precision", "0.001",
+                                        "--budget-s", "1", env={"FAKE_WAIT_BENCH_SLEEP": "0.1"})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        for p in result["points"].values():
+            self.assertEqual(p["status"], "budget")
+        self.assertLess(result["rounds"], 10)
+
+    def test_wait_bench_arguments_pass_through(self):
+        done, _ = self.run_sampler("--point", STEADY, "--max-samples", "6", "--", "--quick", "--cpu=0")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(all({"--quick", "--cpu=0"} <= set(c["argv"]) for c in self.calls()))
+
+    def test_run_options_in_given_names_are_dropped(self):
+        done, result = self.run_sampler("--point", STEADY + "/min_time:0.026/repeats:5/manual_time",
+                                        "--max-samples", "6")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(list(result["points"]), [STEADY])
+
+
+class Failures(FakeRun):
+    def test_unknown_point_exits_2_naming_it(self):
+        done, _ = self.run_sampler("--point", STEADY, "--point", "wait/nosuch/socketpair/fds:1")
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("no point named: wait/nosuch/socketpair/fds:1", done.stderr)
+
+    def test_a_failing_process_exits_1(self):
+        done, _ = self.run_sampler("--point", STEADY, env={"FAKE_WAIT_BENCH_FAIL": "2"})
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("exited 1", done.stderr)
+        self.assertIn("failing as asked", done.stderr)
+
+    def test_a_point_that_reports_an_error_exits_1(self):
+        done, _ = self.run_sampler("--point", BROKEN)
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("a wait returned 2 events", done.stderr)
+
+    def test_bad_command_lines_exit_2(self):
+        for args, says in ((["--point", STEADY, "--precision", "0"], "--precision"),
+                           (["--point", STEADY, "--precision", "5"], "--precision"),
+                           (["--point", STEADY, "--budget-s", "-1"], "--budget-s"),
+                           (["--point", STEADY, "--max-samples", "3"], "--max-samples"),
+                           (["--point", STEADY, "--unit", "pool"], "--unit"),
+                           ([], "no points")):
+            done, _ = self.run_sampler(*args)
+            self.assertEqual(done.returncode, 2, args)
+            self.assertIn(says, done.stderr, args)
+        done = subprocess.run([sys.executable, str(SAMPLER), "/nonexistent/wait_bench", "--point", STEADY],
+                              capture_output=True, text=True)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("not an executable file", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
