@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Draws pollbench's scaling plots (PNG and SVG) from a run's Google Benchmark JSON.
 
-    scripts/pollbench_plot.py results/RUN            # reads RUN/wait.json and RUN/tcp.json, writes RUN/*.png|svg
+    scripts/pollbench_plot.py results/RUN            # reads RUN/wait.json and RUN/tcp.json (and herd.json,
+                                                     # watched.json if there), writes RUN/*.png|svg
 
-Every plot uses one fixed colour and marker per backend, names the machine (CPU, kernel, host) in
+Every plot uses one fixed colour and marker per backend (from the run's backend list: see
+style()), shows every point it draws inside its axes (a point outside is reported: see
+points_outside()), names the machine (CPU, kernel, host) in
 its title and says in its axis labels what the numbers are. A plot whose data the run lacks
 (e.g. no tcp.json) is skipped with a note; a file that is empty, truncated or not pollbench's
 is an error (exit 1).
@@ -12,7 +15,7 @@ is an error (exit 1).
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -23,23 +26,75 @@ import pollbench_herd  # noqa: E402
 import pollbench_results as pr  # noqa: E402
 import pollbench_watched  # noqa: E402
 
-# One colour and marker per backend, the same in every plot (colour-blind-safe tab10 hues).
-BACKEND_STYLE = {
-    "select": ("#d62728", "o"),
-    "poll": ("#ff7f0e", "s"),
-    "epoll_lt": ("#1f77b4", "^"),
-    "epoll_et": ("#9467bd", "v"),
-    "io_uring": ("#2ca02c", "D"),
-    "io_uring_plain": ("#17becf", "d"),
-}
-_SPARE_STYLES = [("#8c564b", "P"), ("#e377c2", "X"), ("#7f7f7f", "*"), ("#bcbd22", "h"), ("#393b79", "<")]
+# The palette, colour-blind-safe tab10 hues each with its own marker. A backend's style is the
+# entry at its place in the run's factory order (its context's backend_capabilities, else
+# pollbench_results' fallback list), so a new backend gets the next entry with no table to edit,
+# and today's backends keep their colours: select red, poll orange, epoll_lt blue, epoll_et purple,
+# io_uring green, io_uring_plain cyan. Series that are not backends (herd's modes) take the
+# palette in their own order through series_styles().
+PALETTE = (("#d62728", "o"), ("#ff7f0e", "s"), ("#1f77b4", "^"), ("#9467bd", "v"), ("#2ca02c", "D"),
+           ("#17becf", "d"), ("#8c564b", "P"), ("#e377c2", "X"), ("#7f7f7f", "*"), ("#bcbd22", "h"),
+           ("#393b79", "<"), ("#ad494a", ">"))
 
 
-def style(backend: str) -> tuple[str, str]:
-    if backend in BACKEND_STYLE:
-        return BACKEND_STYLE[backend]
-    # An unknown name still gets the same style on every plot of the run.
-    return _SPARE_STYLES[sum(map(ord, backend)) % len(_SPARE_STYLES)]
+def style(backend: str, source: pr.Run | dict | None = None) -> tuple[str, str]:
+    """(colour, marker) of a backend, the same on every plot of a run (and of runs that share
+    the factory's order). `source`: the Run or context whose capabilities give the order."""
+    order = pr.backend_order(source)
+    if backend in order:
+        return PALETTE[order.index(backend) % len(PALETTE)]
+    # A name the run does not describe still gets one fixed style.
+    return PALETTE[sum(map(ord, backend)) % len(PALETTE)]
+
+
+def series_styles(names) -> dict[str, tuple[str, str]]:
+    """One palette entry per name, in the order given (for series that are not backends)."""
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(dict.fromkeys(names))}
+
+
+def points_outside(fig) -> list[str]:
+    """Every data point of `fig`'s lines, error bars, collections and bars that lies outside its
+    axes' x or y limits (log scales included: a point that a log axis cannot show, at or below
+    zero, counts as outside too). Empty when the figure shows all its data."""
+    out = []
+    for index, ax in enumerate(fig.axes):
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        x_log, y_log = ax.get_xscale() == "log", ax.get_yscale() == "log"
+        slack_x, slack_y = 1e-9 * (abs(x0) + abs(x1)), 1e-9 * (abs(y0) + abs(y1))
+        for what, x, y in _data_points(ax):
+            if not (math.isfinite(x) and math.isfinite(y)):
+                continue
+            inside = (x0 - slack_x <= x <= x1 + slack_x and y0 - slack_y <= y <= y1 + slack_y
+                      and not (x_log and x <= 0) and not (y_log and y <= 0))
+            if not inside:
+                title = ax.get_title() or f"axes {index}"
+                out.append(f"{title}: {what} ({x:g}, {y:g}) outside x {x0:g}..{x1:g}, y {y0:g}..{y1:g}")
+    return out
+
+
+def _data_points(ax):
+    """(what, x, y) of everything drawn in data coordinates on `ax`."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.patches import Rectangle
+
+    for line in ax.get_lines():
+        if line.get_transform() != ax.transData:  # axvline/axhline: one coordinate is the axes'
+            continue
+        for x, y in zip(line.get_xdata(), line.get_ydata()):
+            yield f"line '{line.get_label()}'", float(x), float(y)
+    for coll in ax.collections:
+        if coll.get_transform() != ax.transData:
+            continue
+        if isinstance(coll, LineCollection):  # error bars
+            for segment in coll.get_segments():
+                for x, y in segment:
+                    yield "error bar", float(x), float(y)
+        elif isinstance(coll, PathCollection):
+            for x, y in coll.get_offsets():
+                yield "marker", float(x), float(y)
+    for patch in ax.patches:
+        if isinstance(patch, Rectangle) and patch.get_transform() == ax.transData:
+            yield "bar top", patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height()
 
 
 class Plotter:
@@ -56,15 +111,21 @@ class Plotter:
         })
         self.out_dir = out_dir
         self.machine = pr.machine_title(context)
+        self.context = context
         self.formats = formats
         self.fit_min_fds = fit_min_fds
         self.written: list[Path] = []
+        self.outside: list[str] = []  # data points a saved figure did not show (points_outside)
+
+    def style(self, backend: str) -> tuple[str, str]:
+        return style(backend, self.context)
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def figure(self, title: str, panels: int = 1, width: float = 8.0, sharey: bool = False):
-        """A figure with `panels` axes side by side (two per row beyond three), titled with the machine."""
-        cols = panels if panels <= 3 else 2
+    def figure(self, title: str, panels: int = 1, width: float = 8.0, sharey: bool = False, cols: int | None = None):
+        """A figure with `panels` axes side by side (`cols` per row; default: all up to three, else
+        two per row), titled with the machine."""
+        cols = cols or (panels if panels <= 3 else 2)
         rows = -(-panels // cols)
         size = (width, 5.4) if panels == 1 else (5.2 * cols, 4.6 * rows + 0.8)
         fig, axes = self.plt.subplots(rows, cols, figsize=size, squeeze=False, sharey=sharey)
@@ -77,6 +138,7 @@ class Plotter:
     def save(self, fig, stem: str, layout: bool = True) -> None:
         if layout:
             fig.tight_layout()
+        self.outside += [f"{stem}: {problem}" for problem in points_outside(fig)]
         for fmt in self.formats:
             path = self.out_dir / f"{stem}.{fmt}"
             fig.savefig(path, format=fmt)
@@ -151,7 +213,7 @@ class Plotter:
         fig, (ax,) = self.figure(f"Time per wait against watched fds, {ready} ({kind}s, blocking wait)")
         for b in backends:
             points = run.sweep("wait", (b, kind), active=active)
-            colour, marker = style(b)
+            colour, marker = self.style(b)
             label = f"{b}: {self.fit_label(run, points)}"
             if b in offloaded:
                 label = f"{b} †: {self.fit_label(run, points)}"
@@ -178,12 +240,12 @@ class Plotter:
             for b in run.values("wait", 0):
                 points = [p for p in run.sweep("wait", (b, kind), fds=n) if "active" in p.params]
                 if points:
-                    colour, marker = style(b)
+                    colour, marker = self.style(b)
                     self.line_with_spread(ax, points, "active", b, colour, marker)
             for b in pa.reference_family(run):
                 c = pa.crossover(run, kind, n, b)
                 if c is not None and c.active is not None:
-                    ax.axvline(c.active, color=style(b)[0], linestyle=":", linewidth=1.2,
+                    ax.axvline(c.active, color=self.style(b)[0], linestyle=":", linewidth=1.2,
                                label=f"{b} slower than poll from {c.active:,.0f} ready ({100 * c.fraction:.0f}%)")
             self.log_axes(ax, f"ready fds per wait (log scale), of N = {n:,} watched",
                           f"time per wait (µs, log scale)\np50, {self.spread_label(run)}")
@@ -192,31 +254,50 @@ class Plotter:
         self.save(fig, "wait_vs_ready")
 
     def position(self, run: pr.Run, kind: str) -> None:
+        """Two panels: every backend on a log axis, then the scanning backends (select, poll) on a
+        linear one, where their change from first to last is not flattened by the others' 0.1 µs."""
         ns = pa.position_ns(run, kind)
         if not ns:
             note("no position sweep (pos:first/middle/last): skipping position")
             return
         n = ns[-1]
         data = pa.position_table(run, kind, n)
-        fig, (ax,) = self.figure(f"Time per wait against where the one ready fd sits, N = {n:,} {kind}s")
+        scanning = [b for b in pa.scanning(run) if b in data]
+        fig, axes = self.figure(f"Time per wait against where the one ready fd sits, N = {n:,} {kind}s",
+                                panels=2 if scanning else 1, width=8.0)
+        self.position_lines(axes[0], data, 1e3)
+        self.log_axes(axes[0], "position of the ready fd in scan order", f"time per wait (µs, log scale)\np50, "
+                      f"{self.spread_label(run)}", logx=False)
+        axes[0].set_title("every backend (log scale)")
+        if scanning:
+            self.position_lines(axes[1], {b: data[b] for b in scanning}, 1e6)
+            axes[1].set_ylim(bottom=0)
+            axes[1].set_xlabel("position of the ready fd in scan order")
+            axes[1].set_ylabel(f"time per wait (ms, linear)\np50, {self.spread_label(run)}")
+            axes[1].set_title(", ".join(scanning) + " (linear scale)")
+        for ax in axes:
+            ax.set_xticks(range(len(pa.POSITIONS)), list(pa.POSITIONS))
+            ax.set_xlim(-0.3, len(pa.POSITIONS) - 0.7)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+        fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 1.2)
+        fig.tight_layout(rect=(0, 0.2, 1, 1))
+        self.save(fig, "position", layout=False)
+
+    def position_lines(self, ax, data: dict, scale: float) -> None:
         xs = list(range(len(pa.POSITIONS)))
         for b, cells in data.items():
-            colour, marker = style(b)
+            colour, marker = self.style(b)
             for mode, ls in (("block", "-"), ("nonblock", "--")):
                 points = [cells.get((mode, q)) for q in pa.POSITIONS]
                 if any(p is None for p in points):
                     continue
-                ys = [p.per_call_ns / 1e3 for p in points]
-                lo = [(p.per_call_ns - p.per_call_spread_ns[0]) / 1e3 for p in points]
-                hi = [(p.per_call_spread_ns[1] - p.per_call_ns) / 1e3 for p in points]
+                ys = [p.per_call_ns / scale for p in points]
+                lo = [(p.per_call_ns - p.per_call_spread_ns[0]) / scale for p in points]
+                hi = [(p.per_call_spread_ns[1] - p.per_call_ns) / scale for p in points]
                 ax.errorbar(xs, ys, yerr=[lo, hi], color=colour, marker=marker, linestyle=ls, capsize=2.5,
                             markerfacecolor=colour if mode == "block" else "white", linewidth=1.6,
                             label=f"{b}, {'blocking (1 s timeout)' if mode == 'block' else 'timeout 0'}")
-        self.log_axes(ax, "position of the ready fd in scan order", f"time per wait (µs, log scale)\np50, "
-                      f"{self.spread_label(run)}", logx=False)
-        ax.set_xticks(xs, [f"{q}" for q in pa.POSITIONS])
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
-        self.save(fig, "position")
 
     def readiness_cycle(self, run: pr.Run, kind: str) -> None:
         ns = pa.cycle_ns(run, kind)
@@ -232,7 +313,7 @@ class Plotter:
             xs = list(range(len(rows)))
             writes = [r.write_ns / 1e3 for r in rows]
             waits = [r.wait_ns / 1e3 for r in rows]
-            colours = [style(r.backend)[0] for r in rows]
+            colours = [self.style(r.backend)[0] for r in rows]
             ax.bar(xs, writes, color=colours, alpha=0.45, hatch="//", edgecolor="black", linewidth=0.5)
             ax.bar(xs, waits, bottom=writes, color=colours, edgecolor="black", linewidth=0.5)
             for x, r in zip(xs, rows):
@@ -277,7 +358,7 @@ class Plotter:
         linestyles = ["-", "--"]
         fig, (ax,) = self.figure(f"{family} level- against edge-triggered ({kind}s)")
         for b in (level, edge):
-            colour, marker = style(b)
+            colour, marker = self.style(b)
             for a, ls in zip(shown, linestyles):
                 points = run.sweep("wait", (b, kind), active=a)
                 if points:
@@ -299,7 +380,7 @@ class Plotter:
                 continue
             kind = raw_points[0].labels[1] if len(raw_points[0].labels) > 1 else None
             backend = pr.raw_backend(mechanism, run)
-            colour, marker = style(backend)
+            colour, marker = self.style(backend)
             self.line_with_spread(ax, raw_points, "fds", f"raw {mechanism}, no Poller layer ({kind}s)", colour, marker, "--", hollow=True)
             wrapped = run.sweep("wait", (backend, kind), active=1)
             wrapped_kind = kind
@@ -325,7 +406,7 @@ class Plotter:
             for b in run.values("ctl", 0):
                 points = [p for p in run.select("ctl", (b, op)) if "fds" in p.params]
                 if points:
-                    colour, marker = style(b)
+                    colour, marker = self.style(b)
                     self.line_with_spread(ax, points, "fds", b, colour, marker)
             self.log_axes(ax, "fds already watched N (log scale)", f"time per {op} (µs, log scale), p50")
             ax.set_title(op)
@@ -340,7 +421,7 @@ class Plotter:
         fig, (ax,) = self.figure("Wakeup latency (write on one fd to return from wait) against idle fds")
         for b in backends:
             points = sorted((p for p in run.select("wakeup", (b,)) if "fds" in p.params), key=lambda p: p.params["fds"])
-            colour, marker = style(b)
+            colour, marker = self.style(b)
             xs = [p.params["fds"] for p in points]
             p50 = [p.per_call_ns / 1e3 for p in points]
             ax.plot(xs, p50, color=colour, marker=marker, linestyle="-", label=f"{b} p50", markersize=5)
@@ -353,44 +434,107 @@ class Plotter:
         self.save(fig, "wakeup")
 
     def tcp(self, run: pr.Run) -> None:
+        """Requests/s and the latency against idle connections, one panel per active count, each
+        panel with its own y range: 1 active runs at a third of 10 or 100 active."""
         backends = run.values("tcp", 0)
         if not backends:
             note("no tcp/* results: skipping tcp")
             return
-        from matplotlib.ticker import FuncFormatter
-
         latency, latency_meaning = pr.tcp_latency_counter(run)
         reps = max(p.repetitions for p in run.select("tcp"))
         spread = f"median of {reps} repetitions, bars: min–max" if reps > 1 else "one repetition: no spread"
-        for stem, counter, what, scale, logy in (
-                ("tcp", "requests_per_sec", "thousand requests/s (higher is better)", 1e3, False),
-                ("tcp_latency", latency, f"{latency_meaning} (µs, log scale; lower is better)", 1e3, True)):
+        for stem, counter, what, logy in (
+                ("tcp", "requests_per_sec", "thousand requests/s (higher is better)", False),
+                ("tcp_latency", latency, f"{latency_meaning} (µs, log scale; lower is better)", True)):
             actives = run.param_values("tcp", "active") or [None]
             fig, axes = self.figure(f"TCP server against idle connections, one panel per active count ({spread})",
-                                    panels=len(actives), sharey=not logy)
+                                    panels=len(actives))
             for ax, a in zip(axes, actives):
-                for b in backends:
-                    points = sorted((p for p in run.select("tcp", (b,)) if p.params.get("active") == a
-                                     and "idle" in p.params and p.counter(counter) is not None),
-                                    key=lambda p: p.params["idle"])
-                    if not points:
-                        continue
-                    colour, marker = style(b)
-                    xs = [p.params["idle"] for p in points]
-                    ys = [p.counter(counter) / scale for p in points]
-                    samples = [p.counter_samples(counter) for p in points]
-                    lo = [max(0.0, y - min(v) / scale) for y, v in zip(ys, samples)]
-                    hi = [max(0.0, max(v) / scale - y) for y, v in zip(ys, samples)]
-                    ax.errorbar(xs, ys, yerr=[lo, hi], color=colour, marker=marker, label=b, capsize=2.5,
-                                markersize=5, linewidth=1.5)
-                self.log_axes(ax, "idle connections (symlog scale)", what, logx=False, logy=logy)
-                ax.set_xscale("symlog", linthresh=100)
-                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-                if not logy:
-                    ax.set_ylim(bottom=0)
-                ax.set_title(f"{a} active connections" if a is not None else "all")
-            axes[0].legend(loc="best", fontsize=8)
+                self.tcp_panel(ax, run, backends, a, counter, what, logy)
+            axes[0].legend(loc="lower left", fontsize=8)
             self.save(fig, stem)
+
+    def tcp_panel(self, ax, run: pr.Run, backends: list[str], active: int | None, counter: str, what: str,
+                  logy: bool) -> None:
+        from matplotlib.ticker import FuncFormatter
+
+        for b in backends:
+            points = sorted((p for p in run.select("tcp", (b,)) if p.params.get("active") == active
+                             and "idle" in p.params and p.counter(counter) is not None),
+                            key=lambda p: p.params["idle"])
+            if not points:
+                continue
+            colour, marker = self.style(b)
+            ys = [p.counter(counter) / 1e3 for p in points]
+            samples = [p.counter_samples(counter) for p in points]
+            lo = [max(0.0, y - min(v) / 1e3) for y, v in zip(ys, samples)]
+            hi = [max(0.0, max(v) / 1e3 - y) for y, v in zip(ys, samples)]
+            ax.errorbar([p.params["idle"] for p in points], ys, yerr=[lo, hi], color=colour, marker=marker,
+                        label=b, capsize=2.5, markersize=5, linewidth=1.5)
+        self.log_axes(ax, "idle connections (symlog scale)", what, logx=False, logy=logy)
+        ax.set_xscale("symlog", linthresh=100)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        if not logy:  # after this panel's own lines are drawn: the top fits them
+            ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
+        ax.set_title(f"{active} active connections" if active is not None else "all")
+
+    def herd(self, run: pr.Run) -> None:
+        """herd_bench: per arrival pattern, returns from a wait and kernel wakeups per accepted
+        connection and the busiest thread's share, against the number of accepting threads."""
+        import pollbench_herd as ph
+
+        panels = (("wakeups_per_conn", "returns from a wait\nper connection"),
+                  ("kernel_wakeups_per_conn", "times woken in the kernel\nper connection (returned or not)"),
+                  ("busiest_share", "busiest thread's share\nof connections"))
+        arrivals, threads = ph.arrivals(run), ph.threads(run)
+        styles = series_styles(ph.modes(run))
+        fig, axes = self.figure("Thundering herd: T threads accepting on one port",
+                                panels=len(panels) * len(arrivals), cols=len(panels))
+        for ax, (arrival, (counter, label)) in zip(axes, [(a, c) for a in arrivals for c in panels]):
+            for mode, (colour, marker) in styles.items():
+                points = [(t, p.counter(counter)) for t in threads if (p := ph.point(run, mode, arrival, t))]
+                if points:
+                    ax.plot(*zip(*points), marker=marker, color=colour, label=mode)
+            if counter == "busiest_share":
+                ax.plot(threads, [1 / t for t in threads], color="black", linestyle=":", linewidth=1, label="even (1/T)")
+                ax.set_ylim(0, 1.05)
+            else:
+                ax.set_yscale("log", base=2)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(threads, [str(t) for t in threads])
+            ax.set_xlabel("accepting threads T")
+            ax.set_ylabel(label)
+            ax.set_title(f"{arrival} arrivals")
+        axes[len(panels) - 1].legend(fontsize=7.5, loc="upper right")
+        self.save(fig, "herd")
+
+    def watched(self, run: pr.Run, wait: pr.Run | None) -> None:
+        """watched_bench: the time per wait of the kernel-interest backends up to N watched files,
+        beside select and poll from wait_bench up to the fd limit."""
+        fig, (ax,) = self.figure("Waiting past the fd limit: epoll and io_uring watch files, not fd numbers")
+        import pollbench_watched as pw
+
+        for b in run.values("wait_watched", 0):
+            colour, marker = self.style(b)
+            self.line_with_spread(ax, pw.wait_points(run, b), "watched", f"{b} (watched files)", colour, marker)
+        if wait is not None:
+            kind = "socketpair" if "socketpair" in wait.values("wait", 1) else pr.main_fd_kind(wait)
+            # The backends that keep their own fd array cannot pass the fd limit: they stop at it.
+            for b in pr.backends_where(run, interest="user_array"):
+                points = wait.sweep("wait", (b, kind), active=1)
+                if points:
+                    colour, marker = self.style(b)
+                    self.line_with_spread(ax, points, "fds", f"{b} ({kind} fds, wait_bench)", colour, marker,
+                                          linestyle="--", hollow=True)
+        self.log_axes(ax, "watched sockets N (log scale)",
+                      "time per wait, 1 ready (µs, log scale)\np50, median over repetitions, bars: min–max")
+        limit = run.context.get("fd_limit")
+        if limit:
+            ax.axvline(float(limit), color="grey", linestyle=":")
+            ax.annotate(f"fd limit {int(float(limit)):,}: select and poll stop", (float(limit), ax.get_ylim()[0]),
+                        rotation=90, va="bottom", ha="right", fontsize=8, color="grey")
+        ax.legend(fontsize=8, loc="upper left")
+        self.save(fig, "watched")
 
 
 def note(text: str) -> None:
@@ -414,12 +558,43 @@ def sweep_actives(run: pr.Run, kind: str) -> list[int]:
     return [1] + ([100] if 100 in many else many[-1:])
 
 
+def draw_all(plotter: Plotter, run_dir: Path, wait_run: pr.Run | None, tcp_run: pr.Run | None,
+             fd_kind: str | None = None) -> None:
+    """Every plot the run has the data for: wait_bench's, tcp_bench's, and herd.json's and
+    watched.json's when they are in run_dir. Raises pr.ResultsError on a bad file."""
+    if wait_run is not None:
+        if wait_run.values("wait", 1):
+            kind = pick_fd_kind(wait_run, fd_kind)
+            for active in sweep_actives(wait_run, kind):
+                plotter.wait_vs_fds(wait_run, kind, active)
+            plotter.wait_vs_ready(wait_run, kind)
+            plotter.position(wait_run, kind)
+            plotter.readiness_cycle(wait_run, kind)
+            plotter.epoll_lt_vs_et(wait_run, kind)
+        else:
+            note(f"{wait_run.path}: no wait/* results: skipping the per-wait plots")
+        plotter.raw_baseline(wait_run)
+        plotter.ctl_cost(wait_run)
+        plotter.wakeup(wait_run)
+    else:
+        note(f"no {run_dir / 'wait.json'}: skipping the per-wait, ctl, wakeup and raw plots")
+    if tcp_run is not None:
+        plotter.tcp(tcp_run)
+    else:
+        note(f"no {run_dir / 'tcp.json'}: skipping the TCP plot")
+    if (run_dir / "herd.json").exists():
+        plotter.herd(pollbench_herd.load(run_dir / "herd.json"))
+    if (run_dir / "watched.json").exists():
+        plotter.watched(pollbench_watched.load(run_dir / "watched.json"), wait_run)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Draw pollbench's plots from a run directory's wait.json and tcp.json "
                     "(Google Benchmark JSON written by wait_bench and tcp_bench).",
         epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, position, "
-               "readiness_cycle, epoll_lt_vs_et, raw_baseline, ctl_cost, wakeup, tcp, tcp_latency; each as PNG and SVG. Needs matplotlib and numpy "
+               "readiness_cycle, epoll_lt_vs_et, raw_baseline, ctl_cost, wakeup, tcp, tcp_latency, and herd and "
+               "watched when RUN_DIR holds herd.json and watched.json; each in every --formats (PNG and SVG). Needs matplotlib and numpy "
                "(Debian: apt-get install python3-matplotlib python3-numpy; they serve /usr/bin/python3).")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="directory holding wait.json and/or tcp.json")
     parser.add_argument("--out", metavar="DIR", help="where to write the plots (default: RUN_DIR)")
@@ -448,41 +623,13 @@ def main(argv=None) -> int:
         if wait_run is None and tcp_run is None:
             raise pr.ResultsError(f"{run_dir}: holds neither wait.json nor tcp.json; run scripts/bench.sh first")
         out_dir.mkdir(parents=True, exist_ok=True)
-        context = (wait_run or tcp_run).context
-        plotter = Plotter(out_dir, context, formats, args.fit_min_fds)
-        if wait_run is not None:
-            kinds = wait_run.values("wait", 1)
-            if kinds:
-                kind = pick_fd_kind(wait_run, args.fd_kind)
-                for active in sweep_actives(wait_run, kind):
-                    plotter.wait_vs_fds(wait_run, kind, active)
-                plotter.wait_vs_ready(wait_run, kind)
-                plotter.position(wait_run, kind)
-                plotter.readiness_cycle(wait_run, kind)
-                plotter.epoll_lt_vs_et(wait_run, kind)
-            else:
-                note(f"{wait_run.path}: no wait/* results: skipping the per-wait plots")
-            plotter.raw_baseline(wait_run)
-            plotter.ctl_cost(wait_run)
-            plotter.wakeup(wait_run)
-        else:
-            note(f"no {run_dir / 'wait.json'}: skipping the per-wait, ctl, wakeup and raw plots")
-        if tcp_run is not None:
-            plotter.tcp(tcp_run)
-        else:
-            note(f"no {run_dir / 'tcp.json'}: skipping the TCP plot")
-        # herd.json and watched.json have plotting modules of their own; PNG only.
-        if (run_dir / "herd.json").exists():
-            results, herd_context = pollbench_herd.load(run_dir / "herd.json")
-            pollbench_herd.plot(results, herd_context, out_dir / "herd.png")
-            plotter.written.append(out_dir / "herd.png")
-        if (run_dir / "watched.json").exists():
-            wait_rows = json.loads(Path(wait_run.path).read_text())["benchmarks"] if wait_run is not None else None
-            pollbench_watched.plot(pollbench_watched.load(run_dir / "watched.json"), wait_rows, out_dir / "watched.png")
-            plotter.written.append(out_dir / "watched.png")
+        plotter = Plotter(out_dir, (wait_run or tcp_run).context, formats, args.fit_min_fds)
+        draw_all(plotter, run_dir, wait_run, tcp_run, args.fd_kind)
     except pr.ResultsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    for problem in plotter.outside:
+        note(f"a point lies outside its axes: {problem}")
     for path in plotter.written:
         print(path)
     return 0

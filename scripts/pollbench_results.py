@@ -39,7 +39,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-AREAS = ("wait", "ctl", "wakeup", "raw", "tcp")
+AREAS = ("wait", "ctl", "wakeup", "raw", "tcp", "herd", "wait_watched", "ctl_watched")
+# Areas whose names carry a parameter that Google Benchmark also uses as a run option: herd's
+# threads:T is the number of accepting threads it measures, not how Google Benchmark ran it.
+_AREA_PARAMS = {"herd": {"threads"}}
 # What each backend is comes from the run's own context: the binaries write every backend's
 # capabilities there ("backend_capabilities", what `backends_list --json` prints), in the
 # factory's order, and the scripts ask for a capability, never for a name (see capabilities()).
@@ -131,6 +134,11 @@ class Point:
         """Lowest and highest sample of per_call_ns: the error bars."""
         values = self.per_call_samples
         return min(values), max(values)
+
+    @property
+    def per_call_interval(self) -> tuple[float, float, float] | None:
+        """A distribution-free interval of per_call_ns and its coverage (see median_interval)."""
+        return median_interval(self.per_call_samples)
 
     @property
     def per_call_cv(self) -> float | None:
@@ -333,12 +341,13 @@ def parse_name_and_tags(name: str) -> tuple[str, tuple[str, ...], dict[str, int]
     labels: list[str] = []
     params: dict[str, int] = {}
     tags: dict[str, str] = {}
+    kept = _AREA_PARAMS.get(parts[0], set())
     for part in parts[1:]:
         if part in _RUN_OPTION_WORDS:
             continue
         if ":" in part:
             key, _, value = part.partition(":")
-            if key in _RUN_OPTION_KEYS:
+            if key in _RUN_OPTION_KEYS and key not in kept:
                 continue
             try:
                 params[key] = int(value)
@@ -459,6 +468,16 @@ def main_fd_kind(run: Run) -> str | None:
     return max(kinds, key=lambda k: (len(run.sweep("wait", (None, k))), -preference.get(k, 9))) if kinds else None
 
 
+def load_area(path: str | os.PathLike, *areas: str) -> Run:
+    """load(), for a file that must hold results of one of `areas` (herd.json: "herd"); raises
+    ResultsError naming the file and the areas when it holds none."""
+    run = load(path)
+    if not any(p.area in areas for p in run.points):
+        names = " or ".join(f"{a}/..." for a in areas)
+        raise _fail(Path(path), f"holds no {names} results")
+    return run
+
+
 def load_optional(path: str | os.PathLike) -> Run | None:
     """Like load(), but a file that does not exist gives None (a step that did not run)."""
     return load(path) if Path(path).exists() else None
@@ -487,19 +506,43 @@ def is_quick(run: Run | None) -> bool:
     return run is not None and any(k.endswith("_mode") and v == "quick" for k, v in run.context.items())
 
 
-def fit_loglog_slope(ns, times, min_n: int = 100) -> float | None:
-    """Slope of log(time) against log(N) over the points with N >= min_n: ~1 means O(N), ~0 means flat.
+def fit_loglog_slope(ns, times, min_n: int = 100, max_n: int | None = None) -> float | None:
+    """Slope of log(time) against log(N) over the points with min_n <= N (<= max_n, if given):
+    ~1 means O(N), ~0 means flat.
 
     None when fewer than two such points exist."""
     import numpy as np  # only the fitting needs numpy
 
-    pairs = [(n, t) for n, t in zip(ns, times) if n >= min_n and n > 0 and t > 0]
+    pairs = [(n, t) for n, t in zip(ns, times)
+             if n >= min_n and (max_n is None or n <= max_n) and n > 0 and t > 0]
     if len({n for n, _ in pairs}) < 2:
         return None
     x = np.log([n for n, _ in pairs])
     y = np.log([t for _, t in pairs])
     slope, _intercept = np.polyfit(x, y, 1)
     return float(slope)
+
+
+def median_interval(values, confidence: float = 0.95) -> tuple[float, float, float] | None:
+    """A distribution-free interval of the median of `values`: (low, high, its coverage).
+
+    The order statistics x(k) and x(n+1-k) bracket the true median with probability
+    1 - 2·P(Binomial(n, 1/2) < k), whatever the distribution. k is the largest that still reaches
+    `confidence`; when even the min-max (k = 1) falls short, that is returned with the coverage it
+    has: 5 samples give min-max at 93.8%, 8 are needed for 95%. None for fewer than 2 values."""
+    xs = sorted(values)
+    n = len(xs)
+    if n < 2:
+        return None
+
+    def coverage(k: int) -> float:
+        below = sum(math.comb(n, i) for i in range(k)) / 2 ** n
+        return 1.0 - 2.0 * below
+
+    k = 1
+    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= confidence:
+        k += 1
+    return xs[k - 1], xs[n - k], coverage(k)
 
 
 def format_ns(ns: float | None) -> str:
