@@ -96,6 +96,77 @@ def headline(run: pr.Run, kind: str) -> Headline | None:
                     worst(chosen), within)
 
 
+# The N the report's first page quotes, fixed so that two runs quote the same figure: this one
+# (or the nearest measured below it) and the largest N measured.
+HEADLINE_FDS = 1000
+
+
+@dataclass
+class FixedHeadline:
+    reference: str  # the first O(ready) backend measured (epoll_lt)
+    slow: list[str]  # the O(watched) backends measured (select, poll)
+    ns: list[int]  # the N quoted: HEADLINE_FDS (or the nearest below) and the largest common N
+
+
+def fixed_headline(run: pr.Run, kind: str, at: int = HEADLINE_FDS) -> FixedHeadline | None:
+    """select/poll against the reference at 1 ready, at N = `at` and at the largest N they share."""
+    reference = next((b for b in references(run) if run.sweep("wait", (b, kind), active=1)), None)
+    slow = [b for b in scanning(run) if run.sweep("wait", (b, kind), active=1)]
+    if reference is None or not slow:
+        return None
+    common = [n for n in run.param_values("wait", "fds", active=1)
+              if point(run, "wait", reference, kind, n, 1) and all(point(run, "wait", b, kind, n, 1) for b in slow)]
+    if not common:
+        return None
+    below = [n for n in common if n <= at]
+    first = below[-1] if below else common[0]
+    return FixedHeadline(reference, slow, sorted({first, common[-1]}))
+
+
+# --- the knee: where the per-fd cost of select and poll steps up ---------------------------------
+
+@dataclass
+class Knee:
+    below: int  # the last N below the knee
+    above: int  # the first N above it
+    found: bool  # True: chosen from the data (the best two-segment fit); False: given by the user
+
+
+def knee(run: pr.Run, kind: str, fit_min: int = 100, last_below: int | None = None) -> Knee | None:
+    """Where select's and poll's log-log line breaks: the split of their sweep (N >= fit_min, 1
+    ready) into two straight segments, each of at least 3 points, with the least squared error
+    summed over both backends. `last_below` sets the split instead (the last N below the knee).
+    None when no split leaves 3 points on each side."""
+    import numpy as np
+
+    curves = []
+    for b in scanning(run):
+        points = sorted((p for p in run.sweep("wait", (b, kind), active=1) if p.params["fds"] >= fit_min),
+                        key=lambda p: p.params["fds"])
+        if points:
+            curves.append(([p.params["fds"] for p in points], [p.per_call_ns for p in points]))
+    ns = sorted(set.intersection(*(set(c[0]) for c in curves))) if curves else []
+    if last_below is not None:
+        above = [n for n in ns if n > last_below]
+        return Knee(last_below, above[0], False) if above else None
+
+    def error(xs, ys) -> float:
+        x, y = np.log(xs), np.log(ys)
+        fit = np.polyfit(x, y, 1)
+        return float(np.sum((np.polyval(fit, x) - y) ** 2))
+
+    best = None
+    for i in range(2, len(ns) - 3):  # ns[:i+1] below, ns[i+1:] above, 3 points or more each
+        split = ns[i]
+        total = 0.0
+        for xs, ys in curves:
+            pairs = list(zip(xs, ys))
+            total += error(*zip(*[q for q in pairs if q[0] <= split])) + error(*zip(*[q for q in pairs if q[0] > split]))
+        if best is None or total < best[0]:
+            best = (total, split, ns[i + 1])
+    return Knee(best[1], best[2], True) if best else None
+
+
 # --- the ready fd's position ------------------------------------------------------------------
 
 POSITIONS = ("first", "middle", "last")
