@@ -615,6 +615,51 @@ def _aggregate(values: list[float], name: str) -> float:
     return min(values) if name == "min" else max(values)
 
 
+def _merged_aggregates(run_name: str, rows: list[dict]) -> list[dict]:
+    """One benchmark's aggregate rows (MERGED_AGGREGATES) over its good rows from every process."""
+    good = [r for r in rows if not r.get("error_occurred")]
+    if not good:
+        return []
+    first = good[0]
+    keys = [k for k, v in first.items() if k not in _STANDARD_FIELDS and isinstance(v, (int, float))
+            and not isinstance(v, bool)]
+    out = []
+    for name in MERGED_AGGREGATES:
+        agg = {k: first[k] for k in ("family_index", "per_family_instance_index", "threads", "time_unit")
+               if k in first}
+        agg.update(name=f"{first['name']}_{name}", run_name=run_name, run_type="aggregate",
+                   repetitions=len(good), aggregate_name=name,
+                   aggregate_unit="percentage" if name == "cv" else "time", iterations=len(good))
+        for k in ["real_time", "cpu_time"] + keys:
+            values = [float(r[k]) for r in good if isinstance(r.get(k), (int, float))]
+            if values:
+                agg[k] = _aggregate(values, name)
+        out.append(agg)
+    return out
+
+
+def _merged_fits(rows: list[dict]) -> list[dict]:
+    """One family's BigO and RMS rows over the processes: the median coefficient over those that
+    fitted the most common big_o."""
+    out = []
+    for kind in ("BigO", "RMS"):
+        of_kind = [r for r in rows if r.get("aggregate_name") == kind]
+        if not of_kind:
+            continue
+        if kind == "BigO":
+            shapes = [r.get("big_o") for r in of_kind]
+            common = max(set(shapes), key=shapes.count)
+            of_kind = [r for r in of_kind if r.get("big_o") == common]
+        row = dict(of_kind[0])
+        row.pop("process_index", None)
+        for k in ("real_coefficient", "cpu_coefficient", "rms"):
+            values = [float(r[k]) for r in of_kind if isinstance(r.get(k), (int, float))]
+            if values:
+                row[k] = statistics.median(values)
+        out.append(row)
+    return out
+
+
 def merge_processes(sources: list[Path], target: Path) -> str:
     """Merges the result files of several processes of one binary into one Google Benchmark file.
 
@@ -651,40 +696,9 @@ def merge_processes(sources: list[Path], target: Path) -> str:
         rows = by_name[run_name]
         for row in rows:
             row["repetitions"] = len(rows)
-        rows_out += rows
-        good = [r for r in rows if not r.get("error_occurred")]
-        if not good:
-            continue
-        first = good[0]
-        keys = [k for k, v in first.items() if k not in _STANDARD_FIELDS and isinstance(v, (int, float))
-                and not isinstance(v, bool)]
-        for name in MERGED_AGGREGATES:
-            agg = {k: first[k] for k in ("family_index", "per_family_instance_index", "threads", "time_unit")
-                   if k in first}
-            agg.update(name=f"{first['name']}_{name}", run_name=run_name, run_type="aggregate",
-                       repetitions=len(good), aggregate_name=name,
-                       aggregate_unit="percentage" if name == "cv" else "time", iterations=len(good))
-            for k in ["real_time", "cpu_time"] + keys:
-                values = [float(r[k]) for r in good if isinstance(r.get(k), (int, float))]
-                if values:
-                    agg[k] = _aggregate(values, name)
-            rows_out.append(agg)
-    for family, rows in sorted(fits.items()):
-        for kind in ("BigO", "RMS"):
-            of_kind = [r for r in rows if r.get("aggregate_name") == kind]
-            if not of_kind:
-                continue
-            if kind == "BigO":
-                shapes = [r.get("big_o") for r in of_kind]
-                common = max(set(shapes), key=shapes.count)
-                of_kind = [r for r in of_kind if r.get("big_o") == common]
-            row = dict(of_kind[0])
-            row.pop("process_index", None)
-            for k in ("real_coefficient", "cpu_coefficient", "rms"):
-                values = [float(r[k]) for r in of_kind if isinstance(r.get(k), (int, float))]
-                if values:
-                    row[k] = statistics.median(values)
-            rows_out.append(row)
+        rows_out += rows + _merged_aggregates(run_name, rows)
+    for _family, rows in sorted(fits.items()):
+        rows_out += _merged_fits(rows)
     context = dict(datas[0]["context"])
     context["pollbench_processes"] = str(len(datas))
     context["process_dates"] = [d["context"].get("date", "?") for d in datas]
