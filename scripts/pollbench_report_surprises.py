@@ -22,18 +22,17 @@ def one_vs_ten(inp: ReportInput) -> list[str]:
     if not slower:
         return []
     n = slower[0][1]
-    pairs = "; ".join(f"{b} {fmt(inp.wait_point(b, m, 1).per_call_ns)} against {fmt(inp.wait_point(b, m, 10).per_call_ns)}"
+    pairs = "; ".join(f"{b} {fmt(inp.wait_point(b, m, 1).per_call_ns)}, {fmt(inp.wait_point(b, m, 10).per_call_ns)}"
                       for b, m in slower)
-    text = (f"**1 ready costs more than 10 ready** for {' and '.join(b for b, _ in slower)} at N = {n:,} ({pairs}). "
-            f"A blocking scan adds a wait-queue entry per fd up to the first ready one (index {n // 2:,}, against "
+    text = (f"**1 ready is slower than 10** for {' and '.join(b for b, _ in slower)} at N = {n:,} ({pairs}). "
+            f"A blocking scan registers a wait-queue entry per fd before the first ready one (index {n // 2:,}; "
             f"{n // 20:,} with 10 ready)")
     pos_ns = [m for m in pa.position_ns(inp.wait, inp.kind) if m <= n]
     b = slower[0][0]
     if pos_ns:
         first, middle = (inp.wait_point(b, pos_ns[-1], 1, "block", q) for q in ("first", "middle"))
         if first and middle:
-            text += (f"; the position sweep measures it: {b} {fmt(first.per_call_ns)} first, "
-                     f"{fmt(middle.per_call_ns)} middle")
+            text += f"; the position sweep shows it: {b} {fmt(first.per_call_ns)} first, {fmt(middle.per_call_ns)} middle"
     return [text + f". Figure: {inp.figure_ref('position')}."]
 
 
@@ -97,9 +96,11 @@ WOULD_EXPLAIN = {
 }
 
 
-def wrong_turns(inp: ReportInput, dips: list[pa.Dip], what: str, show, x_name: str, stem: str, area: str) -> list[str]:
+def wrong_turns(inp: ReportInput, dips: list[pa.Dip], what: tuple[str, tuple[str, str], str], show, x_name: str,
+                stem: str, area: str) -> list[str]:
     """Curve steps that go the wrong way, one finding per group: inside the spread, beyond it, or
-    with one sample (no spread to judge by)."""
+    with one sample (no spread to judge by). `what`: (noun, (verb for one, verb for many), where)."""
+    noun, verbs, where = what
     out = []
     inside = [d for d in dips if d.has_spread and d.within_spread]
     beyond = [d for d in dips if d.has_spread and not d.within_spread]
@@ -108,14 +109,17 @@ def wrong_turns(inp: ReportInput, dips: list[pa.Dip], what: str, show, x_name: s
     def example(d: pa.Dip) -> str:
         return f"{d.curve}, {show(d.y0)} → {show(d.y1)} from {x_name} {d.x0:,} to {d.x1:,}"
 
+    def count(dips: list[pa.Dip]) -> str:  # '1 TCP curve step rises', '3 TCP curve steps rise'
+        return f"{len(dips)} {noun if len(dips) == 1 else noun + 's'} {verbs[len(dips) != 1]} {where}"
+
     if inside:
-        out.append(f"**{len(inside)} {what}, each inside its min–max spread** (largest: {example(_largest(inside))}): "
+        out.append(f"**{count(inside)}, each inside its min–max spread** (largest: {example(_largest(inside))}): "
                    "the noise a rerun moves, not a shape; see the spread table.")
     if beyond:
-        out.append(f"**{len(beyond)} {what} beyond the spread** (largest: {example(_largest(beyond))}). This run holds "
+        out.append(f"**{count(beyond)} beyond the spread** (largest: {example(_largest(beyond))}). This run holds "
                    f"no explanation; {WOULD_EXPLAIN[area]}. Figure: {inp.figure_ref(stem)}.")
     if single:
-        out.append(f"**{len(single)} {what} with one sample each**: no spread to judge them by; run more processes.")
+        out.append(f"**{count(single)} with one sample each**: no spread to judge them by; run more processes.")
     return out
 
 
@@ -123,10 +127,10 @@ def findings(inp: ReportInput) -> list[str]:
     items = []
     if inp.has_waits:
         items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp)
-        items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), "wait curve steps fall as N grows", fmt, "N =",
+        items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), ("wait curve step", ("falls", "fall"), "as N grows"), fmt, "N =",
                              "wait_vs_fds_active1", "wait")
     if inp.tcp is not None:
-        items += wrong_turns(inp, pa.tcp_rises(inp.tcp), "TCP curve steps rise with idle connections",
+        items += wrong_turns(inp, pa.tcp_rises(inp.tcp), ("TCP curve step", ("rises", "rise"), "with idle connections"),
                              lambda v: f"{v / 1e3:,.0f}k/s", "idle", "tcp", "tcp")
     return items
 

@@ -25,6 +25,13 @@ expect_error() {
   grep -qE -- "$pattern" "$scratch/err" || { cat "$scratch/err" >&2; fail "'$*' did not say /$pattern/ on stderr"; }
   echo "ok: '$*' -> exit $got: $(grep -E -m1 -- "$pattern" "$scratch/err")"
 }
+sections() {  # sections FILE TITLE...: FILE has a numbered section "## N. TITLE" for every TITLE
+  local file=$1 title
+  shift
+  for title in "$@"; do
+    grep -qxF -- "$title" <(sed -nE 's/^## [0-9]+\. //p' "$file") || fail "$file has no section '## N. $title'"
+  done
+}
 contains() {  # contains FILE TEXT...: every TEXT is in FILE
   local file=$1 text
   shift
@@ -35,7 +42,7 @@ contains() {  # contains FILE TEXT...: every TEXT is in FILE
 # The plots the fixture has the data for (it sweeps N at 1 and 100 ready, A densely at one N, the
 # ready fd's position at two N).
 expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready position readiness_cycle epoll_lt_vs_et
-                raw_baseline ctl_cost wakeup tcp tcp_latency)
+                raw_baseline ctl_cost wakeup tcp tcp_latency herd watched)
 
 # A bench.sh run small enough for a test: two backends, N <= 20, short timings.
 # shellcheck disable=SC2054  # the commas are bench.sh's list syntax
@@ -53,8 +60,23 @@ new_run() {  # new_run NAME FILE...: a run directory holding copies of the fixtu
 
 case "${1:-}" in
   plot)
-    run=$(new_run plot wait.json tcp.json)
-    "$python" "$repo/scripts/pollbench_plot.py" "$run" >"$scratch/written"
+    run=$(new_run plot wait.json tcp.json herd.json watched.json)
+    "$python" "$repo/scripts/pollbench_plot.py" "$run" >"$scratch/written" 2>"$scratch/notes"
+    # Every plot shows all its data: the plotter checks each figure's points against its axes.
+    if grep -F "outside its axes" "$scratch/notes" >&2; then fail "a plotted point lies outside its axes"; fi
+    grep -q "outside its axes" <("$python" - "$repo/scripts" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pollbench_plot
+fig, ax = plt.subplots()
+ax.plot([1, 2], [1, 2])
+ax.set_ylim(0, 1.5)
+print("\n".join(f"outside its axes: {p}" for p in pollbench_plot.points_outside(fig)))
+PY
+) || fail "the axes check does not see a point above the axis"
     for stem in "${expected_plots[@]}"; do
       for ext in png svg; do
         [ -s "$run/$stem.$ext" ] || fail "$run/$stem.$ext is missing or empty"
@@ -69,34 +91,49 @@ case "${1:-}" in
     ;;
 
   report)
-    run=$(new_run report wait.json tcp.json command.txt)
+    run=$(new_run report wait.json tcp.json herd.json watched.json command.txt)
     "$python" "$repo/scripts/pollbench_plot.py" "$run" --formats png >/dev/null
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
     report=$run/report.md
-    contains "$report" "# pollbench results" "slower than epoll_lt" \
-      "## Machine" "| Kernel |" "| fd limit (soft) |" "| Compiler |" "| Commit |" "mitigations" \
-      "## Time per wait" "| backend | N = " "**1 ready fd**" "**100 ready fds**" \
-      "## Scaling: fitted slopes" "| backend | slope, 1 ready | BigO, 1 ready |" \
-      "## Ready fds at a fixed N" "## Poller layer against the bare syscall" "| syscall | N | raw |" \
-      "## Registration cost" "| backend | N | add | modify | remove |" \
-      "## Wakeup latency" "## TCP server" "| backend | active |" "/s (" \
-      "## Where the ready fd sits" "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
-      "adds a wait-queue entry to every fd it checks" \
-      "## Crossover: where epoll becomes slower than poll" "| N | backend | slower than poll from |" \
-      "## The readiness cycle: writer and waiter" "| backend | N | writer: write() | waiter: wait | round trip |" \
-      "## What is surprising here, and why" "## Spread across processes" "cv of every plotted point" \
-      "the median over 2 processes" "| wait_bench processes | 2 fresh processes" \
-      "## Reproduce" "$(head -n 1 "$fixture/command.txt")"
+    # The first page: the headline at N = 1,000 with its interval, the machine and citation lines, the
+    # key ratios, the story's figures; then numbered sections.
+    contains "$report" "# pollbench results" "With 1,000 watched socketpairs and 1 ready, a blocking wait took" \
+      "slower than epoll_lt" "interval of the median over 2 processes" "Machine: " "Cite this run as: pollbench" \
+      "| key figure | value | range | from |" "| select / epoll_lt, N = 1,000, 1 ready |" \
+      '<img src="wait_vs_fds_active1.png"' "Sections: 1. Time per wait"
+    head -n 1 "$report" | grep -q "^# pollbench results" || fail "the report does not open with its title"
+    [ "$(grep -n '^## ' "$report" | head -n 1 | cut -d: -f1)" -gt "$(grep -n '| key figure |' "$report" | cut -d: -f1)" ] ||
+      fail "a section comes before the key ratios"
+    sections "$report" "Machine" "Time per wait against the number of watched fds" "Scaling: fitted slopes" \
+      "Ready fds at a fixed N" "Poller layer against the bare syscall" "Registration cost" "Wakeup latency" \
+      "TCP server" "Where the ready fd sits" "Crossover: where epoll becomes slower than poll" \
+      "The readiness cycle: writer and waiter" "What is surprising here, and why" "Spread across processes" \
+      "Threads sharing one listening socket: the thundering herd" "Past the fd limit: watched sockets" "Reproduce"
+    contains "$report" "| Kernel |" "| fd limit (soft) |" "| Compiler |" "| Commit |" "mitigations" \
+      "| backend | N = " "**1 ready fd**" "**100 ready fds**" "| backend | slope, 1 ready | BigO, 1 ready |" \
+      "| syscall | N | raw |" "| backend | N | add | modify | remove |" "| backend | active |" "/s (" \
+      "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
+      "adds a wait-queue entry to every fd it checks" "| N | backend | slower than poll from |" \
+      "| backend | N | writer: write() | waiter: wait | round trip |" "cv of every plotted point" \
+      "the median over 2 processes" "| wait_bench processes | 2 fresh processes" "| epoll_exclusive |" \
+      "| wait p50, 1 ready | 1,000 | 20,000 | 100,000 |" "$(head -n 1 "$fixture/command.txt")"
     for stem in "${expected_plots[@]}"; do contains "$report" "![$stem]($stem.png)"; done
+    # Each figure sits in its own section, beside its text, not gathered at the end.
+    awk '/^## [0-9]+\. Time per wait/{s=1} /^## [0-9]+\. Scaling/{s=0} s' "$report" | grep -qF "![wait_vs_fds_active1]" ||
+      fail "wait_vs_fds_active1 is not in its section"
+    awk '/^## [0-9]+\. TCP server/{s=1} /^## [0-9]+\. Threads/{s=0} s' "$report" | grep -qF "![tcp](tcp.png)" ||
+      fail "tcp is not in its section"
+    if grep -q "^## Plots" "$report"; then fail "the plots are gathered in a Plots section"; fi
     # Every backend of the fixture has a row in the per-wait table.
     for b in select poll epoll_lt epoll_et io_uring; do grep -qE "^\| $b \| [0-9]" "$report" || fail "no $b row"; done
-    echo "ok: report.md has the headline, the tables, the plots and the reproduce command"
+    echo "ok: report.md opens with the first page, then numbered sections with their figures"
     ;;
 
   report_without_tcp)
     run=$(new_run report_without_tcp wait.json)
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
-    contains "$run/report.md" "No TCP results" "## Time per wait" "slower than epoll_lt" "No plots found"
+    contains "$run/report.md" "No TCP results" "slower than epoll_lt" "No plots found"
+    sections "$run/report.md" "Time per wait against the number of watched fds" "TCP server"
     echo "ok: without tcp.json the report says so and renders the rest"
     ;;
 
@@ -109,19 +146,19 @@ case "${1:-}" in
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
     report=$run/report.md
     contains "$report" \
-      "With 10,000 watched socketpairs and 1 ready, the median wait took 1 ms (990 µs–1.01 ms, cv 0.8%) with select" \
-      "select 2000× and poll 1600× slower than epoll_lt" \
-      "N = 10,000 is the largest N at which every one of these figures has a cross-process cv of at most 5.0%" \
-      "At the largest N, 20,000 (the fd limit of this run): select 2 ms (1.4 ms–2.6 ms, cv 24%)" \
-      "slope 1.00 for select, 1.00 for poll, 0.00 for epoll_lt" \
+      "With 1,000 watched socketpairs and 1 ready, a blocking wait took 100 µs [99 µs–101 µs] with select" \
+      "select 200× and poll 160× slower than epoll_lt" \
+      "At 20,000, the largest N of this run, 2 ms [1.4 ms–2.6 ms] with select" \
+      "| select / epoll_lt, N = 20,000, 1 ready | 4,000× | 2,770×–5,250× |" \
+      "| log-log slope, N ≥ 100 | select 1.00, poll 1.00, epoll_lt 0.00 |" \
       "| select | 1.00 |" "| epoll_lt | 0.00 |" \
       "| 1,000 | epoll_lt | ≈ 796 ready | 80% |" "| 1,000 | epoll_et | never slower, up to 1,000 ready |" \
       "epoll becomes slower than poll from about epoll_lt at 80% of 1,000 fds ready" \
       "a blocking select took 300 µs with its ready fd first, 650 µs in the middle and 1 ms last (3.3× from first to last)" \
       "with timeout 0 it took 300 µs–300 µs wherever the fd sat (1.0× from first to last)" \
       "**Marked † on the headline plot:** io_uring_plain, whose write() costs 1.5 µs against a median 800 ns" \
-      "With all 1,000 fds ready, epoll is slower than poll" "100 ns per ready fd beyond the first" \
-      "TCP throughput that rises with idle connections, beyond the spread.** epoll_lt, 10 active: 80,000/s" \
+      "With all 1,000 fds ready, epoll is slower than poll" "epoll pays 100 ns per ready fd beyond the first" \
+      "**1 TCP curve step rises with idle connections beyond the spread** (largest: epoll_lt, 10 active, 80k/s → 100k/s" \
       "100,000/s (98–102k)"
     if grep -qE "Marked † .*(epoll|select|poll)," "$report"; then fail "a backend other than io_uring_plain is marked"; fi
     if grep -q "epoll_et at [0-9]*% of" "$report"; then fail "epoll_et has a crossover it never reaches"; fi
@@ -253,9 +290,10 @@ PY
     [ -s "$run/report.md" ] || fail "no report.md"
     [ "$(ls "$run"/*.png | wc -l)" -ge 5 ] || fail "too few plots: $(ls "$run")"
     contains "$run/command.txt" "scripts/bench.sh --quick" "--backends select,epoll_lt"
-    contains "$run/report.md" "slower than epoll_lt" "## TCP server" "scripts/bench.sh --quick" \
-      "## Threads sharing one listening socket" "| epoll_exclusive |" "## Past the fd limit" "| epoll_lt |"
-    [ -s "$run/herd.png" ] && [ -s "$run/watched.png" ] || fail "no herd or watched plot: $(ls "$run")"
+    contains "$run/report.md" "slower than epoll_lt" "scripts/bench.sh --quick" "| epoll_exclusive |" "| epoll_lt |"
+    sections "$run/report.md" "TCP server" "Threads sharing one listening socket: the thundering herd" \
+      "Past the fd limit: watched sockets"
+    for f in herd.png herd.svg watched.png watched.svg; do [ -s "$run/$f" ] || fail "no $f: $(ls "$run")"; done
     [ -z "$(find "$run" -maxdepth 1 -name '*partial*')" ] || fail "a partial file is left in the run directory"
     ! cut -f2 "$run/steps.tsv" | grep -vqE '^(ok|skipped)$' || fail "a step did not succeed: $(cat "$run/steps.tsv")"
     echo "ok: bench.sh wrote $(ls "$run" | wc -l) files; steps: $(cut -f1,2 "$run/steps.tsv" | tr '\t\n' ': ')"
@@ -270,7 +308,8 @@ PY
     "$python" "$repo/scripts/pollbench_results.py" "$run/wait.json" || fail "the finished step's JSON is not valid"
     [ ! -e "$run/tcp.json" ] || fail "the failed step left a tcp.json"
     [ -s "$run/logs/tcp.log" ] || fail "no log of the failed step"
-    contains "$run/report.md" "This run is incomplete: step 'tcp' failed" "No TCP results" "## Time per wait"
+    contains "$run/report.md" "This run is incomplete: step 'tcp' failed" "No TCP results"
+    sections "$run/report.md" "Time per wait against the number of watched fds"
     grep -q "1 step(s) failed: tcp" "$scratch/err" || fail "the summary does not name the failed step"
     ;;
 
@@ -354,8 +393,20 @@ PY
     "$python" "$here/test_fleet.py" -v 2>&1
     ;;
 
+  # The axes check itself, and tcp panels that each fit their lines (the plot case runs the check on
+  # every plot of the fixture).
+  plot_bounds)
+    "$python" "$here/test_plots.py" -v 2>&1
+    ;;
+
+  # Sections of the report alone: first page, findings, herd and watched, the knee, intervals.
+  report_sections)
+    "$python" "$here/test_report_sections.py" -v 2>&1
+    ;;
+
   *)
-    echo "usage: $0 plot|report|report_without_tcp|report_numbers|compare|fleet|bad_json|bench_cli|python_units" >&2
+    echo "usage: $0 plot|plot_bounds|report|report_sections|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
+    echo "       $0 bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout BIN_DIR" >&2
     exit 2
