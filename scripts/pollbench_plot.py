@@ -451,7 +451,7 @@ class Plotter:
                                     panels=len(actives))
             for ax, a in zip(axes, actives):
                 self.tcp_panel(ax, run, backends, a, counter, what, logy)
-            axes[0].legend(loc="lower left", fontsize=8)
+            axes[0].legend(loc="best", fontsize=8)
             self.save(fig, stem)
 
     def tcp_panel(self, ax, run: pr.Run, backends: list[str], active: int | None, counter: str, what: str,
@@ -474,9 +474,12 @@ class Plotter:
         self.log_axes(ax, "idle connections (symlog scale)", what, logx=False, logy=logy)
         ax.set_xscale("symlog", linthresh=100)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        # Limits set after the scale: the linear autoscale's margins would reach -1,000 on symlog, and
+        # put the largest idle count on the right edge.
+        ax.set_xlim(-30, max(run.param_values("tcp", "idle") or [100]) * 1.5)
         if not logy:  # after this panel's own lines are drawn: the top fits them
             ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
-        ax.set_title(f"{active} active connections" if active is not None else "all")
+        ax.set_title(f"{active} active connection{'' if active == 1 else 's'}" if active is not None else "all")
 
     def herd(self, run: pr.Run) -> None:
         """herd_bench: per arrival pattern, returns from a wait and kernel wakeups per accepted

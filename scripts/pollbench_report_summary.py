@@ -62,20 +62,20 @@ def _ratio_rows(inp: ReportInput, h: pa.FixedHeadline) -> list[list[str]]:
 
 
 def _crossover_rows(inp: ReportInput) -> list[list[str]]:
-    ns = pa.crossover_ns(inp.wait, inp.kind)
+    """Where the reference (epoll_lt) becomes slower than poll, at each N of the dense ready sweep."""
     family = pa.reference_family(inp.wait)
-    if not ns or not family:
-        return []
-    c = pa.crossover(inp.wait, inp.kind, ns[-1], family[0])
-    if c is None:
-        return []
-    if c.active is not None:
-        value = f"{100 * c.fraction:.0f}% ready"
-        note = f"≈ {c.active:,.0f} of {c.n:,} fds ready: from there {c.backend} is slower than {c.against}"
-    else:
-        value = "from the start" if c.slower_from_start else "never"
-        note = f"up to {c.actives[-1]:,} of {c.n:,} ready"
-    return [[f"crossover: {c.backend} slower than {c.against}, N = {c.n:,}", value, "–", note]]
+    rows = []
+    for n in pa.crossover_ns(inp.wait, inp.kind) if family else []:
+        c = pa.crossover(inp.wait, inp.kind, n, family[0])
+        if c is None:
+            continue
+        if c.active is not None:
+            value, note = f"{100 * c.fraction:.0f}% ready", f"≈ {c.active:,.0f} of {n:,} fds ready, interpolated"
+        else:
+            value = "from the start" if c.slower_from_start else "never"
+            note = f"up to {c.actives[-1]:,} of {n:,} ready"
+        rows.append([f"crossover: {c.backend} slower than {c.against}, N = {n:,}", value, "–", note])
+    return rows
 
 
 def _slope_rows(inp: ReportInput, h: pa.FixedHeadline) -> list[list[str]]:
