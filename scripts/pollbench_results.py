@@ -703,7 +703,6 @@ def merge_processes(sources: list[Path], target: Path) -> str:
     context["pollbench_processes"] = str(len(datas))
     context["process_dates"] = [d["context"].get("date", "?") for d in datas]
     context["process_load_avg"] = [d["context"].get("load_avg", []) for d in datas]
-    merged = {"context": context, "benchmarks": rows_out}
     tmp = target.with_name(target.name + ".tmp")
     # One benchmark row per line: a full run has thousands, and indenting each field would triple the file.
     text = ('{\n"context": ' + json.dumps(context, indent=1) + ',\n"benchmarks": [\n'
