@@ -161,7 +161,9 @@ def knee(run: pr.Run, kind: str, fit_min: int = 100, last_below: int | None = No
         total = 0.0
         for xs, ys in curves:
             pairs = list(zip(xs, ys))
-            total += error(*zip(*[q for q in pairs if q[0] <= split])) + error(*zip(*[q for q in pairs if q[0] > split]))
+            below = [q for q in pairs if q[0] <= split]
+            above = [q for q in pairs if q[0] > split]
+            total += error(*zip(*below)) + error(*zip(*above))
         if best is None or total < best[0]:
             best = (total, split, ns[i + 1])
     return Knee(best[1], best[2], True) if best else None

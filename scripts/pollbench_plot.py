@@ -228,8 +228,9 @@ class Plotter:
         self.save(fig, f"wait_vs_fds_active{active}")
 
     def wait_vs_ready(self, run: pr.Run, kind: str) -> None:
-        ns = pa.crossover_ns(run, kind) or [n for n in run.param_values("wait", "fds")
-                                            if len({p.params.get("active") for p in run.sweep("wait", (None, kind), fds=n)}) >= 2][-1:]
+        ns = pa.crossover_ns(run, kind) or [
+            n for n in run.param_values("wait", "fds")
+            if len({p.params.get("active") for p in run.sweep("wait", (None, kind), fds=n)}) >= 2][-1:]
         if not ns:
             note(f"no wait/*/{kind} results with several active counts at one N: skipping wait_vs_ready")
             return
@@ -381,7 +382,8 @@ class Plotter:
             kind = raw_points[0].labels[1] if len(raw_points[0].labels) > 1 else None
             backend = pr.raw_backend(mechanism, run)
             colour, marker = self.style(backend)
-            self.line_with_spread(ax, raw_points, "fds", f"raw {mechanism}, no Poller layer ({kind}s)", colour, marker, "--", hollow=True)
+            self.line_with_spread(ax, raw_points, "fds", f"raw {mechanism}, no Poller layer ({kind}s)", colour, marker,
+                                  "--", hollow=True)
             wrapped = run.sweep("wait", (backend, kind), active=1)
             wrapped_kind = kind
             if not wrapped:  # the backend was not run on that fd kind: show what there is, and say so
@@ -499,7 +501,8 @@ class Plotter:
                 if points:
                     ax.plot(*zip(*points), marker=marker, color=colour, label=mode)
             if counter == "busiest_share":
-                ax.plot(threads, [1 / t for t in threads], color="black", linestyle=":", linewidth=1, label="even (1/T)")
+                ax.plot(threads, [1 / t for t in threads], color="black", linestyle=":", linewidth=1,
+                        label="even (1/T)")
                 ax.set_ylim(0, 1.05)
             else:
                 ax.set_yscale("log", base=2)
@@ -597,7 +600,8 @@ def main(argv=None) -> int:
                     "(Google Benchmark JSON written by wait_bench and tcp_bench).",
         epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, position, "
                "readiness_cycle, epoll_lt_vs_et, raw_baseline, ctl_cost, wakeup, tcp, tcp_latency, and herd and "
-               "watched when RUN_DIR holds herd.json and watched.json; each in every --formats (PNG and SVG). Needs matplotlib and numpy "
+               "watched when RUN_DIR holds herd.json and watched.json; each in every --formats (PNG and SVG). "
+               "Needs matplotlib and numpy "
                "(Debian: apt-get install python3-matplotlib python3-numpy; they serve /usr/bin/python3).")
     parser.add_argument("run_dir", metavar="RUN_DIR", help="directory holding wait.json and/or tcp.json")
     parser.add_argument("--out", metavar="DIR", help="where to write the plots (default: RUN_DIR)")

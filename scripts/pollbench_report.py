@@ -82,7 +82,8 @@ def main(argv=None) -> int:
     parser.add_argument("run_dir", metavar="RUN_DIR", help="directory holding wait.json and/or tcp.json")
     parser.add_argument("--out", metavar="FILE", help="where to write the report (default: RUN_DIR/report.md)")
     parser.add_argument("--plots", metavar="DIR", help="where the PNG plots are (default: RUN_DIR)")
-    parser.add_argument("--fd-kind", metavar="KIND", help="fd kind of the per-wait tables (default: the one measured most)")
+    parser.add_argument("--fd-kind", metavar="KIND",
+                        help="fd kind of the per-wait tables (default: the one measured most)")
     parser.add_argument("--fit-min-fds", type=int, default=100, metavar="N",
                         help="fit the log-log slope over points with N >= this (default: 100)")
     parser.add_argument("--knee-fds", type=int, metavar="N",

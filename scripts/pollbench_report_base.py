@@ -73,7 +73,8 @@ class ReportInput:
     def has_waits(self) -> bool:
         return self.wait is not None and bool(self.kind)
 
-    def wait_point(self, backend: str, fds: int, active: int, mode: str = "block", pos: str = "spread") -> pr.Point | None:
+    def wait_point(self, backend: str, fds: int, active: int, mode: str = "block",
+                   pos: str = "spread") -> pr.Point | None:
         return pa.point(self.wait, "wait", backend, self.kind, fds, active, mode, pos)
 
     def slope(self, backend: str, active: int, max_fds: int | None = None, min_fds: int | None = None) -> float | None:

@@ -72,7 +72,8 @@ def _spread_grids(inp: ReportInput) -> list[tuple[str, list[pr.Point], Callable,
     if inp.has_waits:
         kind = inp.kind
         grids.append((f"wait, {kind}s, blocking, spread (rows: backend, ready fds)",
-                      inp.wait.sweep("wait", (None, kind)), lambda p: f"{p.backend}, {p.params['active']:,} ready", "fds"))
+                      inp.wait.sweep("wait", (None, kind)), lambda p: f"{p.backend}, {p.params['active']:,} ready",
+                      "fds"))
         for n in pa.position_ns(inp.wait, kind)[-1:]:
             grids.append((f"position sweep, N = {n:,} (columns: mode/position)",
                           [p for p in inp.wait.select("wait", (None, kind), fds=n, active=1)
@@ -119,7 +120,8 @@ def spread_section(inp: ReportInput) -> str:
             f"{run.sample_kind} (TCP: across its repetitions): what a rerun would move. {steady} of "
             f"{len(everything)} points are within {pct(pa.HEADLINE_MAX_CV)}; the largest: "
             + ", ".join(f"`{name}` {pct(v)}" for v, name in worst) + ".")
-    return text + "\n\n<details><summary>cv of every plotted point</summary>\n\n" + "\n\n".join(parts) + "\n\n</details>"
+    return (text + "\n\n<details><summary>cv of every plotted point</summary>\n\n" + "\n\n".join(parts)
+            + "\n\n</details>")
 
 
 def quick(inp: ReportInput) -> bool:

@@ -30,8 +30,8 @@ def headline(inp: ReportInput) -> str:
             sentences.append(f"With {n:,} watched {inp.kind}s and 1 ready, a blocking wait took {costs}, against "
                              f"{with_interval(ref)} with {h.reference}: {ratios} slower than {h.reference}.")
         else:
-            sentences.append(f"At {n:,}, the largest N of this run, {costs}, against {with_interval(ref)} with {h.reference}: "
-                             f"{ratios} slower.")
+            sentences.append(f"At {n:,}, the largest N of this run, {costs}, against {with_interval(ref)} with "
+                             f"{h.reference}: {ratios} slower.")
     return "**" + " ".join(sentences) + "** " + interval_note(inp)
 
 
@@ -95,8 +95,9 @@ def _slope_rows(inp: ReportInput, h: pa.FixedHeadline) -> list[list[str]]:
                      "–", "1 is O(N), 0 does not depend on N"])
     if k is not None:
         per_fd = [(b, inp.wait_point(b, k.below, 1), inp.wait_point(b, k.above, 1)) for b in h.slow]
-        rows.append([f"the knee, between N = {k.below:,} and {k.above:,}", "per watched fd", "–", "; ".join(
-            f"{b} {fmt(lo.per_call_ns / k.below)} → {fmt(hi.per_call_ns / k.above)}" for b, lo, hi in per_fd if lo and hi)])
+        steps = "; ".join(f"{b} {fmt(lo.per_call_ns / k.below)} → {fmt(hi.per_call_ns / k.above)}"
+                          for b, lo, hi in per_fd if lo and hi)
+        rows.append([f"the knee, between N = {k.below:,} and {k.above:,}", "per watched fd", "–", steps])
     return rows
 
 

@@ -16,7 +16,8 @@ def one_vs_ten(inp: ReportInput) -> list[str]:
     """select and poll with 1 ready slower than with 10: the blocking scan's wait-queue entries."""
     slower = []
     for b in pa.scanning(inp.wait):
-        ns = [n for n in inp.wait.param_values("wait", "fds", active=1) if inp.wait_point(b, n, 1) and inp.wait_point(b, n, 10)]
+        ns = [n for n in inp.wait.param_values("wait", "fds", active=1)
+              if inp.wait_point(b, n, 1) and inp.wait_point(b, n, 10)]
         if ns and inp.wait_point(b, ns[-1], 1).per_call_ns > inp.wait_point(b, ns[-1], 10).per_call_ns:
             slower.append((b, ns[-1]))
     if not slower:
@@ -32,7 +33,8 @@ def one_vs_ten(inp: ReportInput) -> list[str]:
     if pos_ns:
         first, middle = (inp.wait_point(b, pos_ns[-1], 1, "block", q) for q in ("first", "middle"))
         if first and middle:
-            text += f"; the position sweep shows it: {b} {fmt(first.per_call_ns)} first, {fmt(middle.per_call_ns)} middle"
+            text += (f"; the position sweep shows it: {b} {fmt(first.per_call_ns)} first, "
+                     f"{fmt(middle.per_call_ns)} middle")
     return [text + f". Figure: {inp.figure_ref('position')}."]
 
 
@@ -50,9 +52,10 @@ def all_ready(inp: ReportInput) -> list[str]:
             continue
         per_ready = [(p.per_call_ns - one.per_call_ns) / (n - 1) for b, p in slower if (one := inp.wait_point(b, n, 1))]
         costs = ", ".join(f"{b} {fmt(p.per_call_ns)}" for b, p in slower)
-        out.append(f"**With all {n:,} fds ready, epoll is slower than poll**: {costs} against poll's {fmt(poll.per_call_ns)}. "
-                   + (f"epoll pays {fmt(max(per_ready))} per ready fd beyond the first (it calls each fd's poll method "
-                      f"again and copies an event), poll {fmt(poll.per_call_ns / n)} per watched fd. " if per_ready else "")
+        why = (f"epoll pays {fmt(max(per_ready))} per ready fd beyond the first (it calls each fd's poll method "
+               f"again and copies an event), poll {fmt(poll.per_call_ns / n)} per watched fd. " if per_ready else "")
+        out.append(f"**With all {n:,} fds ready, epoll is slower than poll**: {costs} against poll's "
+                   f"{fmt(poll.per_call_ns)}. " + why
                    + f"Figure: {inp.figure_ref('wait_vs_ready')}; the crossover section gives where.")
     return out
 
@@ -70,7 +73,8 @@ def small_waits(inp: ReportInput) -> list[str]:
         p = inp.wait_point(b, ns[0], 1)
         if p is None or epoll is None or p.per_call_ns >= epoll.per_call_ns:
             continue
-        lead = f"**{b}'s wait is small**: {fmt(p.per_call_ns)} against {family[0]}'s {fmt(epoll.per_call_ns)} at N = {ns[0]:,}"
+        lead = (f"**{b}'s wait is small**: {fmt(p.per_call_ns)} against {family[0]}'s {fmt(epoll.per_call_ns)} "
+                f"at N = {ns[0]:,}")
         if b in offload:
             o = offload[b]
             out.append(f"{lead}, because its write() costs {fmt(o.write_ns)} against {fmt(o.others_write_ns)}: the "
@@ -79,7 +83,8 @@ def small_waits(inp: ReportInput) -> list[str]:
         else:
             out.append(f"{lead}, and its write() costs no more ({fmt(p.counter('write_ns'))} against "
                        f"{fmt(epoll.counter('write_ns'))}), so the saving is in the wait itself. This run does not say "
-                       f"where; a kernel profile (perf) of both waits would. Figure: {inp.figure_ref('readiness_cycle')}.")
+                       "where; a kernel profile (perf) of both waits would. "
+                       f"Figure: {inp.figure_ref('readiness_cycle')}.")
     return out
 
 
@@ -127,8 +132,8 @@ def findings(inp: ReportInput) -> list[str]:
     items = []
     if inp.has_waits:
         items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp)
-        items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), ("wait curve step", ("falls", "fall"), "as N grows"), fmt, "N =",
-                             "wait_vs_fds_active1", "wait")
+        falls = ("wait curve step", ("falls", "fall"), "as N grows")
+        items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), falls, fmt, "N =", "wait_vs_fds_active1", "wait")
     if inp.tcp is not None:
         items += wrong_turns(inp, pa.tcp_rises(inp.tcp), ("TCP curve step", ("rises", "rise"), "with idle connections"),
                              lambda v: f"{v / 1e3:,.0f}k/s", "idle", "tcp", "tcp")

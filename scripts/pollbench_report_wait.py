@@ -95,7 +95,8 @@ def slope_table(inp: ReportInput) -> str:
         cells = []
         for a in actives:
             s = inp.slope(b, a)
-            cells += [f"{s:.2f}" if s is not None else "–", _big_o(inp, inp.wait.sweep("wait", (b, inp.kind), active=a))]
+            big_o = _big_o(inp, inp.wait.sweep("wait", (b, inp.kind), active=a))
+            cells += [f"{s:.2f}" if s is not None else "–", big_o]
         if knee is not None:
             split = (inp.slope(b, 1, max_fds=knee.below), inp.slope(b, 1, min_fds=knee.above))
             cells += [f"{s:.2f}" if s is not None else "–" for s in split]

@@ -39,6 +39,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pollbench_stats  # noqa: E402
+
 AREAS = ("wait", "ctl", "wakeup", "raw", "tcp", "herd", "wait_watched", "ctl_watched")
 # Areas whose names carry a parameter that Google Benchmark also uses as a run option: herd's
 # threads:T is the number of accepting threads it measures, not how Google Benchmark ran it.
@@ -376,7 +379,8 @@ def _read_json(path: Path) -> dict:
     except json.JSONDecodeError as e:
         hint = "; it looks truncated (a run cut short?)" if not text.rstrip().endswith("}") else ""
         raise _fail(path, f"is not valid JSON ({e.msg}: line {e.lineno} column {e.colno}){hint}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list) or not isinstance(data.get("context"), dict):
+    if (not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list)
+            or not isinstance(data.get("context"), dict)):
         found = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
         raise _fail(path, "is not Google Benchmark JSON: expected an object with a 'context' object and a "
                     f"'benchmarks' list (found: {found or 'an empty object'}); write it with "
@@ -523,26 +527,18 @@ def fit_loglog_slope(ns, times, min_n: int = 100, max_n: int | None = None) -> f
     return float(slope)
 
 
-def median_interval(values, confidence: float = 0.95) -> tuple[float, float, float] | None:
+def median_interval(values, confidence: float = pollbench_stats.CONFIDENCE) -> tuple[float, float, float] | None:
     """A distribution-free interval of the median of `values`: (low, high, its coverage).
 
-    The order statistics x(k) and x(n+1-k) bracket the true median with probability
-    1 - 2·P(Binomial(n, 1/2) < k), whatever the distribution. k is the largest that still reaches
-    `confidence`; when even the min-max (k = 1) falls short, that is returned with the coverage it
-    has: 5 samples give min-max at 93.8%, 6 give it at 96.9%. None for fewer than 2 values."""
+    The order statistics of pollbench_stats.median_ci, with one difference: where no interval
+    reaches `confidence` (fewer than 6 samples for 95%), this gives min-max with the coverage it
+    has (93.8% for 5 samples) rather than None, so a run of 5 processes still quotes one. None
+    for fewer than 2 values."""
     xs = sorted(values)
-    n = len(xs)
-    if n < 2:
+    if len(xs) < 2:
         return None
-
-    def coverage(k: int) -> float:
-        below = sum(math.comb(n, i) for i in range(k)) / 2 ** n
-        return 1.0 - 2.0 * below
-
-    k = 1
-    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= confidence:
-        k += 1
-    return xs[k - 1], xs[n - k], coverage(k)
+    ranks = pollbench_stats.order_statistic_ranks(len(xs), confidence) or pollbench_stats.widest_ranks(len(xs))
+    return xs[ranks.lo - 1], xs[ranks.hi - 1], ranks.coverage
 
 
 def format_ns(ns: float | None) -> str:

@@ -123,7 +123,8 @@ class Knee(unittest.TestCase):
         self.assertAlmostEqual(inp.slope("select", 1, max_fds=2000), 1.0)
         self.assertAlmostEqual(inp.slope("select", 1, min_fds=5000), 1.0)
         text = summary.key_ratios(inp)
-        self.assertIn("| log-log slope, N 100–2,000, below the knee (found from the data) | select 1.00, poll 1.00", text)
+        self.assertIn("| log-log slope, N 100–2,000, below the knee (found from the data) | "
+                      "select 1.00, poll 1.00", text)
         self.assertIn("| the knee, between N = 2,000 and 5,000 | per watched fd | – | select 100 ns → 400 ns; "
                       "poll 80 ns → 320 ns |", text)
 
