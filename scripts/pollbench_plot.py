@@ -224,7 +224,10 @@ class Plotter:
         title = f"backend: log-log slope of the p50 for N≥{self.fit_min_fds}, Google Benchmark's BigO of the mean"
         if offloaded:
             title += "\n† its wait excludes work the writing thread pays for (see readiness_cycle)"
-        ax.legend(title=title, title_fontsize=8.5, loc="upper left")
+        # Below the axes: inside, it would cover the scanning backends' points in the upper middle.
+        fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 2.0)
+        ax.legend(title=title, title_fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+                  fontsize=8)
         self.save(fig, f"wait_vs_fds_active{active}")
 
     def wait_vs_ready(self, run: pr.Run, kind: str) -> None:
@@ -251,7 +254,9 @@ class Plotter:
             self.log_axes(ax, f"ready fds per wait (log scale), of N = {n:,} watched",
                           f"time per wait (µs, log scale)\np50, {self.spread_label(run)}")
             ax.set_title(f"N = {n:,}")
-            ax.legend(loc="upper left", fontsize=7.5)
+            # Below the axes: inside, it would cover select's and poll's flat lines at the top.
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7.5)
+        fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 1.6)
         self.save(fig, "wait_vs_ready")
 
     def position(self, run: pr.Run, kind: str) -> None:
