@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pollbench_results as pr
 
-# The headline is quoted at the largest N whose points all have a cross-process cv at most this.
+# A point is "steady" when its cross-process cv is at most this: the spread section counts them,
+# and headline() (compare.sh's headline points) picks the largest N whose points all are. The
+# report's first page quotes fixed N instead (fixed_headline, HEADLINE_FDS).
 HEADLINE_MAX_CV = 0.05
 # The crossover compares the O(ready) backends against this O(watched) one, by choice: poll's
 # array holds exactly the watched fds, so its cost follows N alone (select's follows the highest
