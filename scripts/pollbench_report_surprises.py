@@ -5,6 +5,8 @@ that share a cause are one finding, never listed one by one."""
 
 from __future__ import annotations
 
+import statistics
+
 import pollbench_analysis as pa
 from pollbench_report_base import ReportInput, fmt
 
@@ -81,9 +83,11 @@ def small_waits(inp: ReportInput) -> list[str]:
                        "kernel posts the completion from task work on the writing thread, outside the timed wait. "
                        f"Figure: {inp.figure_ref('readiness_cycle')}.")
         else:
-            out.append(f"{lead}, and its write() costs no more ({fmt(p.counter('write_ns'))} against "
-                       f"{fmt(epoll.counter('write_ns'))}), so the saving is in the wait itself. This run does not say "
-                       "where; a kernel profile (perf) of both waits would. "
+            others = [r.write_ns for r in pa.cycle(inp.wait, inp.kind, ns[0]) if r.backend != b]
+            typical = statistics.median(others) if others else None
+            out.append(f"{lead}; its write() costs {fmt(p.counter('write_ns'))} against a median {fmt(typical)} for "
+                       "the others, so the saving is in the wait itself. "
+                       "This run does not say where; a kernel profile (perf) of both waits would. "
                        f"Figure: {inp.figure_ref('readiness_cycle')}.")
     return out
 
@@ -111,17 +115,20 @@ def wrong_turns(inp: ReportInput, dips: list[pa.Dip], what: tuple[str, tuple[str
     beyond = [d for d in dips if d.has_spread and not d.within_spread]
     single = [d for d in dips if not d.has_spread]
 
-    def example(d: pa.Dip) -> str:
-        return f"{d.curve}, {show(d.y0)} → {show(d.y1)} from {x_name} {d.x0:,} to {d.x1:,}"
+    def example(dips: list[pa.Dip]) -> str:  # the largest step, or the only one
+        d = _largest(dips)
+        return (f"{'largest: ' if len(dips) > 1 else ''}{d.curve}, {show(d.y0)} → {show(d.y1)} "
+                f"from {x_name} {d.x0:,} to {d.x1:,}")
 
     def count(dips: list[pa.Dip]) -> str:  # '1 TCP curve step rises', '3 TCP curve steps rise'
         return f"{len(dips)} {noun if len(dips) == 1 else noun + 's'} {verbs[len(dips) != 1]} {where}"
 
     if inside:
-        out.append(f"**{count(inside)}, each inside its min–max spread** (largest: {example(_largest(inside))}): "
+        each = "each inside its" if len(inside) > 1 else "inside its"
+        out.append(f"**{count(inside)}, {each} min–max spread** ({example(inside)}): "
                    "the noise a rerun moves, not a shape; see the spread table.")
     if beyond:
-        out.append(f"**{count(beyond)} beyond the spread** (largest: {example(_largest(beyond))}). This run holds "
+        out.append(f"**{count(beyond)} beyond the spread** ({example(beyond)}). This run holds "
                    f"no explanation; {WOULD_EXPLAIN[area]}. Figure: {inp.figure_ref(stem)}.")
     if single:
         out.append(f"**{count(single)} with one sample each**: no spread to judge them by; run more processes.")

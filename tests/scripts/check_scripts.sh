@@ -158,7 +158,7 @@ PY
       "with timeout 0 it took 300 µs–300 µs wherever the fd sat (1.0× from first to last)" \
       "**Marked † on the headline plot:** io_uring_plain, whose write() costs 1.5 µs against a median 800 ns" \
       "With all 1,000 fds ready, epoll is slower than poll" "epoll pays 100 ns per ready fd beyond the first" \
-      "**1 TCP curve step rises with idle connections beyond the spread** (largest: epoll_lt, 10 active, 80k/s → 100k/s" \
+      "**1 TCP curve step rises with idle connections beyond the spread** (epoll_lt, 10 active, 80k/s → 100k/s" \
       "100,000/s (98–102k)"
     if grep -qE "Marked † .*(epoll|select|poll)," "$report"; then fail "a backend other than io_uring_plain is marked"; fi
     if grep -q "epoll_et at [0-9]*% of" "$report"; then fail "epoll_et has a crossover it never reaches"; fi
