@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "families.h"
+#include "wait_families.h"
 #include "fd_pool.h"
 #include "fds.h"
 #include "registered_poller.h"
@@ -148,7 +148,7 @@ void register_points(const Plan& plan, const std::string& backend, const std::st
   b->ArgNames({"fds", "active"});
   for (const auto& a : args) b->Args(a);
   if (fit_complexity) b->Complexity(benchmark::oAuto);
-  const WaitCost& cost = plan.wait_cost.at(backend);
+  const MeasuredWaitCost& cost = plan.wait_cost.at(backend);
   std::vector<PointCost> costs;
   for (const auto& a : args) {
     const auto n = static_cast<std::size_t>(a[0]), ready = static_cast<std::size_t>(a[1]);

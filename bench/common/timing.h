@@ -12,7 +12,7 @@
 
 #include "histogram.h"
 
-namespace pollbench::wait {
+namespace pollbench {
 
 // CLOCK_MONOTONIC through the vDSO: no system call, comparable across CPUs (the wakeup family
 // reads it on two).
@@ -64,4 +64,4 @@ void guarded(benchmark::State& state, Body&& body) {
   }
 }
 
-}  // namespace pollbench::wait
+}  // namespace pollbench

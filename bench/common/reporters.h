@@ -10,7 +10,7 @@
 
 #include <memory>
 
-namespace pollbench::wait {
+namespace pollbench {
 
 // The reporters Google Benchmark would make for --benchmark_format / --benchmark_out_format
 // (read from argv, before Initialize consumes them), wrapped to print the promised names.
@@ -21,4 +21,4 @@ struct Reporters {
 };
 Reporters make_reporters(int argc, char** argv);
 
-}  // namespace pollbench::wait
+}  // namespace pollbench
