@@ -60,7 +60,7 @@ std::string nearest_family(const std::string& filter, const std::vector<std::str
   for (const std::string& family : families) {
     // Against as much of the family as the filter is long: "wait/epol" is near "wait/epoll_lt".
     const std::size_t d = std::min(edit_distance(text, family), edit_distance(text, family.substr(0, text.size())) + 1);
-    if (best.empty() || d < best_distance || (d == best_distance && family.size() > best.size())) {
+    if (best.empty() || d < best_distance || (d == best_distance && family.size() < best.size())) {
       best = family;
       best_distance = d;
     }

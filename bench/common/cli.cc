@@ -185,7 +185,7 @@ OptionInfo& Parser::list(const std::string& name, std::vector<std::string>& targ
   return add(
       name, "LIST", help,
       [&target, name, valid, valid_text](const std::string& text) {
-        if (text.empty()) throw UsageError(name + ": needs at least one of: " + valid_text);
+        if (text.find_first_not_of(',') == std::string::npos) throw UsageError(name + ": needs at least one of: " + valid_text);
         const std::vector<std::string> wanted = split_commas(name, text);
         for (const auto& w : wanted) {
           if (std::find(valid.begin(), valid.end(), w) == valid.end()) {
@@ -207,7 +207,7 @@ OptionInfo& Parser::count_list(const std::string& name, std::vector<int>& target
   return add(
       name, "LIST", help,
       [&target, name, min, max](const std::string& text) {
-        if (text.empty()) {
+        if (text.find_first_not_of(',') == std::string::npos) {
           throw UsageError(name + ": needs at least one whole number from " + std::to_string(min) + " to " +
                            std::to_string(max));
         }
