@@ -13,15 +13,8 @@ set(pollbench_test_dir ${CMAKE_CURRENT_LIST_DIR})
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
 
 function(pollbench_test_backend name source)
-  add_executable(conformance_${name}
-    ${pollbench_test_dir}/test_util.cc
-    ${pollbench_test_dir}/conformance_test.cc
-    ${pollbench_test_dir}/conformance_scale_test.cc
-    ${pollbench_test_dir}/conformance_errors_test.cc
-    ${pollbench_test_dir}/conformance_fairness_test.cc
-    ${pollbench_test_dir}/conformance_halfclose_test.cc
-    ${source})
-  target_link_libraries(conformance_${name} PRIVATE pollbench_bench_common pollbench_core GTest::gtest_main Threads::Threads)
+  add_executable(conformance_${name} ${source})
+  target_link_libraries(conformance_${name} PRIVATE conformance_objects)
   gtest_discover_tests(conformance_${name} TEST_PREFIX test_backend.${name}. TEST_FILTER "*/${name}*:PollerFactory.*"
                        PROPERTIES LABELS unit TIMEOUT 60)
 
