@@ -1,9 +1,9 @@
 // Google Benchmark appends "/min_time:0.050/repeats:5/manual_time" (or "/iterations:1/...") to
-// the name of a benchmark that sets those per family, which every family here does (and
-// herd_bench and watched_bench, which use these reporters too). The names this suite promises are
-// exactly wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those
-// parts: every result here is manual time, and repetitions and min time are in the JSON fields
-// and the context anyway.
+// the name of a benchmark that sets those per family, which every family of wait_bench,
+// watched_bench and herd_bench does. The names this suite promises are exactly
+// wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those parts:
+// every result there is manual time, and repetitions and min time are in the JSON fields and
+// the context anyway. benchmark_main.h makes them (BenchmarkNames::promised).
 #pragma once
 
 #include <benchmark/benchmark.h>

@@ -1,4 +1,4 @@
-// What every family measures the same way: one clock, read around exactly the timed interval
+// What every family of wait_bench and watched_bench measures the same way: one clock, read around exactly the timed interval
 // and handed to Google Benchmark with SetIterationTime (UseManualTime), and the per-interval
 // histogram behind the p50/p99/p99.9/max counters.
 #pragma once
