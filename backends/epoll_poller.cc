@@ -17,24 +17,23 @@
 // event shows up; an ordinary wait stays O(ready).
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cerrno>
 
-#include "backends.h"
+#include "backend.h"
 #include "fd.h"
+#include "masks.h"
 #include "registry.h"
 
 namespace pollbench {
 namespace {
 
-class EpollPoller final : public Poller {
+class EpollPoller final : public BackendPoller {
  public:
   explicit EpollPoller(const BackendTraits& traits)
-      : traits_(traits), edge_(traits.trigger == Trigger::edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
+      : BackendPoller(traits), edge_(traits.trigger == Trigger::edge), epfd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (!epfd_) throw_errno("epoll_create1");
   }
-
-  std::string_view name() const override { return traits_.name; }
-  Trigger trigger() const override { return traits_.trigger; }
 
   void add(int fd, Interest interest, Token token) override {
     // epoll_ctl reports a closed fd (EBADF) itself; ctl() then takes the entry back.
@@ -80,12 +79,7 @@ class EpollPoller final : public Poller {
         stale = true;
         continue;
       }
-      std::uint8_t ready = 0;
-      if (e.events & (EPOLLIN | EPOLLPRI)) ready |= kReadable;
-      if (e.events & EPOLLOUT) ready |= kWritable;
-      if (e.events & (EPOLLHUP | EPOLLRDHUP)) ready |= kHangup;
-      if (e.events & EPOLLERR) ready |= kError;
-      events.push(registry_[fd].token, fd, ready);
+      events.push(registry_[fd].token, fd, ready_of(e.events, kEpollBits));
     }
     if (stale) rebuild();
     return events.size();
@@ -99,7 +93,7 @@ class EpollPoller final : public Poller {
     epoll_event e = event_for(fd);
     if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &e) < 0) {
       const int err = errno;
-      registry_.remove(fd, "epoll");
+      registry_.remove(fd, traits_.name);
       set_exclusive(fd, false);
       throw_errno(err, "epoll_ctl ADD EPOLLEXCLUSIVE fd=" + std::to_string(fd));
     }
@@ -131,7 +125,7 @@ class EpollPoller final : public Poller {
       // EPOLLEXCLUSIVE takes no EPOLLRDHUP (EINVAL): a listener has no peer to hang up anyway.
       e.events = EPOLLIN | EPOLLEXCLUSIVE;
     } else {
-      e.events = (wants_read(slot.interest) ? EPOLLIN | EPOLLRDHUP : 0U) | (wants_write(slot.interest) ? EPOLLOUT : 0U);
+      e.events = interest_mask(slot.interest, kEpollBits);
     }
     e.events |= edge_ ? EPOLLET : 0U;
     e.data.u64 = data_of(fd, slot.generation);
@@ -143,7 +137,7 @@ class EpollPoller final : public Poller {
     if (::epoll_ctl(epfd_.get(), op, fd, &e) < 0) {
       const int err = errno;
       // Keep the registry in step with the kernel when the kernel refuses.
-      if (op == EPOLL_CTL_ADD) registry_.remove(fd, "epoll");
+      if (op == EPOLL_CTL_ADD) registry_.remove(fd, traits_.name);
       throw_errno(err, std::string(what) + " fd=" + std::to_string(fd));
     }
   }
@@ -167,7 +161,6 @@ class EpollPoller final : public Poller {
     epfd_ = std::move(fresh);
   }
 
-  const BackendTraits& traits_;
   bool edge_;
   OwnedFd epfd_;
   Registry registry_;
@@ -175,15 +168,89 @@ class EpollPoller final : public Poller {
   std::vector<epoll_event> ready_;
 };
 
+// The file watcher: one epoll_ctl per change, epoll_wait for readiness. The interest set is a
+// red-black tree keyed by (file, fd number), so a closed number reused by a new socket is a
+// new key: the old file stays registered while a holder keeps it open.
+class EpollWatcher final : public Watcher {
+ public:
+  explicit EpollWatcher(const BackendTraits& traits)
+      : traits_(traits), edge_(traits.trigger == Poller::Trigger::edge), epoll_(::epoll_create1(EPOLL_CLOEXEC)), events_(64) {
+    if (!epoll_) throw_errno("epoll_create1");
+  }
+
+  std::string_view name() const override { return traits_.name; }
+  std::string setup() const override { return edge_ ? "EPOLLIN | EPOLLET" : "EPOLLIN"; }
+
+  void add(int fd, WatchToken token) override {
+    epoll_event ev{};
+    ev.events = EPOLLIN | (edge_ ? EPOLLET : 0U);
+    ev.data.u64 = token;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl ADD fd=" + std::to_string(fd));
+  }
+
+  void remove(int fd, WatchToken) override {
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) throw_errno("epoll_ctl DEL fd=" + std::to_string(fd));
+  }
+
+  std::size_t wait(std::span<WatchToken> ready, std::chrono::milliseconds timeout) override {
+    const int max = static_cast<int>(std::min(ready.size(), events_.size()));
+    const int n = ::epoll_wait(epoll_.get(), events_.data(), max, static_cast<int>(timeout.count()));
+    if (n < 0) {
+      if (errno == EINTR) return 0;
+      throw_errno("epoll_wait");
+    }
+    for (int i = 0; i < n; ++i) ready[static_cast<std::size_t>(i)] = static_cast<WatchToken>(events_[static_cast<std::size_t>(i)].data.u64);
+    return static_cast<std::size_t>(n);
+  }
+
+ private:
+  const BackendTraits& traits_;
+  bool edge_;
+  OwnedFd epoll_;
+  std::vector<epoll_event> events_;
+};
+
+// The raw baseline (both triggers share it: the trigger is a flag of the same calls):
+// epoll_wait(), walk the returned events.
+void raw_epoll(std::span<const int> watched, int timeout_ms, RawHarness& harness) {
+  OwnedFd epfd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epfd) throw_errno("epoll_create1");
+  for (int fd : watched) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.fd = fd;
+    if (::epoll_ctl(epfd.get(), EPOLL_CTL_ADD, fd, &e) < 0) throw_errno("epoll_ctl ADD");
+  }
+  epoll_event ready[2];  // one spare: a second event would show as a mismatch
+  run_raw_rounds(harness, [&] {
+    int n;
+    do n = ::epoll_wait(epfd.get(), ready, 2, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("epoll_wait");
+    RawResult r{n, 0};
+    for (int i = 0; i < n; ++i) r.fd_sum += ready[i].data.fd;
+    return r;
+  });
+}
+
 }  // namespace
 
-// Both share one raw baseline: the trigger is a flag of the same epoll_ctl and epoll_wait.
-const BackendTraits kEpollLtTraits{"epoll_lt", Poller::Trigger::level, WaitCost::per_ready, InterestSet::kernel,
-                                   true, kAnyFd, "epoll"};
-const BackendTraits kEpollEtTraits{"epoll_et", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel,
-                                   true, kAnyFd, "epoll"};
+extern const Backend kEpollLtBackend;
+const Backend kEpollLtBackend{
+    {"epoll_lt", Poller::Trigger::level, WaitCost::per_ready, InterestSet::kernel, true, kAnyFd, "epoll"},
+    []() -> std::unique_ptr<Poller> { return std::make_unique<EpollPoller>(kEpollLtBackend.traits); },
+    nullptr,
+    raw_epoll,
+    []() -> std::unique_ptr<Watcher> { return std::make_unique<EpollWatcher>(kEpollLtBackend.traits); },
+};
 
-std::unique_ptr<Poller> make_epoll_lt_poller() { return std::make_unique<EpollPoller>(kEpollLtTraits); }
-std::unique_ptr<Poller> make_epoll_et_poller() { return std::make_unique<EpollPoller>(kEpollEtTraits); }
+extern const Backend kEpollEtBackend;
+const Backend kEpollEtBackend{
+    {"epoll_et", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel, true, kAnyFd, "epoll"},
+    []() -> std::unique_ptr<Poller> { return std::make_unique<EpollPoller>(kEpollEtBackend.traits); },
+    nullptr,
+    raw_epoll,
+    []() -> std::unique_ptr<Watcher> { return std::make_unique<EpollWatcher>(kEpollEtBackend.traits); },
+};
 
 }  // namespace pollbench

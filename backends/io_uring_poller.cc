@@ -39,9 +39,10 @@
 #include <cstring>
 #include <thread>
 
-#include "backends.h"
+#include "backend.h"
 #include "fd.h"
 #include "io_uring_ring.h"
+#include "masks.h"
 #include "registry.h"
 
 namespace pollbench {
@@ -58,28 +59,20 @@ constexpr std::uint32_t kGenerationMask = 0x7fffffffU;
 // Bound on waiting for the kernel to free a closed ring (it takes a few milliseconds).
 constexpr int kTeardownWaitMs = 2000;
 
-unsigned poll_mask(Interest interest) {
-  unsigned mask = 0;
-  if (wants_read(interest)) mask |= POLLIN | POLLRDHUP;
-  if (wants_write(interest)) mask |= POLLOUT;
-  return mask;
-}
+unsigned poll_mask(Interest interest) { return interest_mask(interest, kPollBits); }
 
 std::uint64_t user_data(int fd, std::uint32_t generation) {
   return (std::uint64_t{generation & kGenerationMask} << 32) | static_cast<std::uint32_t>(fd);
 }
 
-class IoUringPoller final : public Poller {
+class IoUringPoller final : public BackendPoller {
  public:
-  IoUringPoller(const BackendTraits& traits, RingSetup wanted) : name_(traits.name), trigger_(traits.trigger) {
+  IoUringPoller(const BackendTraits& traits, RingSetup wanted) : BackendPoller(traits), name_(traits.name) {
     if (int rc = init_ring(&ring_, kSqEntries, kCqEntries, wanted, &setup_); rc < 0) {
-      throw_errno(-rc, "io_uring_queue_init_params");
+      throw_negative_errno(rc, "io_uring_queue_init_params");
     }
   }
   ~IoUringPoller() override { close_ring(); }
-
-  std::string_view name() const override { return name_; }
-  Trigger trigger() const override { return trigger_; }
 
   void add(int fd, Interest interest, Token token) override {
     const auto& slot = registry_.add(fd, interest, token, name_);
@@ -237,16 +230,7 @@ class IoUringPoller final : public Poller {
         rearm_pending_ = true;
       }
       if (cqe->res == -ECANCELED) continue;
-      std::uint8_t ready = 0;
-      if (cqe->res < 0) {
-        ready = kError;
-      } else {
-        const auto mask = static_cast<unsigned>(cqe->res);
-        if (mask & (POLLIN | POLLPRI)) ready |= kReadable;
-        if (mask & POLLOUT) ready |= kWritable;
-        if (mask & (POLLHUP | POLLRDHUP)) ready |= kHangup;
-        if (mask & (POLLERR | POLLNVAL)) ready |= kError;
-      }
+      const std::uint8_t ready = cqe->res < 0 ? std::uint8_t{kError} : ready_of(static_cast<unsigned>(cqe->res), kPollBits);
       events.push(slot.token, fd, ready);
     }
     io_uring_cq_advance(&ring_, seen);
@@ -322,7 +306,6 @@ class IoUringPoller final : public Poller {
   }
 
   const char* name_;
-  Trigger trigger_;
   io_uring ring_{};
   RingSetup setup_ = RingSetup::plain;
   Registry registry_;
@@ -371,6 +354,162 @@ BackendProbe probe(RingSetup wanted) {
   return result;
 }
 
+// The file watcher: one multishot IORING_OP_POLL_ADD per watched file. The request takes its
+// own reference to the file when it is submitted, so the fd may be closed right after.
+// user_data = token << 32 | fd number at registration, which is all a re-arm or a cancel needs.
+//
+// The ring: IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN where the kernel has them
+// (6.1+), else a plain ring, or a plain ring when asked (for io_uring_plain); setup() names
+// which, and the results carry it. With DEFER_TASKRUN the poll re-check that posts a completion
+// runs inside the wait (in io_uring_enter with GETEVENTS), so the timed wait holds it; on a
+// plain ring it runs as task work when the writer's write() returns, outside the timed wait
+// (the write_ns counter). add() and remove() submit at once: one io_uring_enter each, the
+// counterpart of one epoll_ctl. Smaller queues than the poller's: one wait reports one socket.
+class IoUringWatcher final : public Watcher {
+ public:
+  IoUringWatcher(const BackendTraits& traits, bool plain_ring) : name_(traits.name) {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    params.cq_entries = kWatcherCqEntries;
+    int rc = plain_ring ? -EINVAL : io_uring_queue_init_params(kWatcherSqEntries, &ring_, &params);
+    setup_ = "SINGLE_ISSUER|DEFER_TASKRUN";
+    if (rc == -EINVAL) {  // asked for, or a kernel before 6.1
+      params = io_uring_params{};
+      params.flags = IORING_SETUP_CQSIZE;
+      params.cq_entries = kWatcherCqEntries;
+      rc = io_uring_queue_init_params(kWatcherSqEntries, &ring_, &params);
+      setup_ = "plain";
+    }
+    if (rc < 0) throw_negative_errno(rc, "io_uring_queue_init_params");
+  }
+  ~IoUringWatcher() override { io_uring_queue_exit(&ring_); }
+
+  std::string_view name() const override { return name_; }
+  std::string setup() const override { return "ring " + setup_; }
+
+  void add(int fd, WatchToken token) override {
+    arm(fd, token);
+    submit("io_uring poll add fd=" + std::to_string(fd));
+  }
+
+  void remove(int fd, WatchToken token) override {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_poll_remove(sqe, watch_data(fd, token));
+    io_uring_sqe_set_data64(sqe, kCancelRequest);
+    submit("io_uring poll remove fd=" + std::to_string(fd));
+  }
+
+  std::size_t wait(std::span<WatchToken> ready, std::chrono::milliseconds timeout) override {
+    io_uring_cqe* cqe = nullptr;
+    __kernel_timespec ts{};
+    ts.tv_sec = timeout.count() / 1000;
+    ts.tv_nsec = (timeout.count() % 1000) * 1000000;
+    const int rc = io_uring_wait_cqes(&ring_, &cqe, 1, &ts, nullptr);
+    if (rc == -ETIME || rc == -EINTR || rc == -EAGAIN) return 0;
+    if (rc < 0) throw_negative_errno(rc, "io_uring_wait_cqes");
+    std::size_t n = 0;
+    unsigned head = 0;
+    unsigned seen = 0;
+    bool rearmed = false;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (n == ready.size()) break;
+      ++seen;
+      if (cqe->user_data == kCancelRequest || cqe->res == -ECANCELED) continue;
+      const auto token = static_cast<WatchToken>(cqe->user_data >> 32);
+      if (!(cqe->flags & IORING_CQE_F_MORE)) {  // the kernel ended this multishot: arm it again
+        arm(static_cast<int>(cqe->user_data & 0xffffffffU), token);
+        rearmed = true;
+      }
+      ready[n++] = token;
+    }
+    io_uring_cq_advance(&ring_, seen);
+    if (rearmed) submit("io_uring re-arm multishot poll");
+    return n;
+  }
+
+  void discard_pending() override {
+    io_uring_get_events(&ring_);  // runs deferred task work, which posts the cancellations
+    io_uring_cq_advance(&ring_, io_uring_cq_ready(&ring_));
+  }
+
+ private:
+  static constexpr unsigned kWatcherSqEntries = 256;
+  static constexpr unsigned kWatcherCqEntries = 4096;
+  static constexpr std::uint64_t kCancelRequest = ~std::uint64_t{0};  // user_data of poll-remove requests
+
+  static std::uint64_t watch_data(int fd, WatchToken token) {
+    return (std::uint64_t{token} << 32) | static_cast<std::uint32_t>(fd);
+  }
+
+  io_uring_sqe* next_sqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) {
+      submit("io_uring submit (queue full)");
+      sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) throw_errno(EBUSY, "io_uring_get_sqe");
+    }
+    return sqe;
+  }
+
+  void arm(int fd, WatchToken token) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, watch_data(fd, token));
+  }
+
+  void submit(const std::string& what) {
+    if (int rc = io_uring_submit(&ring_); rc < 0) throw_negative_errno(rc, what);
+  }
+
+  io_uring ring_{};
+  const char* name_;
+  std::string setup_;
+};
+
+// The raw baseline, on the io_uring backend's ring set-up (deferred task work: the wait enters
+// the kernel, which runs the re-check the write queued and posts the completion): wait for a
+// completion of the multishot polls, walk the completion queue, advance it.
+void raw_io_uring(std::span<const int> watched, int timeout_ms, RawHarness& harness) {
+  io_uring ring{};
+  RingSetup setup = RingSetup::plain;
+  if (int rc = init_ring(&ring, kSqEntries, kCqEntries, RingSetup::defer_taskrun, &setup); rc < 0) {
+    throw_negative_errno(rc, "io_uring_queue_init_params");
+  }
+  struct RingGuard {
+    io_uring* ring;
+    ~RingGuard() { io_uring_queue_exit(ring); }
+  } guard{&ring};
+  for (int fd : watched) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    if (sqe == nullptr) {
+      io_uring_submit(&ring);
+      sqe = io_uring_get_sqe(&ring);
+    }
+    io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, static_cast<std::uint64_t>(fd));
+  }
+  if (int rc = io_uring_submit(&ring); rc < 0) throw_negative_errno(rc, "io_uring_submit");
+  run_raw_rounds(harness, [&] {
+    io_uring_cqe* cqe = nullptr;
+    __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    int rc;
+    do rc = io_uring_wait_cqes(&ring, &cqe, 1, &ts, nullptr);
+    while (rc == -EINTR);
+    if (rc < 0 && rc != -ETIME) throw_negative_errno(rc, "io_uring_wait_cqes");
+    RawResult r{0, 0};
+    unsigned head = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      if (!(cqe->flags & IORING_CQE_F_MORE)) {  // never expected here; the Poller re-arms
+        throw_errno(cqe->res < 0 ? -cqe->res : EPIPE, "io_uring multishot poll ended");
+      }
+      r.fd_sum += static_cast<long>(cqe->user_data);
+      ++r.events;
+    }
+    io_uring_cq_advance(&ring, static_cast<unsigned>(r.events));
+    return r;
+  });
+}
+
 }  // namespace
 
 const char* to_string(RingSetup setup) {
@@ -407,19 +546,24 @@ int init_ring(io_uring* ring, unsigned sq_entries, unsigned cq_entries, RingSetu
 
 // Edge: a multishot poll posts one completion per wakeup, not one per wait while ready. Both
 // set-ups share one raw baseline, the multishot poll written against liburing.
-const BackendTraits kIoUringTraits{"io_uring", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel,
-                                   true, kAnyFd, "io_uring"};
-const BackendTraits kIoUringPlainTraits{"io_uring_plain", Poller::Trigger::edge, WaitCost::per_ready,
-                                        InterestSet::kernel, true, kAnyFd, "io_uring"};
+extern const Backend kIoUringBackend;
+const Backend kIoUringBackend{
+    {"io_uring", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel, true, kAnyFd, "io_uring"},
+    []() -> std::unique_ptr<Poller> {
+      return std::make_unique<IoUringPoller>(kIoUringBackend.traits, RingSetup::defer_taskrun);
+    },
+    [] { return probe(RingSetup::defer_taskrun); },  // setup: defer_taskrun, coop_taskrun or plain
+    raw_io_uring,
+    []() -> std::unique_ptr<Watcher> { return std::make_unique<IoUringWatcher>(kIoUringBackend.traits, false); },
+};
 
-std::unique_ptr<Poller> make_io_uring_poller() {
-  return std::make_unique<IoUringPoller>(kIoUringTraits, RingSetup::defer_taskrun);
-}
-std::unique_ptr<Poller> make_io_uring_plain_poller() {
-  return std::make_unique<IoUringPoller>(kIoUringPlainTraits, RingSetup::plain);
-}
-
-BackendProbe probe_io_uring() { return probe(RingSetup::defer_taskrun); }
-BackendProbe probe_io_uring_plain() { return probe(RingSetup::plain); }
+extern const Backend kIoUringPlainBackend;
+const Backend kIoUringPlainBackend{
+    {"io_uring_plain", Poller::Trigger::edge, WaitCost::per_ready, InterestSet::kernel, true, kAnyFd, "io_uring"},
+    []() -> std::unique_ptr<Poller> { return std::make_unique<IoUringPoller>(kIoUringPlainBackend.traits, RingSetup::plain); },
+    [] { return probe(RingSetup::plain); },  // setup: plain
+    raw_io_uring,
+    []() -> std::unique_ptr<Watcher> { return std::make_unique<IoUringWatcher>(kIoUringPlainBackend.traits, true); },
+};
 
 }  // namespace pollbench

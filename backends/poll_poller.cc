@@ -12,41 +12,33 @@
 
 #include <cerrno>
 
-#include "backends.h"
+#include "backend.h"
+#include "masks.h"
 #include "registry.h"
 
 namespace pollbench {
 namespace {
 
-// POLLRDHUP with readable interest, as epoll and io_uring ask for EPOLLRDHUP: a TCP peer's
-// FIN sets only POLLIN and POLLRDHUP (POLLHUP needs both directions shut), so without it a
-// hangup would look like mere data.
-short poll_mask(Interest interest) {
-  short mask = 0;
-  if (wants_read(interest)) mask |= POLLIN | POLLRDHUP;
-  if (wants_write(interest)) mask |= POLLOUT;
-  return mask;
-}
+short poll_mask(Interest interest) { return static_cast<short>(interest_mask(interest, kPollBits)); }
 
-class PollPoller final : public Poller {
+class PollPoller final : public BackendPoller {
  public:
-  std::string_view name() const override { return kPollTraits.name; }
-  Trigger trigger() const override { return kPollTraits.trigger; }
+  using BackendPoller::BackendPoller;
 
   void add(int fd, Interest interest, Token token) override {
-    registry_.add(fd, interest, token, "poll");  // a closed fd: POLLNVAL at the wait
+    registry_.add(fd, interest, token, traits_.name);  // a closed fd: POLLNVAL at the wait
     if (static_cast<std::size_t>(fd) >= index_.size()) index_.resize(static_cast<std::size_t>(fd) + 1);
     index_[static_cast<std::size_t>(fd)] = pollfds_.size();
     pollfds_.push_back(pollfd{fd, poll_mask(interest), 0});
   }
 
   void modify(int fd, Interest interest, Token token) override {
-    registry_.modify(fd, interest, token, "poll");
+    registry_.modify(fd, interest, token, traits_.name);
     pollfds_[index_[static_cast<std::size_t>(fd)]].events = poll_mask(interest);
   }
 
   void remove(int fd) override {
-    registry_.remove(fd, "poll");
+    registry_.remove(fd, traits_.name);
     const std::size_t hole = index_[static_cast<std::size_t>(fd)];
     pollfds_[hole] = pollfds_.back();
     index_[static_cast<std::size_t>(pollfds_[hole].fd)] = hole;
@@ -66,12 +58,7 @@ class PollPoller final : public Poller {
       const short revents = pollfds_[i].revents;
       if (revents == 0) continue;
       --n;
-      std::uint8_t ready = 0;
-      if (revents & (POLLIN | POLLPRI)) ready |= kReadable;
-      if (revents & POLLOUT) ready |= kWritable;
-      if (revents & (POLLHUP | POLLRDHUP)) ready |= kHangup;
-      if (revents & (POLLERR | POLLNVAL)) ready |= kError;
-      events.push(registry_[pollfds_[i].fd].token, pollfds_[i].fd, ready);
+      events.push(registry_[pollfds_[i].fd].token, pollfds_[i].fd, ready_of(static_cast<unsigned short>(revents), kPollBits));
     }
     if (events.full()) start_ = i;  // i is already past the last entry reported
     return events.size();
@@ -86,11 +73,35 @@ class PollPoller final : public Poller {
   std::size_t start_ = 0;           // where the next scan starts: after the last entry a full buffer took
 };
 
+// The raw baseline: poll() over the N pollfds, scan revents until the ready ones are found.
+void raw_poll(std::span<const int> watched, int timeout_ms, RawHarness& harness) {
+  std::vector<pollfd> fds;
+  for (int fd : watched) fds.push_back(pollfd{fd, POLLIN, 0});
+  run_raw_rounds(harness, [&] {
+    int n;
+    do n = ::poll(fds.data(), fds.size(), timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("poll");
+    RawResult r{n, 0};
+    for (std::size_t i = 0; n > 0 && i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      r.fd_sum += fds[i].fd;
+      --n;
+    }
+    return r;
+  });
+}
+
 }  // namespace
 
-const BackendTraits kPollTraits{"poll", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array,
-                                true, kAnyFd, "poll"};
-
-std::unique_ptr<Poller> make_poll_poller() { return std::make_unique<PollPoller>(); }
+// No watcher: the interest set is an array of fd numbers in this process's own table.
+extern const Backend kPollBackend;
+const Backend kPollBackend{
+    {"poll", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array, true, kAnyFd, "poll"},
+    []() -> std::unique_ptr<Poller> { return std::make_unique<PollPoller>(kPollBackend.traits); },
+    nullptr,
+    raw_poll,
+    nullptr,
+};
 
 }  // namespace pollbench

@@ -2,39 +2,65 @@
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
+#include <vector>
 
-#include "backends.h"
+#include "backend.h"
 
 namespace pollbench {
+
+// The one list of backends, in the order every listing shows them. Adding a backend: its file
+// in backends/ defines its `Backend` entry (backend.h), and it gets a line here and one in
+// backends/CMakeLists.txt. Each entry is defined in its backend's file.
+extern const Backend kSelectBackend;
+extern const Backend kPollBackend;
+extern const Backend kEpollLtBackend;
+extern const Backend kEpollEtBackend;
+extern const Backend kIoUringBackend;
+extern const Backend kIoUringPlainBackend;
+
 namespace {
 
-// Adding a backend: its file in backends/ (traits, constructor, probe if it has one) and one
-// line here.
-struct Entry {
-  const BackendTraits& traits;
-  std::unique_ptr<Poller> (*make)();
-  BackendProbe (*probe)();  // nullptr: always available on Linux, one set-up
+const Backend* const kBuiltIn[] = {
+    &kSelectBackend, &kPollBackend, &kEpollLtBackend, &kEpollEtBackend, &kIoUringBackend, &kIoUringPlainBackend,
 };
 
-const Entry kEntries[] = {
-    {kSelectTraits, make_select_poller, nullptr},
-    {kPollTraits, make_poll_poller, nullptr},
-    {kEpollLtTraits, make_epoll_lt_poller, nullptr},
-    {kEpollEtTraits, make_epoll_et_poller, nullptr},
-    {kIoUringTraits, make_io_uring_poller, probe_io_uring},
-    {kIoUringPlainTraits, make_io_uring_plain_poller, probe_io_uring_plain},
-};
+// Backends added by a BackendRegistration, after the built-in ones.
+std::vector<const Backend*>& registered() {
+  static std::vector<const Backend*> entries;
+  return entries;
+}
+bool listed = false;  // backends() has been asked for: the list is fixed from then on
+
+std::vector<const Backend*> all_entries() {
+  std::vector<const Backend*> out(std::begin(kBuiltIn), std::end(kBuiltIn));
+  out.insert(out.end(), registered().begin(), registered().end());
+  return out;
+}
 
 std::string valid_names() {
   std::string names;
-  for (const Entry& e : kEntries) {
-    if (!names.empty()) names += ", ";
-    names += e.traits.name;
-  }
+  for (const Backend* e : all_entries()) names += (names.empty() ? "" : ", ") + std::string(e->traits.name);
   return names;
 }
 
+[[noreturn]] void unknown(std::string_view name) {
+  throw std::invalid_argument("unknown backend '" + std::string(name) + "' (valid: " + valid_names() + ")");
+}
+
 }  // namespace
+
+BackendRegistration::BackendRegistration(const Backend& backend) {
+  if (listed) {
+    throw std::logic_error(std::string("backend ") + backend.traits.name +
+                           " registered after the list of backends was read");
+  }
+  for (const Backend* e : all_entries()) {
+    if (std::string_view(e->traits.name) == backend.traits.name) {
+      throw std::invalid_argument(std::string("backend ") + backend.traits.name + " registered twice");
+    }
+  }
+  registered().push_back(&backend);
+}
 
 const char* to_string(Poller::Trigger trigger) { return trigger == Poller::Trigger::edge ? "edge" : "level"; }
 const char* to_string(WaitCost cost) { return cost == WaitCost::per_watched ? "O(watched)" : "O(ready)"; }
@@ -42,10 +68,11 @@ const char* to_string(InterestSet interest) { return interest == InterestSet::ke
 
 const std::vector<BackendInfo>& backends() {
   static const std::vector<BackendInfo> infos = [] {
+    listed = true;
     std::vector<BackendInfo> out;
-    for (const Entry& e : kEntries) {
-      const BackendProbe found = e.probe ? e.probe() : BackendProbe{};
-      out.push_back(BackendInfo{e.traits.name, found.reason.empty(), found.reason, found.setup, e.traits});
+    for (const Backend* e : all_entries()) {
+      const BackendProbe found = e->probe ? e->probe() : BackendProbe{};
+      out.push_back(BackendInfo{e->traits.name, found.reason.empty(), found.reason, found.setup, e->traits, e});
     }
     return out;
   }();
@@ -64,17 +91,15 @@ const BackendInfo& backend_info(std::string_view name) {
   for (const BackendInfo& b : backends()) {
     if (b.name == name) return b;
   }
-  throw std::invalid_argument("unknown backend '" + std::string(name) + "' (valid: " + valid_names() + ")");
+  unknown(name);
 }
 
+const Backend& backend_entry(std::string_view name) { return *backend_info(name).entry; }
+
 std::unique_ptr<Poller> make_poller(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kEntries); ++i) {
-    if (name != kEntries[i].traits.name) continue;
-    const BackendInfo& info = backends()[i];
-    if (!info.available) throw std::runtime_error("backend " + info.name + " is unavailable here: " + info.reason);
-    return kEntries[i].make();
-  }
-  throw std::invalid_argument("unknown backend '" + std::string(name) + "' (valid: " + valid_names() + ")");
+  const BackendInfo& info = backend_info(name);
+  if (!info.available) throw std::runtime_error("backend " + info.name + " is unavailable here: " + info.reason);
+  return info.entry->make();
 }
 
 std::string backends_json() {

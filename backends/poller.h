@@ -19,7 +19,7 @@
 // | _plain   |                                       | re-check ran earlier as task work, at this    |
 // |          |                                       | thread's return from some other system call   |
 //
-// io_uring's ring (backends/io_uring_ring.h) accepts submissions and waits only from the
+// io_uring's ring (backends/private/io_uring_ring.h) accepts submissions and waits only from the
 // thread that created it (IORING_SETUP_SINGLE_ISSUER), so create, use and destroy a poller on
 // one thread; the other backends only ask that calls do not overlap. Destroying an io_uring
 // poller takes a few milliseconds: it waits until the kernel has freed the ring (see
@@ -170,8 +170,8 @@ enum class InterestSet {
   kernel,
 };
 
-// What a backend is, declared by each backend next to its constructor (backends.h), so that
-// code outside backends/ asks for a property, never for a name.
+// What a backend is, declared by each backend in its entry (backend.h), so that code outside
+// backends/ asks for a property, never for a name.
 struct BackendTraits {
   const char* name;
   Poller::Trigger trigger;  // level: reported on every wait until drained; edge: once per readiness
@@ -182,8 +182,8 @@ struct BackendTraits {
   bool reports_hangup;
   // The largest fd add() accepts; kAnyFd: any fd the process can open (below its fd limit).
   int max_fd;
-  // The family of bench/wait's raw-syscall baseline, the same mechanism written straight
-  // against its system calls ("raw/<raw>/..."): several backends may share one.
+  // The family of the backend's raw baseline (backend.h), the same mechanism written straight
+  // against its system calls (bench/wait's "raw/<raw>/..."): several backends may share one.
   const char* raw;
 };
 inline constexpr int kAnyFd = -1;
@@ -192,16 +192,20 @@ const char* to_string(Poller::Trigger trigger);     // "level", "edge"
 const char* to_string(WaitCost cost);               // "O(watched)", "O(ready)"
 const char* to_string(InterestSet interest);        // "user_array", "kernel"
 
+struct Backend;  // the backend's entry: its constructor, probe and hooks (backend.h)
+
 struct BackendInfo {
   std::string name;
   bool available;
   std::string reason;  // why not, when unavailable
   std::string setup;   // how it runs here, for a backend with more than one way (else empty)
   BackendTraits traits;
+  const Backend* entry;
 };
 
-// Every backend this build knows, in a fixed order, each probed on this machine (io_uring
-// really creates a ring and arms a multishot poll, on a short-lived thread of its own).
+// Every backend this build knows, in a fixed order (the factory table in poller.cc, then any
+// BackendRegistration's), each probed on this machine (io_uring really creates a ring and
+// arms a multishot poll, on a short-lived thread of its own).
 const std::vector<BackendInfo>& backends();
 // The names of the available ones, in the same order.
 std::vector<std::string> available_backends();

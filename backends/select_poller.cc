@@ -18,7 +18,7 @@
 
 #include <optional>
 
-#include "backends.h"
+#include "backend.h"
 #include "registry.h"
 
 namespace pollbench {
@@ -27,13 +27,16 @@ namespace {
 using Word = unsigned long;  // the kernel's fd_set word (__fd_mask)
 constexpr std::size_t kBits = sizeof(Word) * CHAR_BIT;
 
-class SelectPoller final : public Poller {
+fd_set* as_fd_set(std::vector<Word>& words) { return reinterpret_cast<fd_set*>(words.data()); }
+void set_bit(std::vector<Word>& w, int fd) { w[fd / kBits] |= Word{1} << (fd % kBits); }
+void clear_bit(std::vector<Word>& w, int fd) { w[fd / kBits] &= ~(Word{1} << (fd % kBits)); }
+
+class SelectPoller final : public BackendPoller {
  public:
-  std::string_view name() const override { return kSelectTraits.name; }
-  Trigger trigger() const override { return kSelectTraits.trigger; }
+  using BackendPoller::BackendPoller;
 
   void add(int fd, Interest interest, Token token) override {
-    registry_.add(fd, interest, token, "select");  // a closed fd: EBADF at the wait
+    registry_.add(fd, interest, token, traits_.name);  // a closed fd: EBADF at the wait
     grow(fd);
     set_interest(fd, std::nullopt, interest);
     max_fd_ = std::max(max_fd_, fd);
@@ -41,13 +44,13 @@ class SelectPoller final : public Poller {
 
   void modify(int fd, Interest interest, Token token) override {
     const Interest old = registry_.contains(fd) ? registry_[fd].interest : interest;
-    registry_.modify(fd, interest, token, "select");
+    registry_.modify(fd, interest, token, traits_.name);
     set_interest(fd, old, interest);
   }
 
   void remove(int fd) override {
     const Interest old = registry_.contains(fd) ? registry_[fd].interest : Interest::readable;
-    registry_.remove(fd, "select");
+    registry_.remove(fd, traits_.name);
     clear_bit(read_interest_, fd);
     clear_bit(write_interest_, fd);
     if (wants_write(old)) --writers_;
@@ -95,10 +98,6 @@ class SelectPoller final : public Poller {
   std::size_t watched() const override { return registry_.size(); }
 
  private:
-  static fd_set* as_fd_set(std::vector<Word>& words) { return reinterpret_cast<fd_set*>(words.data()); }
-  static void set_bit(std::vector<Word>& w, int fd) { w[fd / kBits] |= Word{1} << (fd % kBits); }
-  static void clear_bit(std::vector<Word>& w, int fd) { w[fd / kBits] &= ~(Word{1} << (fd % kBits)); }
-
   // Reports the ready fds of word `w` that `mask` keeps, in order, until Events is full.
   void scan_word(Events& events, std::size_t w, Word mask, bool writers) {
     const Word written = writers ? write_ready_[w] : 0;
@@ -146,13 +145,45 @@ class SelectPoller final : public Poller {
   int start_fd_ = 0;         // where the next scan starts: after the last fd a full buffer took
 };
 
+// The raw baseline: copy the interest bit words, select(maxfd + 1, readfds only), scan the words.
+void raw_select(std::span<const int> watched, int timeout_ms, RawHarness& harness) {
+  int max_fd = -1;
+  for (int fd : watched) max_fd = std::max(max_fd, fd);
+  const int nfds = max_fd + 1;
+  const std::size_t words = (static_cast<std::size_t>(nfds) + kBits - 1) / kBits;
+  std::vector<Word> interest(words, 0), ready(words, 0);
+  for (int fd : watched) set_bit(interest, fd);
+  run_raw_rounds(harness, [&] {
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};  // select may change it: set it every time
+    int n;
+    do {
+      std::copy_n(interest.begin(), words, ready.begin());
+      n = ::select(nfds, as_fd_set(ready), nullptr, nullptr, &tv);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw_errno("select");
+    RawResult r{0, 0};
+    for (std::size_t w = 0; w < words; ++w) {
+      for (Word bits = ready[w]; bits != 0; bits &= bits - 1) {
+        r.fd_sum += static_cast<long>(w * kBits) + __builtin_ctzl(bits);
+        ++r.events;
+      }
+    }
+    return r;
+  });
+}
+
 }  // namespace
 
 // Any fd: the interest words grow past FD_SETSIZE to the highest fd registered. Hangup: select
-// has no set for it; a peer's close shows as readable.
-const BackendTraits kSelectTraits{"select", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array,
-                                  false, kAnyFd, "select"};
-
-std::unique_ptr<Poller> make_select_poller() { return std::make_unique<SelectPoller>(); }
+// has no set for it; a peer's close shows as readable. No watcher: the interest set is an
+// array of fd numbers in this process's own table.
+extern const Backend kSelectBackend;
+const Backend kSelectBackend{
+    {"select", Poller::Trigger::level, WaitCost::per_watched, InterestSet::user_array, false, kAnyFd, "select"},
+    []() -> std::unique_ptr<Poller> { return std::make_unique<SelectPoller>(kSelectBackend.traits); },
+    nullptr,
+    raw_select,
+    nullptr,
+};
 
 }  // namespace pollbench

@@ -21,6 +21,25 @@ PROGRAMS = {
     "watched_bench": (["--max-watched=1"], "--max-watched: 1 is below the minimum 2", "--max-watched", True),
     "backends_list": (None, None, None, False),
 }
+# Google Benchmark's flags, checked by every program that passes them (bench/common/benchmark_flags.h)
+# before Google Benchmark sees them.
+BENCHMARK_REFUSALS = [
+    (["--benchmark_repetitions=-1"], "--benchmark_repetitions: -1 is outside 1 to 1000"),
+    (["--benchmark_repetitions=0"], "--benchmark_repetitions: 0 is outside 1 to 1000"),
+    (["--benchmark_min_time=-5"], "--benchmark_min_time: -5 is outside the range (above 0, at most 86400)"),
+    (["--benchmark_out_format=xml"], "--benchmark_out_format: 'xml' is not json, console or csv"),
+    (["--benchmark_format=xml"], "--benchmark_format: 'xml' is not console, json or csv"),
+    (["--benchmark_bogus=1"], "unknown Google Benchmark flag '--benchmark_bogus'"),
+]
+# Their rules, as --help lists them after the options.
+BENCHMARK_RULES = ["--benchmark_filter=REGEX", "--benchmark_repetitions=N", "--benchmark_min_time=S",
+                   "--benchmark_format=F", "--benchmark_out_format=F"]
+# A filter that matches nothing exits 2 naming the nearest family (quick: no program calibrates
+# or measures first with these arguments).
+FILTER_MISSES = {
+    "herd_bench": (["--quick", "--modes=reuseport", "--benchmark_filter=hred/reuse"], "herd/reuseport"),
+    "tcp_bench": (["--backends=poll", "--benchmark_filter=tcp/pol/idle:x"], "tcp/poll"),
+}
 OPTION_LINE = re.compile(r"  (-h, )?--[a-z_*][a-z0-9_*-]*(=[A-Z][A-Z:]*)?")
 
 failures = []
@@ -65,6 +84,18 @@ def check_help(program, binary, benchmark):
                   f"{program} --help: help not at column {HELP_COLUMN}: {line!r}")
     check("-h, --help" in options, f"{program} --help: no -h, --help line among {options}")
     check(("--benchmark_*" in options) == benchmark, f"{program} --help: --benchmark_* listed: {'--benchmark_*' in options}")
+    rules = r.stdout.split("\nGoogle Benchmark's flags: ")
+    check((len(rules) == 2) == benchmark, f"{program} --help: Google Benchmark's rules listed: {len(rules) == 2}")
+    if benchmark and len(rules) == 2:
+        for rule in BENCHMARK_RULES:
+            check(f"\n  {rule}" in rules[1], f"{program} --help: no rule for {rule}")
+
+
+def check_filter_miss(program, binary, args, nearest):
+    r = run(binary, *args)
+    check(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr[-500:]}")
+    check(f"{program}: --benchmark_filter: " in r.stderr and f"the nearest family is {nearest} " in r.stderr,
+          f"{program} {' '.join(args)}: stderr {r.stderr[-500:]!r}, expected the nearest family {nearest}")
 
 
 def check_refused(program, binary, args, expected):
@@ -93,8 +124,15 @@ def main():
             check_refused(program, binary, [valued], f"{valued}: needs a value")
         if benchmark:
             check_refused(program, binary, ["--benchmark_filter=["], "--benchmark_filter: not a regular expression")
+            for args, message in BENCHMARK_REFUSALS:
+                check_refused(program, binary, args, message)
         else:
             check_refused(program, binary, ["--benchmark_filter=x"], "unknown option '--benchmark_filter'")
+    for program, (args, nearest) in FILTER_MISSES.items():
+        check_filter_miss(program, os.path.join(bin_dir, program), args, nearest)
+    # An empty item in a list is refused, never skipped.
+    check_refused("herd_bench", os.path.join(bin_dir, "herd_bench"), ["--threads=1,,2"],
+                  "--threads: '1,,2' has an empty item")
     # loadgen's exclusive options.
     check_refused("loadgen", os.path.join(bin_dir, "loadgen"), ["--target=127.0.0.1:80", "--pipeline=2", "--rate=10"],
                   "--pipeline and --rate exclude each other")

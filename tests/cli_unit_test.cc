@@ -6,10 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_filter.h"
 #include "cli.h"
 
 namespace pollbench::cli {
 namespace {
+
+using pollbench::filter_matches_any;
+using pollbench::nearest_family;
 
 struct Program {
   bool quick = false;
@@ -117,6 +121,13 @@ TEST(Cli, ListsAreCheckedAndNeverEmpty) {
   EXPECT_EQ(error_of({"--items=,"}), "--items: needs at least one of: x, y, z");
   EXPECT_EQ(error_of({"--items="}), "--items: needs a value LIST (comma-separated, from x, y, z)");
   EXPECT_EQ(error_of({"--threads=,"}), "--threads: needs at least one whole number from 1 to 64");
+  // An empty item is a typo, never skipped: herd_bench --threads 1,,2 once ran 1 and 2.
+  for (const char* bad : {"--threads=1,,2", "--threads=1,", "--threads=,1"}) {
+    EXPECT_NE(error_of({bad}).find("--threads: '"), std::string::npos) << bad;
+    EXPECT_NE(error_of({bad}).find("has an empty item"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(error_of({"--items=x,,y"}), "--items: 'x,,y' has an empty item (items are separated by single commas)");
+  EXPECT_EQ(error_of({"--threads=1,2"}), "");
 }
 
 TEST(Cli, MissingValuesAreNamed) {
@@ -160,6 +171,51 @@ TEST(Cli, BenchmarkFlagsPassThroughUntouched) {
             std::string::npos);
 }
 
+// Google Benchmark's flags go through benchmark_flags.h's rulebook before it sees them: each
+// bad value names the flag and what it takes.
+TEST(Cli, BenchmarkFlagsFollowTheRulebook) {
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"--benchmark_repetitions=-1", "--benchmark_repetitions: -1 is outside 1 to 1000"},
+      {"--benchmark_repetitions=0", "--benchmark_repetitions: 0 is outside 1 to 1000"},
+      {"--benchmark_repetitions=x", "--benchmark_repetitions: 'x' is not a whole number (1 to 1000)"},
+      {"--benchmark_repetitions", "--benchmark_repetitions: needs a value N (1 to 1000)"},
+      {"--benchmark_min_time=-5", "--benchmark_min_time: -5 is outside the range (above 0, at most 86400)"},
+      {"--benchmark_min_time=0", "--benchmark_min_time: 0 is outside the range (above 0, at most 86400)"},
+      {"--benchmark_min_time=0.5s", "--benchmark_min_time: '0.5s' is not a number of seconds (above 0, at most 86400)"},
+      {"--benchmark_min_warmup_time=-1", "--benchmark_min_warmup_time: -1 is outside the range (from 0, at most 86400)"},
+      {"--benchmark_out_format=xml", "--benchmark_out_format: 'xml' is not json, console or csv"},
+      {"--benchmark_format=xml", "--benchmark_format: 'xml' is not console, json or csv"},
+      {"--benchmark_time_unit=h", "--benchmark_time_unit: 'h' is not ns, us, ms or s"},
+      {"--benchmark_list_tests=banana", "--benchmark_list_tests: 'banana' is not true or false"},
+      {"--benchmark_context=novalue", "--benchmark_context: 'novalue' is not KEY=VALUE"},
+      {"--benchmark_out=", "--benchmark_out: needs a file name"},
+      {"--v=-1", "--v: -1 is outside 0 to 10"},
+  };
+  for (const auto& [arg, message] : refused) EXPECT_EQ(error_of({arg}, true), message) << arg;
+  EXPECT_EQ(error_of({"--benchmark_bogus=1"}, true).rfind("unknown Google Benchmark flag '--benchmark_bogus' (known: ", 0), 0u);
+  for (const char* good : {"--benchmark_repetitions=1", "--benchmark_repetitions=1000", "--benchmark_min_time=0.01",
+                           "--benchmark_min_warmup_time=0", "--benchmark_out_format=csv", "--benchmark_format=json",
+                           "--benchmark_list_tests", "--benchmark_list_tests=false", "--benchmark_context=a=1,b=2",
+                           "--benchmark_filter=", "--benchmark_filter=-raw", "--v=1"}) {
+    EXPECT_EQ(error_of({good}, true), "") << good;
+  }
+}
+
+TEST(Cli, FilterMatchesAsGoogleBenchmarkDoesAndNamesTheNearestFamily) {
+  const std::vector<std::string> names{"wait/poll/socketpair/fds:1/active:1/repeats:5/manual_time",
+                                       "wait/epoll_lt/socketpair/fds:1/active:1/repeats:5/manual_time",
+                                       "raw/epoll/socketpair/mode:block/pos:spread/fds:1/active:1"};
+  EXPECT_TRUE(filter_matches_any("epoll", names));
+  EXPECT_TRUE(filter_matches_any("^raw/", names));
+  EXPECT_TRUE(filter_matches_any("-wait", names));  // negated: raw/... is not matched by it
+  EXPECT_FALSE(filter_matches_any("-/", names));
+  EXPECT_FALSE(filter_matches_any("wiat/poll", names));
+  EXPECT_EQ(nearest_family("wiat/poll", names), "wait/poll");
+  EXPECT_EQ(nearest_family("wait/epol_lt", names), "wait/epoll_lt");
+  EXPECT_EQ(nearest_family("^rwa", names), "raw");
+  EXPECT_EQ(nearest_family("x", {}), "");
+}
+
 TEST(Cli, HelpWinsOverEverythingElse) {
   for (const char* h : {"-h", "--help"}) {
     Program p;
@@ -186,6 +242,13 @@ TEST(Cli, HelpLayout) {
   EXPECT_NE(help.find(row("--target=ADDR:PORT", "the server (required)\n")), std::string::npos);
   EXPECT_NE(help.find(row("-h, --help", "this text\n")), std::string::npos);
   EXPECT_NE(help.find(row("--benchmark_*", "Google Benchmark's")), std::string::npos);
+  // The rulebook of Google Benchmark's flags, after the options, in the same columns.
+  EXPECT_NE(help.find("\nGoogle Benchmark's flags: a value outside what each takes exits 2, naming the flag:\n"),
+            std::string::npos)
+      << help;
+  // Too long for its column: the option on a line of its own, then what it takes.
+  EXPECT_NE(help.find("  --benchmark_repetitions=N\n" + std::string(26, ' ') + "1 to 1000\n"), std::string::npos) << help;
+  EXPECT_NE(help.find(row("--benchmark_format=F", "console, json or csv\n")), std::string::npos) << help;
   EXPECT_EQ(help.substr(help.size() - 12), "More words.\n");
   // Every line of the options section is an option at column 2 with its help at column 26,
   // or a continuation at column 26; none is wider than 100.

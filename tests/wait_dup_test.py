@@ -62,7 +62,7 @@ class Registered(unittest.TestCase):
     def test_quick_and_without_socketpair(self):
         quick = [DUP.match(n) for n in listed("--quick") if "/dup/" in n]
         self.assertEqual({(m["pos"], m["n"]) for m in quick}, {("last", "1000")})
-        self.assertEqual(listed("--quick", "--fdkinds=pipe", "--benchmark_filter=/dup/"), [])
+        self.assertEqual([n for n in listed("--quick", "--fdkinds=pipe") if "/dup/" in n], [])
 
 
 class Run(unittest.TestCase):

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "benchmark_filter.h"
+#include "benchmark_flags.h"
 #include "poller.h"
 
 namespace pollbench::cli {
@@ -28,11 +28,17 @@ std::string number_text(double v) {
   return buf;
 }
 
-std::vector<std::string> split_commas(const std::string& text) {
+// The items of a comma-separated list; an empty one ("1,,2", ",1", "1,") is a usage error.
+std::vector<std::string> split_commas(const std::string& option, const std::string& text) {
   std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) out.push_back(item);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  if (std::find(out.begin(), out.end(), "") != out.end()) {
+    throw UsageError(option + ": '" + text + "' has an empty item (items are separated by single commas)");
   }
   return out;
 }
@@ -179,8 +185,8 @@ OptionInfo& Parser::list(const std::string& name, std::vector<std::string>& targ
   return add(
       name, "LIST", help,
       [&target, name, valid, valid_text](const std::string& text) {
-        const std::vector<std::string> wanted = split_commas(text);
-        if (wanted.empty()) throw UsageError(name + ": needs at least one of: " + valid_text);
+        if (text.find_first_not_of(',') == std::string::npos) throw UsageError(name + ": needs at least one of: " + valid_text);
+        const std::vector<std::string> wanted = split_commas(name, text);
         for (const auto& w : wanted) {
           if (std::find(valid.begin(), valid.end(), w) == valid.end()) {
             throw UsageError(name + ": unknown value '" + w + "' (valid: " + valid_text + ")");
@@ -201,11 +207,11 @@ OptionInfo& Parser::count_list(const std::string& name, std::vector<int>& target
   return add(
       name, "LIST", help,
       [&target, name, min, max](const std::string& text) {
-        const std::vector<std::string> items = split_commas(text);
-        if (items.empty()) {
+        if (text.find_first_not_of(',') == std::string::npos) {
           throw UsageError(name + ": needs at least one whole number from " + std::to_string(min) + " to " +
                            std::to_string(max));
         }
+        const std::vector<std::string> items = split_commas(name, text);
         target.clear();
         for (const auto& item : items) target.push_back(static_cast<int>(parse_whole(name, item, min, max)));
       },
@@ -245,12 +251,7 @@ void Parser::parse(int argc, const char* const* argv) {
       return;
     }
     if (benchmark_flags_ && is_benchmark_flag(arg)) {
-      if (arg.rfind("--benchmark_filter=", 0) == 0) {
-        const std::string filter = arg.substr(arg.find('=') + 1);
-        if (const std::string why = benchmark_filter_error(filter); !why.empty()) {
-          throw UsageError("--benchmark_filter: not a regular expression: '" + filter + "' (" + why + ")");
-        }
-      }
+      if (const std::string why = benchmark_flag_error(arg); !why.empty()) throw UsageError(why);
       benchmark_args_.push_back(arg);
       continue;
     }
@@ -353,8 +354,9 @@ std::string Parser::help() const {
   }
   entry("-h, --help", "this text");
   if (benchmark_flags_) {
-    entry("--benchmark_*", "Google Benchmark's own flags, passed to it untouched, e.g. --benchmark_out=FILE "
-                           "--benchmark_out_format=json --benchmark_filter=REGEX");
+    entry("--benchmark_*", "Google Benchmark's own flags, checked first (below), then passed to it");
+    out += "\nGoogle Benchmark's flags: a value outside what each takes exits 2, naming the flag:\n";
+    for (const auto& [flag, takes] : benchmark_flag_rules()) entry(flag, takes);
   }
   if (!epilog_.empty()) out += "\n" + epilog_;
   if (!out.empty() && out.back() != '\n') out += "\n";

@@ -15,8 +15,9 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
+
+#include "error.h"
 
 namespace pollbench::herd {
 namespace {
@@ -33,7 +34,6 @@ std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
 }
 
-[[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::generic_category(), what); }
 
 // The client writes when it called connect() into the slot of its own port; the thread that
 // accepts the connection reads its peer's port and takes the time out. A port stays with its
@@ -72,7 +72,7 @@ struct ThreadCounts {
 // here, not in the thread's count of returns.
 long voluntary_switches() {
   rusage usage{};
-  if (::getrusage(RUSAGE_THREAD, &usage) < 0) fail(errno, "getrusage RUSAGE_THREAD");
+  if (::getrusage(RUSAGE_THREAD, &usage) < 0) throw_errno("getrusage RUSAGE_THREAD");
   return usage.ru_nvcsw;
 }
 
@@ -95,7 +95,7 @@ void accept_loop(const Setup& setup, int index, Shared& shared, ThreadCounts& co
         if (fd < 0) {
           if (errno == EAGAIN || errno == EWOULDBLOCK) break;
           if (errno == EINTR || errno == ECONNABORTED) continue;
-          fail(errno, "accept4");
+          throw_errno("accept4");
         }
         const std::uint64_t accepted_at = now_ns();
         const std::uint64_t connected_at = shared.times.by_port[ntohs(peer.sin_port)].exchange(0);
@@ -138,16 +138,16 @@ class Client {
   // connection is in the accept queue when it returns.
   void connect_one() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) fail(errno, "client socket");
+    if (fd < 0) throw_errno("client socket");
     fds_.push_back(fd);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) fail(errno, "client bind");
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) throw_errno("client bind");
     socklen_t length = sizeof local;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0) fail(errno, "client getsockname");
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0) throw_errno("client getsockname");
     shared_.times.by_port[ntohs(local.sin_port)].store(now_ns());
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&server_), sizeof server_) < 0) fail(errno, "connect");
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&server_), sizeof server_) < 0) throw_errno("connect");
   }
 
   std::size_t made() const { return fds_.size(); }

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "benchmark_context.h"
+#include "benchmark_main.h"
 #include "cli.h"
 #include "experiment.h"
 #include "fd.h"
 #include "modes.h"
-#include "reporters.h"
 #include "run_context.h"
 
 namespace {
@@ -160,11 +160,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  // wait_bench's reporters: the names printed are exactly herd/<mode>/threads:T/arrival:A.
-  pollbench::wait::Reporters reporters = pollbench::wait::make_reporters(argc, argv);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks(reporters.display.get(), reporters.file.get());
-  benchmark::Shutdown();
-  return 0;
+  // The promised names: exactly herd/<mode>/threads:T/arrival:A.
+  return pollbench::run_benchmarks("herd_bench", argc, argv, pollbench::BenchmarkNames::promised);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "benchmark_context.h"
+#include "benchmark_main.h"
 #include "cli.h"
 #include "fds.h"
 #include "listener.h"
@@ -287,8 +288,6 @@ int main(int argc, char** argv) {
   settings.min_time_given = parser.benchmark_flag("--benchmark_min_time").has_value();
   settings.repetitions_given = parser.benchmark_flag("--benchmark_repetitions").has_value();
   pollbench::raise_fd_limit();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
   if (settings.backends.empty()) {
     for (const auto& info : pollbench::backends()) settings.backends.push_back(info.name);
@@ -316,8 +315,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("tcp_loadgen_cpu", std::to_string(settings.loadgen_cpu));
   pollbench::warn_if_unoptimized();
   register_points(settings);
-  benchmark::RunSpecifiedBenchmarks();
+  const int status = pollbench::run_benchmarks("tcp_bench", argc, argv, pollbench::BenchmarkNames::google);
   pollbench::Rig::tear_down();
-  benchmark::Shutdown();
-  return 0;
+  return status;
 }

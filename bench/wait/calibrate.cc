@@ -48,13 +48,13 @@ Medians median_wait_ns(const std::string& backend, std::size_t watched, std::siz
 
 }  // namespace
 
-double WaitCost::estimate_ns(std::size_t watched, std::size_t active) const {
+double MeasuredWaitCost::estimate_ns(std::size_t watched, std::size_t active) const {
   return base_ns + per_watched_ns * static_cast<double>(watched - 1) + per_event_ns * static_cast<double>(active - 1);
 }
 
-WaitCost measure_wait_cost(const std::string& backend) {
+MeasuredWaitCost measure_wait_cost(const std::string& backend) {
   constexpr std::size_t kWatched = 64;
-  WaitCost cost;
+  MeasuredWaitCost cost;
   const Medians single = median_wait_ns(backend, 1, 1, 201);
   cost.base_ns = single.wait_ns;
   cost.edge_ns = single.edge_ns;

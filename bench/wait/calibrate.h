@@ -23,7 +23,7 @@ namespace pollbench::wait {
 
 // One wait's cost on this machine, as the linear model the sizing needs:
 // wait(N, A) = base + (N - 1) * per_watched + (A - 1) * per_event.
-struct WaitCost {
+struct MeasuredWaitCost {
   double base_ns = 0;         // one wait reporting the only fd watched (timed)
   double per_watched_ns = 0;  // what each further idle watched fd adds (select, poll)
   double per_event_ns = 0;    // what each further ready fd adds
@@ -35,7 +35,7 @@ struct WaitCost {
 };
 
 // Measured on socketpair fds with N = 1 and N = 64.
-WaitCost measure_wait_cost(const std::string& backend);
+MeasuredWaitCost measure_wait_cost(const std::string& backend);
 // One fresh edge of `kind` with no poller watching: a one-byte write to the peer and the read
 // that drains it (untimed). What a kind adds over socketpair is taken to be the same whichever
 // backend watches.

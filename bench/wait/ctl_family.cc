@@ -13,7 +13,7 @@
 // Nothing is reaped outside the timed calls: io_uring posts a completion for each update and
 // cancel it submits, and a last one for each poll it cancels; its backend drops those itself
 // after each submission, inside the timed call, as part of what a change costs it.
-#include "families.h"
+#include "wait_families.h"
 #include "fd_pool.h"
 #include "registered_poller.h"
 #include "timing.h"

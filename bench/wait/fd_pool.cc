@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
-#include <system_error>
 
 #include "error.h"
 
@@ -143,7 +142,7 @@ void read_one(int fd) {
     const ssize_t n = ::read(fd, &byte, 1);
     if (n == 1) return;
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "read fd=" + std::to_string(fd));
+    if (n < 0) throw_errno("read fd=" + std::to_string(fd));
     throw std::runtime_error("read fd=" + std::to_string(fd) + ": peer closed");
   }
 }
@@ -155,7 +154,7 @@ void settle_readable(const std::vector<int>& fds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (!pending.empty()) {
     if (::poll(pending.data(), pending.size(), 10) < 0 && errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "poll (settle)");
+      throw_errno("poll (settle)");
     }
     std::erase_if(pending, [](const pollfd& p) { return (p.revents & POLLIN) != 0; });
     for (pollfd& p : pending) p.revents = 0;

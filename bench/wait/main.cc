@@ -7,13 +7,12 @@
 #include <iostream>
 
 #include "benchmark_context.h"
-#include "families.h"
+#include "benchmark_main.h"
 #include "fd.h"
-#include "options.h"
 #include "parent_death.h"
-#include "reporters.h"
 #include "run_context.h"
-#include "timing.h"
+#include "wait_families.h"
+#include "wait_options.h"
 
 namespace {
 
@@ -23,7 +22,7 @@ void calibrate(pollbench::wait::Plan& plan) {
   std::string summary;
   char line[160];
   for (const std::string& backend : plan.options.backends) {
-    const WaitCost cost = measure_wait_cost(backend);
+    const MeasuredWaitCost cost = measure_wait_cost(backend);
     plan.wait_cost[backend] = cost;
     std::snprintf(line, sizeof line, "%s%s wait %.0f ns + %.1f ns/watched fd + %.1f ns/ready fd, edge %.0f ns",
                   summary.empty() ? "" : "; ", backend.c_str(), cost.base_ns, cost.per_watched_ns, cost.per_event_ns,
@@ -56,9 +55,7 @@ int main(int argc, char** argv) {
   }
   warn_if_unoptimized();
   add_run_context(options.cpu);
-  char clock_read[32];
-  std::snprintf(clock_read, sizeof clock_read, "%.1f", wait::measure_clock_read_ns());
-  benchmark::AddCustomContext("clock_read_ns", clock_read);
+  add_clock_read_context();
   benchmark::AddCustomContext("wait_bench_mode", options.quick ? "quick" : "default");
 
   // The wall time per point and repetition: one repetition of a full run (about 1,060 points,
@@ -80,10 +77,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wait_bench: planned to take about %.0f s on this machine when it is idle\n",
                  wait::planned_wall_s());
   }
-  wait::Reporters reporters = wait::make_reporters(argc, argv);  // before Initialize consumes the flags
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks(reporters.display.get(), reporters.file.get());
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks("wait_bench", argc, argv, BenchmarkNames::promised);
 }

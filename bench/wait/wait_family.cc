@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "families.h"
+#include "wait_families.h"
 #include "fd_pool.h"
 #include "fds.h"
 #include "registered_poller.h"
@@ -153,7 +153,7 @@ void register_points(const Plan& plan, const std::string& backend, const std::st
   b->ArgNames({"fds", "active"});
   for (const auto& a : args) b->Args(a);
   if (fit_complexity) b->Complexity(benchmark::oAuto);
-  const WaitCost& cost = plan.wait_cost.at(backend);
+  const MeasuredWaitCost& cost = plan.wait_cost.at(backend);
   const std::string edge_kind = kind == kDupKind ? "socketpair" : kind;  // a dup pool's ready fds are socketpairs
   std::vector<PointCost> costs;
   for (const auto& a : args) {

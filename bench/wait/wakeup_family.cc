@@ -11,13 +11,13 @@
 #include <atomic>
 #include <mutex>
 #include <string>
-#include <system_error>
 #include <cerrno>
 #include <fcntl.h>
 #include <stdexcept>
 #include <thread>
 
-#include "families.h"
+#include "error.h"
+#include "wait_families.h"
 #include "fd_pool.h"
 #include "fds.h"
 #include "registered_poller.h"
@@ -69,7 +69,7 @@ class Writer {
   static OwnedFd open_stat(pid_t tid) {
     const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
     OwnedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::generic_category(), "open " + path);
+    if (!fd) throw_errno("open " + path);
     return fd;
   }
 
@@ -83,7 +83,7 @@ class Writer {
     return paren == std::string_view::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
   }
 
-  void fail(const std::string& why) {
+  void note_failure(const std::string& why) {
     std::lock_guard lock(failure_mutex_);
     if (failure_.empty()) failure_ = why;
   }
@@ -92,7 +92,7 @@ class Writer {
     try {
       pin_to_cpu(cpu);
     } catch (const std::exception& e) {
-      fail(std::string("writer thread: ") + e.what());
+      note_failure(std::string("writer thread: ") + e.what());
     }
     std::uint64_t seen = 0;
     for (;;) {
@@ -102,7 +102,7 @@ class Writer {
       const auto deadline = Clock::now() + std::chrono::seconds(1);
       for (char state = waiter_state(); state != 'S'; state = waiter_state()) {
         if (Clock::now() > deadline) {
-          fail(std::string("the waiting thread did not go to sleep within 1 s (its state: ") + state + ")");
+          note_failure(std::string("the waiting thread did not go to sleep within 1 s (its state: ") + state + ")");
           break;
         }
       }
@@ -111,7 +111,7 @@ class Writer {
       try {
         write_byte(fd_.load(std::memory_order_relaxed));
       } catch (const std::exception& e) {
-        fail(std::string("writer thread: ") + e.what());
+        note_failure(std::string("writer thread: ") + e.what());
       }
     }
   }
@@ -185,7 +185,7 @@ void register_wakeup_family(const Plan& plan) {
     b->ArgName("fds");
     for (std::size_t n : points) b->Arg(static_cast<std::int64_t>(n));
     b->Complexity(benchmark::oAuto);
-    const WaitCost& cost = plan.wait_cost.at(backend);
+    const MeasuredWaitCost& cost = plan.wait_cost.at(backend);
     std::vector<PointCost> costs;
     for (std::size_t n : points) {
       // select and poll scan every fd once to go to sleep and again after waking.

@@ -12,13 +12,12 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <system_error>
+
+#include "error.h"
 
 namespace pollbench::watched {
 
 namespace {
-
-[[noreturn]] void throw_errno(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 // The holder: receive batches of fds and keep them until the control socket closes. Only
 // async-signal-safe calls after fork(): no allocation, no exceptions.

@@ -7,15 +7,14 @@
 #include <iostream>
 
 #include "benchmark_context.h"
-#include "families.h"
+#include "benchmark_main.h"
 #include "fd.h"
 #include "holders.h"
-#include "options.h"
 #include "poller.h"
 #include "preflight.h"
-#include "reporters.h"
 #include "run_context.h"
-#include "timing.h"
+#include "watched_families.h"
+#include "watched_options.h"
 #include "watched_set.h"
 
 namespace {
@@ -88,9 +87,7 @@ int main(int argc, char** argv) {
   }
 
   add_run_context(options.cpu);
-  char clock_read[32];
-  std::snprintf(clock_read, sizeof clock_read, "%.1f", wait::measure_clock_read_ns());
-  benchmark::AddCustomContext("clock_read_ns", clock_read);
+  add_clock_read_context();
   benchmark::AddCustomContext("max_watched", std::to_string(options.max_watched));
   benchmark::AddCustomContext("holder_files_each", std::to_string(per_holder));
   benchmark::AddCustomContext("mem_available_mib", std::to_string(mem_available_kib() / 1024));
@@ -103,11 +100,7 @@ int main(int argc, char** argv) {
   }
 
   register_families(options);
-  wait::Reporters reporters = wait::make_reporters(argc, argv);  // before Initialize consumes the flags
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  benchmark::RunSpecifiedBenchmarks(reporters.display.get(), reporters.file.get());
-  benchmark::Shutdown();
+  const int status = run_benchmarks("watched_bench", argc, argv, BenchmarkNames::promised);
   release_watched_set();  // every holder exits, and its files close, before this process does
-  return 0;
+  return status;
 }

@@ -3,10 +3,32 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "backend.h"
+#include "cli.h"
 #include "fds.h"
 #include "preflight.h"
 
 namespace pollbench::watched {
+
+const std::vector<std::string>& watcher_backends() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const BackendInfo& b : backends()) {
+      if (b.entry->make_watcher != nullptr) out.push_back(b.name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+std::unique_ptr<Watcher> make_watcher(const std::string& backend) {
+  const Backend& entry = backend_entry(backend);
+  if (entry.make_watcher == nullptr) {
+    throw std::invalid_argument("backend '" + backend + "' has no file watcher (valid: " +
+                                cli::joined(watcher_backends()) + ")");
+  }
+  return entry.make_watcher();
+}
 
 WatchedSet::WatchedSet(const std::string& backend)
     : backend_(backend),

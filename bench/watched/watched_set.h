@@ -7,12 +7,22 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fd.h"
 #include "holders.h"
 #include "watcher.h"
 
 namespace pollbench::watched {
+
+using Token = WatchToken;
+
+// The backends this family runs: every backend with a file watcher (backend.h), which is every
+// backend whose interest set the kernel keeps: its registration holds the file, so it can
+// watch files no longer in this process's table. In backends() order.
+const std::vector<std::string>& watcher_backends();
+// `backend`'s file watcher; std::invalid_argument for a backend without one.
+std::unique_ptr<Watcher> make_watcher(const std::string& backend);
 
 // Tokens: the active pair's is kActiveToken; idle pair i gets kIdleTokenBase + i, so a wait that
 // reports an idle socket is caught.

@@ -1,13 +1,10 @@
-#include "options.h"
+#include "watched_options.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <iostream>
-
+#include "backend_choice.h"
+#include "benchmark_flags.h"
 #include "cli.h"
-#include "poller.h"
 #include "run_context.h"
-#include "watcher.h"
+#include "watched_set.h"
 
 namespace pollbench::watched {
 
@@ -39,14 +36,6 @@ Environment: POLLBENCH_WATCHED_MEM_AVAILABLE_MIB replaces MemAvailable in the me
 (for tests).
 )";
 
-// Why `backend` cannot run here, or "".
-std::string unavailable_reason(const std::string& backend) {
-  for (const BackendInfo& info : backends()) {
-    if (info.name == backend && !info.available) return info.reason;
-  }
-  return "";
-}
-
 }  // namespace
 
 Options parse_options(int& argc, char** argv) {
@@ -59,29 +48,12 @@ Options parse_options(int& argc, char** argv) {
   parser.count("--cpu", "N", o.cpu, 0, 1 << 20, "pin the benchmark thread to CPU N").default_is("the last allowed CPU");
   parser.epilog(kEpilog);
   parser.parse_or_exit(argc, argv);
-  o.user_min_time = parser.benchmark_flag("--benchmark_min_time").has_value();
-  o.user_repetitions = parser.benchmark_flag("--benchmark_repetitions").has_value();
-
-  if (parser.given("--backends")) {
-    for (const auto& b : o.backends) {
-      if (std::string why = unavailable_reason(b); !why.empty()) {
-        parser.fail("--backends: backend '" + b + "' is not available here: " + why);
-      }
-    }
-  } else {
-    for (const auto& b : watcher_backends()) {
-      if (std::string why = unavailable_reason(b); why.empty()) {
-        o.backends.push_back(b);
-      } else {
-        std::cerr << "watched_bench: skipping backend " << b << ": " << why << "\n";
-      }
-    }
-  }
+  const UserBenchmarkFlags user = user_benchmark_flags(parser.benchmark_args());
+  o.user_min_time = user.min_time;
+  o.user_repetitions = user.repetitions != 0;
+  o.backends = chosen_backends(parser, "watched_bench", o.backends, watcher_backends());
   if (!parser.given("--cpu")) o.cpu = default_cpu();
-  const auto& cpus = allowed_cpus();
-  if (std::find(cpus.begin(), cpus.end(), o.cpu) == cpus.end()) {
-    parser.fail("--cpu: " + std::to_string(o.cpu) + " is not a CPU this process may use");
-  }
+  require_allowed_cpu(parser, o.cpu);
   return o;
 }
 

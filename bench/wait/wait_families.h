@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "calibrate.h"
-#include "options.h"
+#include "wait_options.h"
 
 namespace pollbench::wait {
 
 // The command line and what start-up measured, from which the families size their runs.
 struct Plan {
   Options options;
-  std::map<std::string, WaitCost> wait_cost;  // by backend
+  std::map<std::string, MeasuredWaitCost> wait_cost;  // by backend
   std::map<std::string, double> edge_ns;      // by fd kind, no poller watching
   double wall_budget_s = 0;                   // about this much wall time per benchmark run
 

@@ -1,12 +1,9 @@
-#include "options.h"
+#include "wait_options.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <iostream>
-
+#include "backend_choice.h"
+#include "benchmark_flags.h"
 #include "cli.h"
 #include "fds.h"
-#include "poller.h"
 #include "run_context.h"
 
 namespace pollbench::wait {
@@ -56,29 +53,13 @@ Options parse_options(int& argc, char** argv) {
       .default_is("what the fd limit allows, up to 1,000,000; 10,000 with --quick");
   parser.epilog(kEpilog);
   parser.parse_or_exit(argc, argv);
-  o.user_min_time = parser.benchmark_flag("--benchmark_min_time").has_value();
-  o.user_repetitions = std::atoi(parser.benchmark_flag("--benchmark_repetitions").value_or("0").c_str());
-
-  if (parser.given("--backends")) {
-    for (const auto& info : backends()) {
-      if (!info.available && std::find(o.backends.begin(), o.backends.end(), info.name) != o.backends.end()) {
-        parser.fail("--backends: backend '" + info.name + "' is not available here: " + info.reason);
-      }
-    }
-  } else {
-    o.backends = available_backends();
-    for (const auto& info : backends()) {
-      if (!info.available) std::cerr << "wait_bench: skipping backend " << info.name << ": " << info.reason << "\n";
-    }
-  }
+  const UserBenchmarkFlags user = user_benchmark_flags(parser.benchmark_args());
+  o.user_min_time = user.min_time;
+  o.user_repetitions = user.repetitions;
+  o.backends = chosen_backends(parser, "wait_bench", o.backends, cli::backend_names());
   if (!parser.given("--fdkinds")) o.fdkinds = o.quick ? std::vector<std::string>{"socketpair"} : fd_kinds();
   if (!parser.given("--cpu")) o.cpu = default_cpu();
-  const auto& cpus = allowed_cpus();
-  if (std::find(cpus.begin(), cpus.end(), o.cpu) == cpus.end()) {
-    std::vector<std::string> list;
-    for (int c : cpus) list.push_back(std::to_string(c));
-    parser.fail("--cpu: " + std::to_string(o.cpu) + " is not a CPU this process may use (allowed: " + cli::joined(list) + ")");
-  }
+  require_allowed_cpu(parser, o.cpu);
   return o;
 }
 

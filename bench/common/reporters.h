@@ -1,16 +1,16 @@
 // Google Benchmark appends "/min_time:0.050/repeats:5/manual_time" (or "/iterations:1/...") to
-// the name of a benchmark that sets those per family, which every family here does (and
-// herd_bench and watched_bench, which use these reporters too). The names this suite promises are
-// exactly wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those
-// parts: every result here is manual time, and repetitions and min time are in the JSON fields
-// and the context anyway.
+// the name of a benchmark that sets those per family, which every family of wait_bench,
+// watched_bench and herd_bench does. The names this suite promises are exactly
+// wait/<backend>/<fdkind>/fds:N/active:A (and the like), so both reporters drop those parts:
+// every result there is manual time, and repetitions and min time are in the JSON fields and
+// the context anyway. benchmark_main.h makes them (BenchmarkNames::promised).
 #pragma once
 
 #include <benchmark/benchmark.h>
 
 #include <memory>
 
-namespace pollbench::wait {
+namespace pollbench {
 
 // The reporters Google Benchmark would make for --benchmark_format / --benchmark_out_format
 // (read from argv, before Initialize consumes them), wrapped to print the promised names.
@@ -21,4 +21,4 @@ struct Reporters {
 };
 Reporters make_reporters(int argc, char** argv);
 
-}  // namespace pollbench::wait
+}  // namespace pollbench

@@ -1,4 +1,4 @@
-// The two families, timed the way wait_bench times its `wait` and `ctl` (bench/wait/timing.h:
+// The two families, timed the way wait_bench times its `wait` and `ctl` (bench/common/timing.h:
 // one steady_clock read on each side of exactly the timed part, SetIterationTime, and the
 // per-interval histogram behind p50_ns .. max_ns). What differs is where N lives: here N
 // counts watched files, and all but two of them are open only in holder processes.
@@ -11,7 +11,7 @@
 // ctl_watched/<backend>/add/watched:N: timed, one registration of the spare socket (one
 // epoll_ctl ADD, or one io_uring poll-add submission) with N watched; undone untimed.
 // ctl_watched/<backend>/remove/watched:N: timed, removing it; redone untimed.
-#include "families.h"
+#include "watched_families.h"
 
 #include <array>
 #include <stdexcept>
@@ -24,10 +24,6 @@
 namespace pollbench::watched {
 
 namespace {
-
-using wait::Clock;
-using wait::IntervalRecorder;
-using wait::guarded;
 
 constexpr std::chrono::milliseconds kWaitTimeout{1000};
 

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <iostream>
 
-#include "families.h"
+#include "wait_families.h"
 #include "fd_pool.h"
 
 namespace pollbench::wait {

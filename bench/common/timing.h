@@ -1,4 +1,4 @@
-// What every family measures the same way: one clock, read around exactly the timed interval
+// What every family of wait_bench and watched_bench measures the same way: one clock, read around exactly the timed interval
 // and handed to Google Benchmark with SetIterationTime (UseManualTime), and the per-interval
 // histogram behind the p50/p99/p99.9/max counters.
 #pragma once
@@ -12,7 +12,7 @@
 
 #include "histogram.h"
 
-namespace pollbench::wait {
+namespace pollbench {
 
 // CLOCK_MONOTONIC through the vDSO: no system call, comparable across CPUs (the wakeup family
 // reads it on two).
@@ -64,4 +64,4 @@ void guarded(benchmark::State& state, Body&& body) {
   }
 }
 
-}  // namespace pollbench::wait
+}  // namespace pollbench

@@ -1,7 +1,7 @@
 // watched_bench's families: wait_watched and ctl_watched (see families.cc).
 #pragma once
 
-#include "options.h"
+#include "watched_options.h"
 
 namespace pollbench::watched {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-namespace pollbench::wait {
+namespace pollbench {
 
 namespace {
 
@@ -82,4 +82,4 @@ Reporters make_reporters(int argc, char** argv) {
   return r;
 }
 
-}  // namespace pollbench::wait
+}  // namespace pollbench

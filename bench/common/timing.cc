@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-namespace pollbench::wait {
+namespace pollbench {
 
 double measure_clock_read_ns() {
   constexpr int kSamples = 200001;
@@ -30,4 +30,4 @@ void IntervalRecorder::report(benchmark::State& state) const {
   }
 }
 
-}  // namespace pollbench::wait
+}  // namespace pollbench
