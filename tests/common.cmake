@@ -62,3 +62,11 @@ if(TARGET wait_bench AND TARGET loadgen AND TARGET pollserver AND TARGET tcp_ben
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py $<TARGET_FILE_DIR:wait_bench>)
   set_tests_properties(common.cli PROPERTIES LABELS unit TIMEOUT 120)
 endif()
+
+# The README's commands, links, dependency list and test labels are true (tests/readme_test.py).
+if(TARGET wait_bench AND TARGET pollserver AND TARGET loadgen)
+  add_test(NAME common.readme
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/readme_test.py ${PROJECT_SOURCE_DIR}
+                   $<TARGET_FILE_DIR:wait_bench> ${PROJECT_BINARY_DIR})
+  set_tests_properties(common.readme PROPERTIES LABELS scripts TIMEOUT 120)
+endif()
