@@ -9,6 +9,11 @@ add_executable(loadgen_unit_test ${CMAKE_CURRENT_LIST_DIR}/loadgen_unit_test.cc)
 target_link_libraries(loadgen_unit_test PRIVATE loadgen_lib pollbench_server GTest::gtest_main)
 gtest_discover_tests(loadgen_unit_test TEST_PREFIX loadgen. PROPERTIES LABELS unit)
 
+# loadgen merge: a run split into parts merges back exactly; mismatched reports are refused.
+add_executable(loadgen_merge_test ${CMAKE_CURRENT_LIST_DIR}/loadgen_merge_test.cc)
+target_link_libraries(loadgen_merge_test PRIVATE loadgen_lib GTest::gtest_main)
+gtest_discover_tests(loadgen_merge_test TEST_PREFIX loadgen. PROPERTIES LABELS unit)
+
 add_executable(loadgen_test_server ${CMAKE_CURRENT_LIST_DIR}/loadgen_test_server.cc)
 
 # Standard library only, so any Python 3 will do; prefer Debian's.
