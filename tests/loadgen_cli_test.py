@@ -305,6 +305,13 @@ def case_connect_timeout():
     check(rep["connect_s"] < 10, f"the connect phase took {rep['connect_s']} s with --duration 1")
 
 
+def case_interim_continue():
+    # The server sends `100 Continue` before every 200: loadgen skips the interim response and
+    # counts only the final one, so every answer is good and no connection breaks.
+    rep, stats, _ = clean_run(test_server("continue"), "--active", "4", "--pipeline", "4", "--duration", "0.5")
+    check(rep["reconnects"] == 0, f"{rep['reconnects']} reconnects against a server that sends 100 Continue first")
+
+
 def case_bad_status():
     server = test_server("status500")
     code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
