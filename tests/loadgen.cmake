@@ -33,3 +33,14 @@ foreach(case clean ipv6 pipeline chunked threads_sources open_loop coordinated_o
   set_tests_properties(loadgen.run.${case} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()
 # loadgen against pollserver on every backend, and across network namespaces, are in tests/tcp.cmake.
+
+# scripts/multi_load.sh: three agents merged exactly. `netns` runs them in three client network
+# namespaces against pollserver in a fourth (skipped where namespaces cannot be made), `local`
+# on loopback anywhere, `killed` SIGKILLs the netns test and finds nothing of it left.
+foreach(case netns local killed)
+  add_test(NAME loadgen.multi.${case}
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/loadgen_multi_test.sh $<TARGET_FILE:pollserver> $<TARGET_FILE:loadgen>
+                   ${PROJECT_SOURCE_DIR}/scripts/multi_load.sh ${LOADGEN_TEST_PYTHON}
+                   ${CMAKE_CURRENT_LIST_DIR}/loadgen_multi_check.py ${case})
+  set_tests_properties(loadgen.multi.${case} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
+endforeach()
