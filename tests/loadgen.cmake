@@ -28,7 +28,7 @@ foreach(case help bad_args remote_refused fd_limit refused)
 endforeach()
 
 foreach(case clean ipv6 pipeline chunked threads_sources open_loop coordinated_omission reset bad_response
-             bad_status interim_continue idle_closed sigint random_bytes long_header reconnect_backoff connect_timeout)
+             bad_status interim_continue merge_cli idle_closed sigint random_bytes long_header reconnect_backoff connect_timeout)
   add_test(NAME loadgen.run.${case} COMMAND ${loadgen_test_command} ${case})
   set_tests_properties(loadgen.run.${case} PROPERTIES LABELS "integration;loadgen" TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()

@@ -25,8 +25,16 @@ connect_timeout.
 
 Output keys: requests, requests_per_sec, duration_s, latency_ns {p50 p90 p99 p999 max min
 mean}, errors {count per kind; all 0 on a clean run}, reconnects, connections {idle active:
-open when the run ended}, threads, sources, target, mode. The JSON is valid UTF-8 whatever the
-server sent (bytes that are not UTF-8 become U+FFFD); a number that is not finite is null.
+open when the run ended}, threads, sources, target, mode, started_at_unix_ns (the wall clock
+when requests began), schedule {kind duration_s pipeline | rate_per_s threads active,
+start_at_unix_ns}, latency_histogram {layout count min max sum buckets: [index, count] pairs},
+the histogram without loss. The JSON is valid UTF-8 whatever the server sent (bytes that are
+not UTF-8 become U+FFFD); a number that is not finite is null. Interim 1xx answers (100
+Continue, 103) are skipped; the final answer counts.
+
+`loadgen merge [--max-skew SECONDS] A.json B.json ...` merges reports from several hosts (same
+target and schedule): counts add, percentiles come from the summed histograms, duration_s is
+the union window. scripts/multi_load.sh drives such a run (docs/tcp.md).
 
 Errors counted (never fatal once the run has started): connect_refused, connect_timeout
 (no connection within --connect-timeout), connect_failed, reset (ECONNRESET/EPIPE), closed (the server
