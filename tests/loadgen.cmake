@@ -4,6 +4,7 @@
 #                           fast, no server but a refused port, no timing)
 #   loadgen.run.*           loadgen against tests/loadgen_test_server, which can misbehave on
 #                           purpose (label integration)
+#   loadgen.multi.*         scripts/multi_load.sh: three agents, merged (label integration)
 add_executable(loadgen_unit_test ${CMAKE_CURRENT_LIST_DIR}/loadgen_unit_test.cc)
 # pollbench_server for its statistics JSON (bench/tcp/server_stats.cc), tested beside loadgen's.
 target_link_libraries(loadgen_unit_test PRIVATE loadgen_lib pollbench_server GTest::gtest_main)
