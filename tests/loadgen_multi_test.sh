@@ -113,7 +113,30 @@ test_netns() {
   echo "PASS: 3 agents in 3 namespaces, merged exactly"
 }
 
+# multi_load.sh's command line: each mistake exits 2 with a message before anything starts.
+check_usage_errors() {
+  local args code err
+  while IFS= read -r args; do
+    err=$(eval "\"\$multi\" $args" 2>&1 >/dev/null)
+    code=$?
+    [ "$code" -eq 2 ] && [[ $err == multi_load.sh:* ]] || fail "multi_load.sh $args: exit $code, want 2: $err"
+  done <<'EOF'
+--target 127.0.0.1:1
+--hosts a,b
+--hosts a,,b --target 127.0.0.1:1
+--hosts a,b --target 127.0.0.1:1 --active many
+--hosts a,b --target 127.0.0.1:1 --rate 1e3
+--hosts a,b,c --target 127.0.0.1:1 --active 2 --rate 100
+--hosts a,b,c --target 127.0.0.1:1 --active 1 --idle 1
+--hosts a --target 127.0.0.1:1 --template 'ssh {host}'
+--hosts a --target 127.0.0.1:1 -- --active 5
+--hosts a --target 127.0.0.1:1 --frobnicate
+--hosts a --target 127.0.0.1:1 --duration
+EOF
+}
+
 test_local() {
+  check_usage_errors
   work=$(mktemp -d)
   trap 'rm -rf "$work"; [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null' EXIT
   hosts=a,b,c
