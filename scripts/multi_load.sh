@@ -19,8 +19,10 @@ the merged JSON on stdout, a table per agent and in total on stderr.
 
   --hosts LIST        comma-separated hosts, one agent each ({host} in the template)
   --target ADDR:PORT  the server, as the agents reach it
-  --active A          active connections in total, split across agents (default 10 per agent)
-  --idle I            idle connections in total, split across agents (default 0)
+  --active A          active connections in total, split across agents (default 10 per agent);
+                      the remainder goes to the first agents
+  --idle I            idle connections in total, split across agents (default 0); the
+                      remainder goes to the last agents
   --rate R            open loop: R requests/s in total; each agent sends R/N
   --duration S        seconds of requests (default 10)
   --template T        how to run a command on a host; {host} and {cmd} are replaced, {cmd} by the
@@ -111,8 +113,11 @@ if [ -z "$out" ]; then out=$(mktemp -d /tmp/multi_load.XXXXXX); fi
 mkdir -p "$out" || die_usage "cannot create --out $out"
 echo "multi_load.sh: $agents agents, reports in $out" >&2
 
-# Agent i's share of a total: the remainder goes to the first ones.
+# Agent i's share of a total: the remainder goes to the first ones (share) or the last ones
+# (share_from_end), so that active and idle remainders land on different agents and every
+# agent has a connection whenever there are as many connections as agents.
 share() { echo $(($1 / agents + ($2 < $1 % agents ? 1 : 0))); }
+share_from_end() { echo $(($1 / agents + ($2 >= agents - $1 % agents ? 1 : 0))); }
 
 start_at=$(awk -v now="$(date +%s.%N)" -v d="$start_delay" 'BEGIN { printf "%.9f", now + d }')
 agent_rate=
@@ -127,7 +132,7 @@ trap 'stop_agents; wait; exit 130' INT TERM
 # Starts agent $1 on host $2 in the background.
 start_agent() {
   local index=$1 host=$2 word cmd=() line name
-  cmd=("$agent_loadgen" --target "$target" --active "$(share "$active" "$index")" --idle "$(share "$idle" "$index")"
+  cmd=("$agent_loadgen" --target "$target" --active "$(share "$active" "$index")" --idle "$(share_from_end "$idle" "$index")"
        --duration "$duration" --start-at "$start_at")
   [ -n "$agent_rate" ] && cmd+=(--rate "$agent_rate")
   for word in "${extra[@]}"; do
