@@ -351,6 +351,8 @@ def case_merge_cli():
         bad["schedule.pipeline"] = json.loads(out)
         bad["schedule.pipeline"]["schedule"]["pipeline"] = 2
         bad["latency_histogram"] = {k: v for k, v in rep.items() if k != "latency_histogram"}
+        bad["buckets"] = json.loads(out)
+        bad["buckets"]["latency_histogram"]["buckets"] += " 7:x"
         for what, data in bad.items():
             code, merged, err = merge(a, write(what + ".json", data))
             check(code == 2 and what in err and merged == "", f"{what} differs: exit {code}, stderr {err!r}")

@@ -162,8 +162,13 @@ TEST(Merge, RefusesReportsThatDoNotBelongTogether) {
   j.erase("latency_histogram");
   expect_refused(j, "latency_histogram");
   j = base;
-  j["latency_histogram"]["buckets"][0][1] = 2;  // the count no longer adds up
+  j["latency_histogram"]["buckets"] = "796:2";  // the count no longer adds up
   expect_refused(j, "count");
+  for (const char* bad : {"796", "796:1 ", "796:1  797:1", "x:1", "796:-1", "796:1,797:1", "9999999:1"}) {
+    j = base;
+    j["latency_histogram"]["buckets"] = bad;
+    expect_refused(j, "bucket");
+  }
 }
 
 TEST(HistogramJson, RoundTripsIncludingASumBeyond64Bits) {
@@ -171,6 +176,7 @@ TEST(HistogramJson, RoundTripsIncludingASumBeyond64Bits) {
   for (int i = 0; i < 4; ++i) h.record(UINT64_MAX - static_cast<std::uint64_t>(i));
   const nlohmann::ordered_json j = histogram_to_json(h);
   EXPECT_TRUE(j["sum"].is_string());
+  EXPECT_EQ(j["buckets"], std::to_string(Histogram::bucket_of(UINT64_MAX)) + ":4");
   EXPECT_TRUE(histogram_from_json(Json::parse(j.dump())) == h);
   EXPECT_TRUE(histogram_from_json(Json::parse(histogram_to_json(Histogram()).dump())) == Histogram());
 }

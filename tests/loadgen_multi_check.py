@@ -63,7 +63,9 @@ def percentile(counts, lo, hi, p):
 
 
 def buckets(report):
-    return Counter({i: c for i, c in report["latency_histogram"]["buckets"]})
+    """latency_histogram.buckets: "INDEX:COUNT INDEX:COUNT ..." """
+    text = report["latency_histogram"]["buckets"]
+    return Counter({int(i): int(c) for i, c in (pair.split(":") for pair in text.split())})
 
 
 PROBLEMS = []

@@ -27,7 +27,7 @@ Output keys: requests, requests_per_sec, duration_s, latency_ns {p50 p90 p99 p99
 mean}, errors {count per kind; all 0 on a clean run}, reconnects, connections {idle active:
 open when the run ended}, threads, sources, target, mode, started_at_unix_ns (the wall clock
 when requests began), schedule {kind duration_s pipeline | rate_per_s threads active,
-start_at_unix_ns}, latency_histogram {layout count min max sum buckets: [index, count] pairs},
+start_at_unix_ns}, latency_histogram {layout count min max sum buckets: "INDEX:COUNT ..."},
 the histogram without loss. The JSON is valid UTF-8 whatever the server sent (bytes that are
 not UTF-8 become U+FFFD); a number that is not finite is null. Interim 1xx answers (100
 Continue, 103) are skipped; the final answer counts.

@@ -1,7 +1,9 @@
 #include "stats.h"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +82,34 @@ std::uint64_t whole(const nlohmann::json& j, const char* key) {
   throw std::invalid_argument(std::string("latency_histogram.") + key + " is not a whole number");
 }
 
+// `text` as a whole decimal number, nothing else.
+template <typename Int>
+bool parse_decimal(std::string_view text, Int& out) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
+
+// "INDEX:COUNT INDEX:COUNT ...", decimal, one space between pairs; throws std::invalid_argument.
+std::vector<Histogram::Bucket> parse_buckets(std::string_view text) {
+  std::vector<Histogram::Bucket> buckets;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t space = std::min(text.find(' ', at), text.size());
+    const std::string_view pair = text.substr(at, space - at);
+    const std::size_t colon = pair.find(':');
+    Histogram::Bucket bucket;
+    if (colon == std::string_view::npos || !parse_decimal(pair.substr(0, colon), bucket.first) ||
+        !parse_decimal(pair.substr(colon + 1), bucket.second) || space + 1 == text.size()) {
+      throw std::invalid_argument("latency_histogram.buckets holds '" + std::string(pair.substr(0, 40)) +
+                                  "', not INDEX:COUNT pairs separated by one space");
+    }
+    buckets.push_back(bucket);
+    at = space + 1;
+  }
+  return buckets;
+}
+
 }  // namespace
 
 nlohmann::ordered_json latency_json(const Histogram& h) {
@@ -97,8 +127,13 @@ nlohmann::ordered_json histogram_layout() {
 
 nlohmann::ordered_json histogram_to_json(const Histogram& h) {
   using Json = nlohmann::ordered_json;
-  Json buckets = Json::array();
-  for (const auto& [index, n] : h.nonzero_buckets()) buckets.push_back(Json::array({index, n}));
+  // One string, not an array of pairs: an indented report would spend four lines on each of
+  // a thousand buckets (HdrHistogram's logs likewise keep a histogram in one string).
+  std::string buckets;
+  for (const auto& [index, n] : h.nonzero_buckets()) {
+    if (!buckets.empty()) buckets += ' ';
+    buckets += std::to_string(index) + ':' + std::to_string(n);
+  }
   return {{"layout", histogram_layout()}, {"count", h.count()},   {"min", h.min()},
           {"max", h.max()},               {"sum", sum_to_json(h.sum())}, {"buckets", std::move(buckets)}};
 }
@@ -109,14 +144,8 @@ Histogram histogram_from_json(const nlohmann::json& j) {
     throw std::invalid_argument("latency_histogram.layout is " + (j.contains("layout") ? j.at("layout").dump() : "missing") +
                                 ", not this loadgen's " + histogram_layout().dump());
   }
-  if (!j.contains("buckets") || !j.at("buckets").is_array()) throw std::invalid_argument("latency_histogram has no buckets");
-  std::vector<Histogram::Bucket> buckets;
-  for (const auto& pair : j.at("buckets")) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_unsigned() || !pair[1].is_number_unsigned()) {
-      throw std::invalid_argument("latency_histogram.buckets holds " + pair.dump() + ", not [index, count]");
-    }
-    buckets.emplace_back(pair[0].get<std::size_t>(), pair[1].get<std::uint64_t>());
-  }
+  if (!j.contains("buckets") || !j.at("buckets").is_string()) throw std::invalid_argument("latency_histogram has no buckets");
+  const std::vector<Histogram::Bucket> buckets = parse_buckets(j.at("buckets").get<std::string>());
   Histogram h = Histogram::from_parts(buckets, whole(j, "min"), whole(j, "max"),
                                       sum_from_json(j.contains("sum") ? j.at("sum") : nlohmann::json()));
   if (h.count() != whole(j, "count")) throw std::invalid_argument("latency_histogram.count is not the buckets' sum");

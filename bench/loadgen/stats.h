@@ -76,7 +76,7 @@ struct RunInfo {
 };
 
 // The histogram as JSON, without loss: its bucket layout, count, min, max, sum and the nonzero
-// buckets as [index, count] pairs. histogram_from_json() is the inverse; it throws
+// buckets as one string of "INDEX:COUNT" pairs separated by spaces. histogram_from_json() is the inverse; it throws
 // std::invalid_argument naming what is wrong (another layout, a bad bucket, a missing key).
 nlohmann::ordered_json histogram_to_json(const Histogram& h);
 Histogram histogram_from_json(const nlohmann::json& j);
