@@ -121,5 +121,32 @@ TEST(Histogram, HugeValuesDoNotOverflow) {
   EXPECT_GT(h.mean(), 1.8e19);
 }
 
+TEST(Histogram, PartsRoundTripExactly) {
+  Histogram h;
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 20000; ++i) h.record(random() >> (random() % 64));
+  const Histogram copy = Histogram::from_parts(h.nonzero_buckets(), h.min(), h.max(), h.sum());
+  EXPECT_TRUE(copy == h);
+  for (double p : {0.0, 1.0, 50.0, 99.0, 99.9, 100.0}) EXPECT_EQ(copy.percentile(p), h.percentile(p));
+  const Histogram empty = Histogram::from_parts({}, 0, 0, 0);
+  EXPECT_TRUE(empty == Histogram());
+}
+
+TEST(Histogram, PartsThatCannotBeOneHistogramAreRefused) {
+  Histogram h;
+  h.record(1000);
+  h.record(5000);
+  const auto buckets = h.nonzero_buckets();
+  ASSERT_EQ(buckets.size(), 2u);
+  EXPECT_THROW(Histogram::from_parts({{Histogram::kBuckets, 1}}, 0, 0, 0), std::invalid_argument);
+  EXPECT_THROW(Histogram::from_parts({{5, 0}}, 5, 5, 0), std::invalid_argument);
+  EXPECT_THROW(Histogram::from_parts({{5, 1}, {5, 1}}, 5, 5, 10), std::invalid_argument);
+  EXPECT_THROW(Histogram::from_parts(buckets, 900, 5000, 6000), std::invalid_argument);   // min elsewhere
+  EXPECT_THROW(Histogram::from_parts(buckets, 1000, 9000, 6000), std::invalid_argument);  // max elsewhere
+  EXPECT_THROW(Histogram::from_parts(buckets, 1000, 5000, 20000), std::invalid_argument); // sum too big
+  EXPECT_THROW(Histogram::from_parts({}, 1, 0, 0), std::invalid_argument);
+  EXPECT_NO_THROW(Histogram::from_parts(buckets, 1000, 5000, 6000));
+}
+
 }  // namespace
 }  // namespace pollbench

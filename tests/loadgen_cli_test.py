@@ -129,6 +129,10 @@ def case_bad_args():
         ["--target", "127.0.0.1:99999"],
         ["--target", "[::1]:80", "--sources", "2"],
         ["--target", "127.0.0.1:80", "--connect-timeout", "0"],
+        ["--target", "127.0.0.1:80", "--start-at", "tomorrow"],
+        ["--target", "127.0.0.1:80", "--start-at", "1000000000"],  # 2001: far in the past
+        ["--target", "127.0.0.1:80", "--start-at", "%d" % (time.time() + 10 * 86400)],
+        ["--target", "127.0.0.1:80", "--start-at", "%d.1234567891" % time.time()],
     ]
     for args in bad:
         code, out, err = loadgen(*args)
@@ -303,6 +307,63 @@ def case_connect_timeout():
     first = rep["first_error"]
     check("within 1 s" in first or "connect phase reached its end" in first, f"not cut at --duration's 1 s: {first}")
     check(rep["connect_s"] < 10, f"the connect phase took {rep['connect_s']} s with --duration 1")
+
+
+def case_interim_continue():
+    # The server sends `100 Continue` before every 200: loadgen skips the interim response and
+    # counts only the final one, so every answer is good and no connection breaks.
+    rep, stats, _ = clean_run(test_server("continue"), "--active", "4", "--pipeline", "4", "--duration", "0.5")
+    check(rep["reconnects"] == 0, f"{rep['reconnects']} reconnects against a server that sends 100 Continue first")
+
+
+def merge(*paths):
+    proc = subprocess.run([ARGS.loadgen, "merge", "--max-skew", "1", *paths], capture_output=True, text=True, timeout=30)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def case_merge_cli():
+    # One real report, merged with itself and with altered copies of itself.
+    server = test_server()
+    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    server.stop()
+    check(code == 0, f"loadgen exited {code}: {err}")
+    rep = report(out, err)
+    check(rep["latency_histogram"]["count"] == rep["requests"], "the histogram does not count every answer")
+    work = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"loadgen_merge_cli_{os.getpid()}")
+    os.makedirs(work, exist_ok=True)
+    try:
+        def write(name, data):
+            path = os.path.join(work, name)
+            with open(path, "w") as f:
+                f.write(data if isinstance(data, str) else json.dumps(data))
+            return path
+        a = write("a.json", out)
+        code, merged, err = merge(a, a)
+        check(code == 0, f"merging a report with itself: exit {code}: {err}")
+        m = json.loads(merged)
+        check(m["requests"] == 2 * rep["requests"] and m["latency_ns"]["p99"] == rep["latency_ns"]["p99"],
+              f"a report merged with itself: {m['requests']} requests, p99 {m['latency_ns']['p99']}")
+        check("total (merged histogram)" in err, f"no summary table on stderr: {err}")
+        bad = {}
+        bad["target"] = dict(rep, target="127.0.0.1:1")
+        bad["layout"] = json.loads(out)
+        bad["layout"]["latency_histogram"]["layout"]["sub_bucket_bits"] = 5
+        bad["schedule.pipeline"] = json.loads(out)
+        bad["schedule.pipeline"]["schedule"]["pipeline"] = 2
+        bad["latency_histogram"] = {k: v for k, v in rep.items() if k != "latency_histogram"}
+        bad["buckets"] = json.loads(out)
+        bad["buckets"]["latency_histogram"]["buckets"] += " 7:x"
+        for what, data in bad.items():
+            code, merged, err = merge(a, write(what + ".json", data))
+            check(code == 2 and what in err and merged == "", f"{what} differs: exit {code}, stderr {err!r}")
+        for args, what in (([], "no reports"), ([write("junk.json", "not json")], "not JSON"),
+                           ([os.path.join(work, "missing.json")], "cannot read"), (["--frob", a], "unknown option")):
+            code, merged, err = merge(*args)
+            check(code == 2 and what in err, f"merge {args}: exit {code}, stderr {err!r}")
+    finally:
+        for name in os.listdir(work):
+            os.unlink(os.path.join(work, name))
+        os.rmdir(work)
 
 
 def case_bad_status():

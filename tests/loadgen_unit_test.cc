@@ -70,6 +70,26 @@ TEST(ResponseParser, PipelinedResponsesSplitAtEveryByte) {
   }
 }
 
+TEST(ResponseParser, InterimResponsesAreSkippedUntilTheFinalOne) {
+  // 100 Continue and 103 Early Hints (with headers, even a misleading Content-Length) precede
+  // the final answer; 101 is final (no body).
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  const std::string hints = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nContent-Length: 9\r\n\r\n";
+  const std::string stream = interim + kOk + interim + hints + kChunked + hints + kNotFound +
+                             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n";
+  const std::vector<int> want{200, 200, 404, 101};
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    ResponseParser parser;
+    EXPECT_EQ(feed(parser, stream, piece), want) << "piece " << piece;
+  }
+  ResponseParser parser;
+  const std::string one = interim + kOk;
+  std::size_t used = 0;
+  EXPECT_EQ(parser.parse(one.data(), one.size(), &used), Result::complete);
+  EXPECT_EQ(used, one.size());
+  EXPECT_EQ(parser.status(), 200);
+}
+
 TEST(ResponseParser, StopsAtTheEndOfEachResponse) {
   ResponseParser parser;
   const std::string two = kOk + kOk;

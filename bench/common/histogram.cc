@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace pollbench {
 
@@ -39,6 +41,51 @@ void Histogram::merge(const Histogram& other) {
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
+}
+
+std::vector<Histogram::Bucket> Histogram::nonzero_buckets() const {
+  std::vector<Bucket> out;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    if (counts_[i] != 0) out.emplace_back(i, counts_[i]);
+  }
+  return out;
+}
+
+Histogram Histogram::from_parts(const std::vector<Bucket>& buckets, std::uint64_t min, std::uint64_t max,
+                                unsigned __int128 sum) {
+  Histogram h;
+  for (const auto& [index, n] : buckets) {
+    if (index >= kBuckets) {
+      throw std::invalid_argument("bucket " + std::to_string(index) + " is beyond the last, " +
+                                  std::to_string(kBuckets - 1));
+    }
+    if (n == 0) throw std::invalid_argument("bucket " + std::to_string(index) + " has a zero count");
+    if (h.counts_[index] != 0) throw std::invalid_argument("bucket " + std::to_string(index) + " is given twice");
+    if (h.count_ + n < h.count_) throw std::invalid_argument("the counts add up beyond 2^64");
+    h.counts_[index] = n;
+    h.count_ += n;
+  }
+  if (h.count_ == 0) {
+    if (min != 0 || max != 0 || sum != 0) throw std::invalid_argument("an empty histogram with a min, max or sum");
+    return h;
+  }
+  std::size_t lo = buckets.front().first, hi = lo;
+  for (const auto& b : buckets) {
+    lo = std::min(lo, b.first);
+    hi = std::max(hi, b.first);
+  }
+  if (bucket_of(min) != lo) throw std::invalid_argument("min " + std::to_string(min) + " is not in the lowest bucket");
+  if (bucket_of(max) != hi) throw std::invalid_argument("max " + std::to_string(max) + " is not in the highest bucket");
+  const unsigned __int128 n = h.count_;
+  if (sum < n * min || sum > n * max) throw std::invalid_argument("the sum is outside count*min .. count*max");
+  h.min_ = min;
+  h.max_ = max;
+  h.sum_ = sum;
+  return h;
+}
+
+bool operator==(const Histogram& a, const Histogram& b) {
+  return a.counts_ == b.counts_ && a.count_ == b.count_ && a.min() == b.min() && a.max_ == b.max_ && a.sum_ == b.sum_;
 }
 
 void Histogram::reset() { *this = Histogram(); }

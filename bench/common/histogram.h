@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace pollbench {
 
@@ -28,6 +30,18 @@ class Histogram {
   // The value at or below which p percent of the recorded values lie (p in [0, 100]);
   // 0 when nothing was recorded. percentile(0) is min(), percentile(100) is max().
   std::uint64_t percentile(double p) const;
+
+  // The exact state, for carrying a histogram between processes (loadgen's JSON) without loss:
+  // the nonzero buckets as (index, count) in index order, and the sum of every value.
+  using Bucket = std::pair<std::size_t, std::uint64_t>;
+  std::vector<Bucket> nonzero_buckets() const;
+  unsigned __int128 sum() const { return sum_; }
+  // The inverse of nonzero_buckets()/min()/max()/sum(). Throws std::invalid_argument when the
+  // parts cannot come from one histogram: an index out of range, a zero count, a min or max
+  // outside its bucket, a sum outside [count*min, count*max].
+  static Histogram from_parts(const std::vector<Bucket>& buckets, std::uint64_t min, std::uint64_t max,
+                              unsigned __int128 sum);
+  friend bool operator==(const Histogram& a, const Histogram& b);
 
   // Bucket arithmetic, public for the unit tests.
   static std::size_t bucket_of(std::uint64_t value);

@@ -192,12 +192,19 @@ bool ResponseParser::on_header(std::string_view line) {
 }
 
 bool ResponseParser::on_headers_end(bool* response_done) {
+  // An interim response (100 Continue, 103 Early Hints) comes before the final one to the
+  // same request and has no body (RFC 9110 15.2): skip it and read on. 101 Switching
+  // Protocols is final; loadgen does not switch, so it counts as a status that is not 2xx.
+  if (status_ >= 100 && status_ < 200 && status_ != 101) {
+    start_next();
+    return true;
+  }
   if (chunked_) {  // chunked wins over Content-Length (RFC 9112 6.3)
     state_ = State::chunk_size;
     return true;
   }
-  // 1xx, 204 and 304 never have a body.
-  if ((status_ >= 100 && status_ < 200) || status_ == 204 || status_ == 304) {
+  // 101, 204 and 304 never have a body.
+  if (status_ == 101 || status_ == 204 || status_ == 304) {
     *response_done = true;
     return true;
   }

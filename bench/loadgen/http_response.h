@@ -1,5 +1,6 @@
 // An incremental HTTP/1.1 response parser: bytes go in as they arrive, split anywhere, several
-// pipelined responses in one read; it reports each complete response. The body is counted,
+// pipelined responses in one read; it reports each complete final response (interim 1xx
+// responses other than 101 are skipped, as a client must). The body is counted,
 // never copied. The only memory it keeps is one partial header line, so a connection's parser
 // allocates once (reserve) and never again.
 #pragma once

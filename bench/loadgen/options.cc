@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include <time.h>
+
 #include <string_view>
 
 #include "cli.h"
@@ -23,8 +25,16 @@ connect_timeout.
 
 Output keys: requests, requests_per_sec, duration_s, latency_ns {p50 p90 p99 p999 max min
 mean}, errors {count per kind; all 0 on a clean run}, reconnects, connections {idle active:
-open when the run ended}, threads, sources, target, mode. The JSON is valid UTF-8 whatever the
-server sent (bytes that are not UTF-8 become U+FFFD); a number that is not finite is null.
+open when the run ended}, threads, sources, target, mode, started_at_unix_ns (the wall clock
+when requests began), schedule {kind duration_s pipeline | rate_per_s threads active,
+start_at_unix_ns}, latency_histogram {layout count min max sum buckets: "INDEX:COUNT ..."},
+the histogram without loss. The JSON is valid UTF-8 whatever the server sent (bytes that are
+not UTF-8 become U+FFFD); a number that is not finite is null. Interim 1xx answers (100
+Continue, 103) are skipped; the final answer counts.
+
+`loadgen merge [--max-skew SECONDS] A.json B.json ...` merges reports from several hosts (same
+target and schedule): counts add, percentiles come from the summed histograms, duration_s is
+the union window. scripts/multi_load.sh drives such a run (docs/tcp.md).
 
 Errors counted (never fatal once the run has started): connect_refused, connect_timeout
 (no connection within --connect-timeout), connect_failed, reset (ECONNRESET/EPIPE), closed (the server
@@ -53,8 +63,28 @@ std::string path_problem(std::string_view path) {
   return "";
 }
 
+std::int64_t realtime_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Refuses a --start-at far from now (see kMaxStartLateS, kMaxStartAheadS).
+void check_start_at(std::int64_t start_at_ns) {
+  const std::int64_t now = realtime_now_ns();
+  if (start_at_ns < now - kMaxStartLateS * 1'000'000'000) {
+    throw cli::UsageError("--start-at is " + std::to_string((now - start_at_ns) / 1'000'000'000) +
+                          " s in the past; at most " + std::to_string(kMaxStartLateS) +
+                          " s late is accepted (is this host's clock right?)");
+  }
+  if (start_at_ns > now + kMaxStartAheadS * 1'000'000'000) {
+    throw cli::UsageError("--start-at is " + std::to_string((start_at_ns - now) / 1'000'000'000) +
+                          " s ahead; the limit is " + std::to_string(kMaxStartAheadS) + " s");
+  }
+}
+
 // loadgen's options, bound to `o`.
-void describe(cli::Parser& p, Options& o) {
+void describe(cli::Parser& p, Options& o, std::string& start_at) {
   p.text("--target", "ADDR:PORT", o.target,
          "the server: IPv4 (127.0.0.1:8080) or IPv6 in brackets ([::1]:8080); loopback only unless --allow-remote");
   p.required("--target");
@@ -77,6 +107,12 @@ void describe(cli::Parser& p, Options& o) {
   p.text("--path", "PATH", o.path, "the request path", [](const std::string& path) { return path_problem(path); });
   p.real("--connect-timeout", "SECONDS", o.connect_timeout_s, 0, true, kMaxDurationS,
          "how long one connect may take (never more than --duration)");
+  p.text("--start-at", "UNIX_TIME", start_at,
+         "begin sending at this wall-clock instant (seconds since the epoch, e.g. $(date +%s.%N)), after every "
+         "connection is open, so loadgens on several hosts share one window")
+      .default_is("at once");
+  p.text("--dump-samples", "FILE", o.dump_samples,
+         "for tests: after the run, write every latency sample (ns, one per line) to FILE");
   p.epilog(kEpilog);
 }
 
@@ -84,8 +120,9 @@ void describe(cli::Parser& p, Options& o) {
 
 Options parse_options(int argc, const char* const* argv) {
   Options options;
+  std::string start_at;
   cli::Parser parser("loadgen", kDescription);
-  describe(parser, options);
+  describe(parser, options, start_at);
   parser.parse(argc, argv);
   if (parser.help_requested()) {
     options.help = true;
@@ -95,23 +132,45 @@ Options parse_options(int argc, const char* const* argv) {
     options.mode = LoadMode::open_loop;
     if (options.active == 0) throw cli::UsageError("--rate needs at least one active connection (--active 1 or more)");
   }
+  if (parser.given("--start-at")) {
+    options.start_at_unix_ns = parse_unix_instant(start_at);
+    check_start_at(options.start_at_unix_ns);
+  }
   if (options.idle == 0 && options.active == 0) {
     throw cli::UsageError("--idle and --active are both 0: there is nothing to open");
   }
   return options;
 }
 
+std::int64_t parse_unix_instant(const std::string& text) {
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+  const bool digits = !whole.empty() && whole.find_first_not_of("0123456789") == std::string::npos &&
+                      fraction.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || fraction.size() > 9 || (dot != std::string::npos && fraction.empty())) {
+    throw cli::UsageError("--start-at: '" + text + "' is not seconds since the epoch (digits, optionally '.' and up "
+                          "to 9 more digits, as `date +%s.%N` prints)");
+  }
+  const std::uint64_t seconds = cli::parse_whole("--start-at", whole, 1, 9'000'000'000);
+  std::int64_t ns = 0;
+  for (std::size_t i = 0; i < 9; ++i) ns = ns * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  return static_cast<std::int64_t>(seconds) * 1'000'000'000 + ns;
+}
+
 std::string usage_line() {
   Options o;
+  std::string start_at;
   cli::Parser parser("loadgen", kDescription);
-  describe(parser, o);
+  describe(parser, o, start_at);
   return parser.usage_line();
 }
 
 std::string help_text() {
   Options o;
+  std::string start_at;
   cli::Parser parser("loadgen", kDescription);
-  describe(parser, o);
+  describe(parser, o, start_at);
   return parser.help();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace pollbench::loadgen {
@@ -24,12 +25,18 @@ struct Options {
   unsigned sources = 0;        // at least this many source addresses 127.0.0.1.. (0: as the ports need)
   bool allow_remote = false;   // permit a target outside the loopback network
   std::string path = "/";      // the request's path
+  std::int64_t start_at_unix_ns = 0;  // --start-at: begin requests at this CLOCK_REALTIME instant (0: at once)
+  std::string dump_samples;    // --dump-samples: write every latency sample here (tests)
   bool help = false;
 };
 
 // Accepts "--name value" and "--name=value". Throws cli::UsageError naming the option and its
 // limits; sets `help` on --help without checking anything else.
 Options parse_options(int argc, const char* const* argv);
+
+// "SECONDS[.FRACTION]" since the Unix epoch, to the nanosecond (9 fraction digits at most), or
+// throws cli::UsageError naming --start-at.
+std::int64_t parse_unix_instant(const std::string& text);
 
 // The usage line and the full --help text (bench/common/cli.h's layout).
 std::string usage_line();
@@ -40,5 +47,9 @@ inline constexpr unsigned kMaxPipeline = 1024;
 inline constexpr unsigned kMaxThreads = 256;
 inline constexpr unsigned kMaxSources = 254;
 inline constexpr double kMaxDurationS = 1e6;
+// --start-at may lie this far in the past (a slow launch: the agent starts at once and reports
+// how late) or in the future; further is a typo or a clock far off.
+inline constexpr std::int64_t kMaxStartLateS = 60;
+inline constexpr std::int64_t kMaxStartAheadS = 86400;
 
 }  // namespace pollbench::loadgen

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "histogram.h"
 
 namespace pollbench::loadgen {
@@ -47,6 +49,9 @@ struct WorkerStats {
   std::size_t open_active = 0;
   std::int64_t last_answer_ns = 0;   // CLOCK_MONOTONIC of the last answer counted
   std::string first_error;           // the first error's description, for the report
+  // Every latency sample, in the order recorded, when --dump-samples asked for them (tests
+  // compare the histogram with them); empty otherwise.
+  std::vector<std::uint64_t> samples;
 
   void merge(const WorkerStats& other);
 };
@@ -65,7 +70,20 @@ struct RunInfo {
   double connect_s = 0;              // opening every connection
   double duration_s = 0;             // first request to last answer (or the end of the run)
   bool interrupted = false;          // SIGINT/SIGTERM ended the run early
+  double requested_duration_s = 0;   // --duration
+  std::int64_t start_at_unix_ns = 0;     // --start-at (CLOCK_REALTIME); 0: none
+  std::int64_t started_at_unix_ns = 0;   // CLOCK_REALTIME when requests began; 0: they never did
 };
+
+// The histogram as JSON, without loss: its bucket layout, count, min, max, sum and the nonzero
+// buckets as one string of "INDEX:COUNT" pairs separated by spaces. histogram_from_json() is the inverse; it throws
+// std::invalid_argument naming what is wrong (another layout, a bad bucket, a missing key).
+nlohmann::ordered_json histogram_to_json(const Histogram& h);
+Histogram histogram_from_json(const nlohmann::json& j);
+// latency_ns as the report writes it: p50 p90 p99 p999 max min mean.
+nlohmann::ordered_json latency_json(const Histogram& h);
+// The layout every histogram_to_json() writes; merging requires equal layouts.
+nlohmann::ordered_json histogram_layout();
 
 // One JSON object, indented, no trailing newline. Always valid JSON in valid UTF-8: bytes in
 // first_error that are not UTF-8 become U+FFFD, and a number that is not finite becomes null.

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "error.h"
 #include "fd.h"
 
 namespace pollbench::loadgen {
@@ -29,8 +30,6 @@ constexpr std::size_t kOpenLoopQueueCap = 65536;       // scheduled requests wai
 constexpr std::int64_t kNever = TimerQueue::kNever;
 // The `step` of a connect cut short by the end of the connect phase, not by its own timeout.
 constexpr const char* kPhaseEnd = "connect phase end";
-
-[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
 
 // epoll_pwait2 takes a nanosecond timeout, which the open loop's schedule needs; kernels before
 // 5.11 lack it, and then the timeout is rounded up to milliseconds. Every worker thread asks,
@@ -70,13 +69,13 @@ std::string Shared::fatal() const {
 Worker::Worker(WorkerConfig config, Shared& shared) : config_(std::move(config)), shared_(shared) {
   if (config_.connect_timeout_ns <= 0) throw std::invalid_argument("connect timeout must be above 0");
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) fail("epoll_create1");
+  if (epoll_fd_ < 0) throw_errno("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) fail("eventfd");
+  if (wake_fd_ < 0) throw_errno("eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = kWakeToken;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) fail("epoll_ctl ADD eventfd");
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) throw_errno("epoll_ctl ADD eventfd");
 
   // This worker's connections: numbers index, index+T, ...; numbers below `active` are active.
   const std::size_t total = config_.idle + config_.active;
@@ -140,7 +139,7 @@ void Worker::run() {
     now = now_ns();
     const std::int64_t timeout = deadline == kNever ? -1 : std::max<std::int64_t>(0, deadline - now);
     const int n = wait_events(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
-    if (n < 0 && errno != EINTR) fail("epoll_wait");
+    if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
     now = now_ns();
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kWakeToken) {
@@ -267,7 +266,7 @@ void Worker::arm(Connection& c, std::uint32_t id, bool want_write, int op) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0U);
   ev.data.u64 = id;
-  if (::epoll_ctl(epoll_fd_, op, c.fd, &ev) < 0) fail("epoll_ctl fd=" + std::to_string(c.fd));
+  if (::epoll_ctl(epoll_fd_, op, c.fd, &ev) < 0) throw_errno("epoll_ctl fd=" + std::to_string(c.fd));
   c.write_armed = want_write;
 }
 
@@ -465,7 +464,9 @@ void Worker::on_active_readable(std::uint32_t id) {
       if (a.sent.empty()) return break_connection(id, ErrorKind::bad_response, "an answer to no request", now);
       const std::int64_t sent = a.sent.pop();
       --outstanding_;
-      stats_.latency_ns.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - sent)));
+      const auto latency = static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - sent));
+      stats_.latency_ns.record(latency);
+      if (config_.keep_samples) stats_.samples.push_back(latency);
       ++stats_.requests;
       stats_.last_answer_ns = now;
       ++answered;

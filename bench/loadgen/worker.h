@@ -64,6 +64,7 @@ struct WorkerConfig {
   Backoff backoff;  // an active connection's wait before it reopens
   std::int64_t drain_timeout_ns = 2'000'000'000;
   std::size_t connect_window = 128;  // connects in flight at once in the connect phase
+  bool keep_samples = false;         // also keep every latency sample (--dump-samples)
 };
 
 class Worker {
