@@ -176,33 +176,11 @@ class IoUringWaiter final : public Waiter {
 
 }  // namespace
 
-const std::vector<ModeInfo>& modes() {
-  static const std::vector<ModeInfo> all = {
-      {Mode::shared_epoll_lt, "shared_epoll_lt", "one epoll instance (level-triggered) that every thread waits on"},
-      {Mode::shared_epoll_et, "shared_epoll_et", "one epoll instance (edge-triggered) that every thread waits on"},
-      {Mode::epoll_per_thread, "epoll_per_thread", "an epoll instance per thread, the same listener in each"},
-      {Mode::epoll_exclusive, "epoll_exclusive", "an epoll instance per thread, the listener added with EPOLLEXCLUSIVE"},
-      {Mode::reuseport, "reuseport", "a listener per thread (SO_REUSEPORT), each in its thread's epoll"},
-      {Mode::poll_per_thread, "poll_per_thread", "every thread poll()s the shared listener"},
-      {Mode::io_uring_per_thread, "io_uring_per_thread", "a ring per thread, a multishot poll on the shared listener"},
-  };
-  return all;
-}
+const std::array<ModeInfo, pollbench::kAcceptModes.size()>& modes() { return pollbench::kAcceptModes; }
 
 Mode mode_by_name(std::string_view name) {
-  std::string valid;
-  for (const ModeInfo& info : modes()) {
-    if (info.name == name) return info.mode;
-    valid += (valid.empty() ? "" : ", ") + std::string(info.name);
-  }
-  throw std::invalid_argument("unknown mode '" + std::string(name) + "' (valid: " + valid + ")");
-}
-
-std::string_view name_of(Mode mode) {
-  for (const ModeInfo& info : modes()) {
-    if (info.mode == mode) return info.name;
-  }
-  return "?";
+  if (const auto mode = pollbench::accept_mode_by_name(name, false)) return *mode;
+  throw std::invalid_argument("unknown mode '" + std::string(name) + "' (valid: " + pollbench::accept_mode_names(false) + ")");
 }
 
 std::string unavailable_reason(Mode mode) {
