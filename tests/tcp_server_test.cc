@@ -307,7 +307,7 @@ TEST_P(ServerTest, RequestsBeforeAMalformedOneAreAnswered) {
 }
 
 // RFC 9110 / 9112 conformance: each request gets the answer named, then the connection closes.
-// The same bytes are in tests/fuzz/corpus/http_request/ (conformance_*).
+// The same bytes are in tests/fuzz/corpus/http_request/ (each named by its SHA-1).
 struct ConformanceCase {
   const char* name;
   std::string_view request;
