@@ -166,7 +166,7 @@ void Server::accept_ready() {
 bool Server::accept_at_limit() {
   reserve_->set_at_limit(true);
   const auto hold = reserve_->lock();
-  if (evict_longest_waiting()) {
+  if (evict_longest_waiting_locked()) {
     const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       ++stats_.accepted;
@@ -193,7 +193,7 @@ bool Server::accept_at_limit() {
 // The connection at the head of either waiting list that has waited longer, if it has waited
 // at least evict_after: a slow or silent crowd then cannot hold the whole table against
 // clients that complete their requests.
-bool Server::evict_longest_waiting() {
+bool Server::evict_longest_waiting_locked() {
   std::uint32_t oldest = kNoSlot;
   for (const SlotList* list : {&idle_, &partial_}) {
     if (list->head != kNoSlot && (oldest == kNoSlot || connections_[list->head].since < connections_[oldest].since)) {
@@ -202,7 +202,11 @@ bool Server::evict_longest_waiting() {
   }
   if (oldest == kNoSlot || now_ - connections_[oldest].since < config_.evict_after) return false;
   stats_.count(ServerError::evicted);
+  // The reserve's lock is held: the slot is for the accept that follows, not for the spare
+  // (close_connection would otherwise try to take the lock again to refill it).
+  holding_reserve_lock_ = true;
   close_connection(oldest);
+  holding_reserve_lock_ = false;
   return true;
 }
 
@@ -572,7 +576,7 @@ void Server::close_connection(std::size_t slot) {
   free_slots_.push_back(slot);
   --open_;
   ++stats_.closed;
-  reserve_->refill_if_missing();
+  if (!holding_reserve_lock_) reserve_->refill_if_missing();
   trim_memory_if_low();
 }
 

@@ -156,7 +156,7 @@ class Server {
   void accept_ready();
   // Out of fds: make room or shed one; false when the loop should stop accepting for now.
   bool accept_at_limit();
-  bool evict_longest_waiting();
+  bool evict_longest_waiting_locked();  // with the reserve's lock held
   void pause_accepting();
   void resume_accepting();
   void watch_listener();
@@ -207,6 +207,7 @@ class Server {
   std::shared_ptr<FdReserve> reserve_;
   bool listener_exclusive_ = false;
   bool accept_paused_ = false;
+  bool holding_reserve_lock_ = false;
   Clock::time_point accept_resume_at_{};
   SlotList idle_;
   SlotList partial_;
