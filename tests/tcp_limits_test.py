@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """pollserver at its limits: the fd limit with several loops, slow crowds, memory, HTTP clients.
 
-  fd_limit_threads MODE  pollserver --threads 4 --accept MODE at a 64-fd limit, two rounds of
+  fd_limit_threads MODE [--backend NAME]
+                         pollserver --threads 4 --accept MODE at a 64-fd limit, two rounds of
                          filling the table (with connections still arriving) and draining it:
                          under 30% of a core while full, pending connections shed or make room,
                          the fd count back to its start after every round
@@ -114,7 +115,7 @@ def close_all(sockets):
 # --- cases ----------------------------------------------------------------------------------
 
 def case_fd_limit_threads(a, mode):
-    backend = "epoll_et" if mode == "epoll_exclusive" else "epoll_lt"
+    backend = a.backend or ("epoll_et" if mode == "epoll_exclusive" else "epoll_lt")
     server = Server(a.pollserver, "--backend", backend, "--threads", "4", "--accept", mode, preexec_fn=fd_limit(64))
     try:
         start = server.fds()
@@ -278,6 +279,8 @@ def main():
     parser.add_argument("--curl", default=None)
     parser.add_argument("case")
     parser.add_argument("mode", nargs="?")
+    parser.add_argument("--backend", help="fd_limit_threads: the loops' backend (default epoll_lt; epoll_et for "
+                                          "epoll_exclusive)")
     a = parser.parse_args()
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     cases = {"slowloris": case_slowloris, "memory": case_memory, "curl_head": case_curl_head, "cli": case_cli}

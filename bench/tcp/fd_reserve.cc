@@ -22,6 +22,7 @@ bool FdReserve::reopen() {
 
 FdReserve::Shed FdReserve::shed_one(int listener) {
   if (!spare_ && !reopen()) return Shed::no_spare;
+  missing_.store(true, std::memory_order_relaxed);  // so no loop sees a spare while it is given up
   spare_.reset();
   const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   const int err = errno;
