@@ -18,6 +18,7 @@
 
 #include "accept_mode.h"
 #include "cli.h"
+#include "error.h"
 #include "fd.h"
 #include "listener.h"
 #include "parent_death.h"
@@ -148,9 +149,9 @@ int run(const Options& o) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  if (sigprocmask(SIG_BLOCK, &stop_signals, nullptr) < 0) throw std::system_error(errno, std::generic_category(), "sigprocmask");
+  if (sigprocmask(SIG_BLOCK, &stop_signals, nullptr) < 0) pollbench::throw_errno("sigprocmask");
   pollbench::OwnedFd stop_fd(::signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!stop_fd) throw std::system_error(errno, std::generic_category(), "signalfd");
+  if (!stop_fd) pollbench::throw_errno("signalfd");
   ::signal(SIGPIPE, SIG_IGN);
 
   pollbench::OwnedFd listener = pollbench::listen_tcp(o.bind, o.port);
