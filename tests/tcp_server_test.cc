@@ -3,6 +3,8 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -394,6 +396,80 @@ TEST_P(ServerTest, IdleTimeoutClosesSilentConnectionsWhenSet) {
   receive_until_eof(idle.get());
   EXPECT_EQ(server_->stats().idle_closed, 1U);
   EXPECT_EQ(server_->open_connections(), 0U);
+}
+
+// Fills this process's fd table (a soft limit just above the fds open, then dups up to it), and
+// gives it back.
+class FullFdTable {
+ public:
+  FullFdTable() {
+    EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &saved_), 0);
+    rlimit full = saved_;
+    full.rlim_cur = open_fd_count() + 4;
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &full), 0);
+    for (OwnedFd fd(::fcntl(0, F_DUPFD_CLOEXEC, 0)); fd; fd = OwnedFd(::fcntl(0, F_DUPFD_CLOEXEC, 0))) {
+      fillers_.push_back(std::move(fd));
+    }
+  }
+  ~FullFdTable() { release(); }
+  FullFdTable(const FullFdTable&) = delete;
+  FullFdTable& operator=(const FullFdTable&) = delete;
+  void release() {
+    if (fillers_.empty()) return;
+    fillers_.clear();
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved_), 0);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<OwnedFd> fillers_;
+};
+
+// At the fd limit, the connection that has waited longest (here: an idle one, past
+// evict_after) is closed to make room for the new one, which is served.
+TEST_P(ServerTest, AtTheFdLimitTheLongestWaitingConnectionMakesRoom) {
+  ServerConfig config;
+  config.evict_after = 0ms;
+  make_server(config);
+  OwnedFd old = connect_client();
+  ASSERT_TRUE(pump_until([&] { return server_->open_connections() == 1; }));
+  OwnedFd fresh = connect_client();
+  {
+    FullFdTable full;
+    ASSERT_TRUE(pump_until([&] { return server_->stats().accepted == 2; }));
+  }
+  EXPECT_EQ(server_->stats().errors_of(ServerError::evicted), 1U);
+  EXPECT_EQ(server_->stats().errors_of(ServerError::fd_limit), 0U);
+  receive_until_eof(old.get());
+  send_all(fresh.get(), kGet);
+  EXPECT_EQ(receive_bytes(fresh.get(), ok_.size()), ok_);
+}
+
+// The last resort at the fd limit: no connection old enough to close for room and no spare (as
+// when another loop's accept took its slot). The loop stops watching the listener for
+// kAcceptPause instead of being woken by it over and over, and once fds are free again it
+// reopens the spare and serves the connection that waited.
+TEST_P(ServerTest, WithoutRoomOrSpareTheLoopPausesInsteadOfSpinning) {
+  auto reserve = std::make_shared<FdReserve>();
+  ServerConfig config;
+  config.fd_reserve = reserve;
+  config.evict_after = std::chrono::hours(1);
+  make_server(config);
+  OwnedFd client = connect_client();  // its fd before the table is full; it waits in the backlog
+  reserve->give_up_spare();
+  FullFdTable full;
+  const std::uint64_t waits_before = server_->stats().waits;
+  const auto until = std::chrono::steady_clock::now() + 350ms;
+  while (std::chrono::steady_clock::now() < until) server_->turn(200ms);
+  const std::uint64_t waits = server_->stats().waits - waits_before;
+  full.release();
+  EXPECT_GE(server_->stats().accept_pauses, 1U);
+  EXPECT_LT(waits, 100U) << "the loop was woken again and again by a listener it could not serve";
+  EXPECT_EQ(server_->stats().accepted, 0U);
+  EXPECT_TRUE(pump_until([&] { return server_->stats().accepted == 1; })) << "accepting never resumed";
+  send_all(client.get(), kGet);
+  EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_);
+  EXPECT_TRUE(reserve->has_spare());
 }
 
 TEST_P(ServerTest, OversizedHeadersGet431AndClose) {

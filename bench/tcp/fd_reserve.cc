@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -20,23 +19,28 @@ bool FdReserve::reopen() {
   return static_cast<bool>(spare_);
 }
 
-FdReserve::Shed FdReserve::shed_one(int listener) {
-  if (!spare_ && !reopen()) return Shed::no_spare;
+int FdReserve::accept_into_spare(int listener, int flags, int& err) {
+  if (!spare_ && !reopen()) {
+    err = EMFILE;
+    return -1;
+  }
   missing_.store(true, std::memory_order_relaxed);  // so no loop sees a spare while it is given up
   spare_.reset();
-  const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  const int err = errno;
-  if (fd >= 0) ::close(fd);
-  reopen();
-  if (fd >= 0) return Shed::shed;
-  if (err == ECONNABORTED || err == EINTR) return Shed::retry;
-  return (err == EAGAIN || err == EWOULDBLOCK) ? Shed::nothing_pending : Shed::no_spare;
+  const int fd = ::accept4(listener, nullptr, nullptr, flags);
+  err = fd < 0 ? errno : 0;
+  return fd;
 }
 
 void FdReserve::refill_if_missing() {
   if (!missing_.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> hold(mutex_);
   if (!spare_) reopen();
+}
+
+void FdReserve::give_up_spare() {
+  std::lock_guard<std::mutex> hold(mutex_);
+  missing_.store(true, std::memory_order_relaxed);
+  spare_.reset();
 }
 
 }  // namespace pollbench

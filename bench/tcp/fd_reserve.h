@@ -36,13 +36,20 @@ class FdReserve {
   std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
   void set_at_limit(bool value) { at_limit_.store(value, std::memory_order_relaxed); }
 
-  enum class Shed { shed, retry, nothing_pending, no_spare };  // retry: the peer gave up while queued
-  // With lock() held: gives up the spare, accepts one connection from `listener` and closes
-  // it, reopens the spare.
-  Shed shed_one(int listener);
+  // With lock() held: gives up the spare and accepts one connection from `listener` into its
+  // slot (accept4 with `flags`). Returns the new fd, or -1 with `err` set: EAGAIN when nothing
+  // is pending, EMFILE when there was no spare to give up. Either way, call reopen_spare()
+  // next, once the caller has closed the new fd or made room elsewhere. (Linux fails accept
+  // with EMFILE before it looks at the queue, so only this accept tells whether a connection
+  // is waiting at all.)
+  int accept_into_spare(int listener, int flags, int& err);
+  bool reopen_spare() { return spare_ || reopen(); }
   bool has_spare() const { return !missing_.load(std::memory_order_relaxed); }
   // Cheap when the spare is there (one atomic load); else reopens it under the lock.
   void refill_if_missing();
+  // Gives the spare up, as when another loop's accept takes its slot: how the tests reach the
+  // loop's last resort (kAcceptPause) without a race.
+  void give_up_spare();
 
  private:
   bool reopen();  // with mutex_ held

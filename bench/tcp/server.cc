@@ -161,33 +161,30 @@ void Server::accept_ready() {
 }
 
 // Out of fds: a connection left in the accept queue would keep the listener ready forever (a
-// busy loop with a level-triggered backend). Make room by closing the connection that has
-// waited longest, or else take the new one off the queue through the spare fd and close it.
+// busy loop with a level-triggered backend). Take it into the spare fd's slot, then make room
+// for it by closing the connection that has waited longest, or else close it (shed).
 bool Server::accept_at_limit() {
   reserve_->set_at_limit(true);
   const auto hold = reserve_->lock();
+  int err = 0;
+  const int fd = reserve_->accept_into_spare(listener_.get(), SOCK_NONBLOCK | SOCK_CLOEXEC, err);
+  if (fd < 0) {
+    const bool spare = reserve_->reopen_spare();
+    if (err == EAGAIN || err == EWOULDBLOCK) return false;  // nothing was waiting
+    if (err == EINTR || err == ECONNABORTED) return true;
+    if (!spare || accept_failed_for_fds(err)) pause_accepting();  // no spare, or its slot was lost
+    return false;
+  }
   if (evict_longest_waiting_locked()) {
-    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-      ++stats_.accepted;
-      add_connection(OwnedFd(fd));
-      return true;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    reserve_->reopen_spare();  // into the slot just freed
+    ++stats_.accepted;
+    add_connection(OwnedFd(fd));
+    return true;
   }
-  switch (reserve_->shed_one(listener_.get())) {
-    case FdReserve::Shed::shed:
-      stats_.count(ServerError::fd_limit);
-      return true;
-    case FdReserve::Shed::retry:
-      return true;
-    case FdReserve::Shed::nothing_pending:
-      return false;
-    case FdReserve::Shed::no_spare:
-      break;
-  }
-  pause_accepting();
-  return false;
+  ::close(fd);
+  reserve_->reopen_spare();
+  stats_.count(ServerError::fd_limit);
+  return true;
 }
 
 // The connection at the head of either waiting list that has waited longer, if it has waited
