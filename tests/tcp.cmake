@@ -2,7 +2,10 @@
 #   tcp.HttpParse.* / tcp.HttpResponses.*   the request parser and answers (gtest; unit)
 #   tcp.Backends/ServerTest.*               the server core on every backend, in-process:
 #                                           keep-alive, partial, pipelined, backpressure,
-#                                           malformed, oversized, reset, half-closed, no fd leak
+#                                           malformed, oversized, reset, half-closed, no fd leak,
+#                                           RFC 9110/9112 conformance cases, HEAD, 100-continue,
+#                                           header / idle timeouts, eviction and the accept
+#                                           pause at the fd limit
 #                                           (gtest; unit: runs under ASan + UBSan too)
 #   tcp.pollserver.cli                      pollserver's usage errors exit 2, --help (unit)
 #   tcp.pollserver.<backend>                loadgen (1000 idle + 10 active, 1 s) against pollserver:
