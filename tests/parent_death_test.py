@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark binaries die with their parent (bench/common/parent_death.h).
 
-For each of wait_bench, tcp_bench, loadgen and pollserver: a parent process starts the binary
+For each of wait_bench, tcp_bench, loadgen and pollserver (with --exit-with-parent): a parent process starts the binary
 and is then SIGKILLed, so it can clean nothing up. The binary (and, for tcp_bench, the loadgen
 it started) must be gone within 2 s.
 
@@ -92,7 +92,7 @@ def main():
     failures = [
         check_dies_with_parent("wait_bench", [wait_bench, "--backends=poll", "--fdkinds=socketpair", "--max-fds=100",
                                               "--benchmark_min_time=30"]),
-        check_dies_with_parent("pollserver", [pollserver, "--backend", "epoll_lt"]),
+        check_dies_with_parent("pollserver", [pollserver, "--exit-with-parent", "--backend", "epoll_lt"]),
         check_dies_with_parent("loadgen", [loadgen, "--target", target, "--idle", "1", "--active", "0",
                                            "--duration", "60"]),
         check_dies_with_parent("tcp_bench", [tcp_bench, "--backends=poll", "--seconds=60", f"--loadgen={loadgen}",

@@ -2,7 +2,10 @@
 #   tcp.HttpParse.* / tcp.HttpResponses.*   the request parser and answers (gtest; unit)
 #   tcp.Backends/ServerTest.*               the server core on every backend, in-process:
 #                                           keep-alive, partial, pipelined, backpressure,
-#                                           malformed, oversized, reset, half-closed, no fd leak
+#                                           malformed, oversized, reset, half-closed, no fd leak,
+#                                           RFC 9110/9112 conformance cases, HEAD, 100-continue,
+#                                           header / idle timeouts, eviction and the accept
+#                                           pause at the fd limit
 #                                           (gtest; unit: runs under ASan + UBSan too)
 #   tcp.pollserver.cli                      pollserver's usage errors exit 2, --help (unit)
 #   tcp.pollserver.<backend>                loadgen (1000 idle + 10 active, 1 s) against pollserver:
@@ -10,6 +13,12 @@
 #                                           protocol cases against the real binary (label tcp)
 #   tcp.pollserver.fd_limit / ipv6          shedding at the fd limit; listening on ::1 (label tcp)
 #   tcp.bench.cli / tcp.bench.smoke         tcp_bench's flags; one short real run (label tcp)
+#   tcp.limits.fd_limit_threads.<mode>     pollserver --threads 4 --accept <mode> at 64 fds: no spin
+#                                           while full, connections shed, fds back (label tcp)
+#   tcp.limits.slowloris / memory / curl_head / cli
+#                                           a slow crowd cannot lock a client out; memory given
+#                                           back; curl -I twice; --help=1, ::ffff:127.0.0.1,
+#                                           --exit-with-parent (tests/tcp_limits_test.py; tcp)
 #   tcp.soak.cli                            soak.sh and hostile_clients.py refuse bad arguments (tcp)
 #   fuzz.replay.http_request / http_response the fuzz corpora and crash inputs (tests/fuzz; unit)
 #   tcp.netns                               pollserver and loadgen in two network namespaces
@@ -62,6 +71,22 @@ endforeach()
 foreach(case cli smoke)
   add_test(NAME tcp.bench.${case} COMMAND ${tcp_test_command} bench_${case})
   set_tests_properties(tcp.bench.${case} PROPERTIES LABELS tcp TIMEOUT 120 SKIP_RETURN_CODE 77)
+endforeach()
+
+# pollserver at its limits (tests/tcp_limits_test.py). The accept modes are pollserver's own
+# (its --help lists them); curl is optional, the curl case skips without it.
+find_program(TCP_TEST_CURL NAMES curl)
+set(tcp_limits_command ${TCP_TEST_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/tcp_limits_test.py --pollserver $<TARGET_FILE:pollserver>)
+if(TCP_TEST_CURL)
+  list(APPEND tcp_limits_command --curl ${TCP_TEST_CURL})
+endif()
+foreach(mode shared_epoll_lt shared_epoll_et epoll_per_thread epoll_exclusive reuseport)
+  add_test(NAME tcp.limits.fd_limit_threads.${mode} COMMAND ${tcp_limits_command} fd_limit_threads ${mode})
+  set_tests_properties(tcp.limits.fd_limit_threads.${mode} PROPERTIES LABELS tcp TIMEOUT 60 SKIP_RETURN_CODE 77)
+endforeach()
+foreach(case slowloris memory curl_head cli)
+  add_test(NAME tcp.limits.${case} COMMAND ${tcp_limits_command} ${case})
+  set_tests_properties(tcp.limits.${case} PROPERTIES LABELS tcp TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()
 
 add_test(NAME tcp.netns COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tcp_netns_test.sh

@@ -44,12 +44,75 @@ TEST(HttpParse, BareLineFeedsAndLeadingBlankLinesAreAccepted) {
 }
 
 TEST(HttpParse, MalformedRequestLines) {
-  for (std::string_view bad : {"GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
+  for (std::string_view bad : {"GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/1.x\r\n\r\n", "GET / http/1.1\r\n\r\n", "GET / HTTP/11.1\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
                                "G(T / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1 extra\r\n\r\n", " GET / HTTP/1.1\r\n\r\n"}) {
     const ParseResult r = parse_request(bad);
     EXPECT_EQ(r.outcome, Parse::malformed) << bad;
     EXPECT_EQ(r.status, 400) << bad;
   }
+}
+
+// RFC 9112 2.3: HTTP/1.0 and HTTP/1.1 are served; another well-formed version gets 505.
+TEST(HttpParse, OtherHttpVersionsGet505) {
+  for (std::string_view version : {"HTTP/1.9", "HTTP/2.0", "HTTP/0.9", "HTTP/3.0"}) {
+    const ParseResult r = parse_request("GET / " + std::string(version) + "\r\n\r\n");
+    EXPECT_EQ(r.outcome, Parse::malformed) << version;
+    EXPECT_EQ(r.status, 505) << version;
+  }
+}
+
+// A token method the server does not serve gets 501; a non-token one 400.
+TEST(HttpParse, MethodsItDoesNotServeGet501) {
+  for (std::string_view method : {"PUT", "DELETE", "OPTIONS", "get", "!#$%&'*+-.^_`|~"}) {
+    EXPECT_EQ(parse_request(std::string(method) + " / HTTP/1.1\r\n\r\n").status, 501) << method;
+  }
+  EXPECT_EQ(parse_request("GE\"T / HTTP/1.1\r\n\r\n").status, 400);
+  for (std::string_view method : {"GET", "HEAD", "POST"}) {
+    EXPECT_EQ(parse_request(std::string(method) + " / HTTP/1.1\r\n\r\n").outcome, Parse::complete) << method;
+  }
+}
+
+TEST(HttpParse, HeadIsMarkedHeadOnly) {
+  EXPECT_TRUE(parse_request("HEAD / HTTP/1.1\r\n\r\n").head_only);
+  EXPECT_FALSE(parse_request("GET / HTTP/1.1\r\n\r\n").head_only);
+  const std::string ok = Responses(64).ok(true, false, true).text();
+  EXPECT_NE(ok.find("Content-Length: 64\r\n"), std::string::npos) << ok;
+  EXPECT_EQ(ok.size(), Responses(64).ok(true, false).head.size()) << "a HEAD answer carries no body";
+}
+
+// RFC 9110 5.5 / 9112 2.2: control characters other than HTAB in a field value, and a CR that
+// does not end a line, are refused, not answered 200 and not waited on.
+TEST(HttpParse, ControlCharactersAndBareCrGet400) {
+  using namespace std::string_literals;
+  for (const std::string& bad : {"GET / HTTP/1.1\r\nX: a\0b\r\n\r\n"s, "GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"s,
+                                 "GET / HTTP/1.1\r\nX: a\x7f\r\n\r\n"s, "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"s,
+                                 "GET / HTTP/1.1\rHost: x\r\r"s, "\rGET / HTTP/1.1\r\n\r\n"s,
+                                 "GET / HTTP/1.1\r\n\r\r\n"s}) {
+    const ParseResult r = parse_request(bad);
+    EXPECT_EQ(r.outcome, Parse::malformed) << testing::PrintToString(bad);
+    EXPECT_EQ(r.status, 400) << testing::PrintToString(bad);
+  }
+  EXPECT_EQ(parse_request("GET / HTTP/1.1\r\nX: a\tb\r\n\r\n").outcome, Parse::complete);
+  // A CR at the end of what has arrived may be followed by its LF in the next read.
+  ParseProgress progress;
+  EXPECT_EQ(parse_request("GET / HTTP/1.1\r", {}, progress).outcome, Parse::incomplete);
+  EXPECT_EQ(parse_request("GET / HTTP/1.1\r\n\r\n", {}, progress).outcome, Parse::complete);
+}
+
+TEST(HttpParse, ExpectContinueAsksForTheBodyOnce) {
+  const std::string head = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n";
+  ParseProgress progress;
+  EXPECT_TRUE(parse_request(head, {}, progress).send_continue);
+  EXPECT_FALSE(parse_request(head + "he", {}, progress).send_continue);
+  EXPECT_EQ(parse_request(head + "hello", {}, progress).outcome, Parse::complete);
+  // The body already here: no interim answer needed.
+  EXPECT_FALSE(parse_request(head + "hel").send_continue);
+  // HTTP/1.0 ignores it (RFC 9110 10.1.1); another expectation, or a body over the limit, gets 417.
+  EXPECT_FALSE(parse_request("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n").send_continue);
+  EXPECT_EQ(parse_request("GET / HTTP/1.1\r\nExpect: something\r\n\r\n").status, 417);
+  Limits limits;
+  limits.max_body_bytes = 4;
+  EXPECT_EQ(parse_request(head, limits).status, 417);
 }
 
 TEST(HttpParse, BinaryIsRejectedBeforeTheLineEnds) {

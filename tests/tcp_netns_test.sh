@@ -52,7 +52,7 @@ for ns in "$ns_server" "$ns_client"; do ip -n "$ns" link set lo up; done
 ip -n "$ns_server" link set "$veth_server" up || fail "bringing $veth_server up"
 ip -n "$ns_client" link set "$veth_client" up || fail "bringing $veth_client up"
 
-ip netns exec "$ns_server" "$pollserver" --backend epoll_et --bind "$server_ip" --port 0 \
+ip netns exec "$ns_server" "$pollserver" --exit-with-parent --backend epoll_et --bind "$server_ip" --port 0 \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 100); do

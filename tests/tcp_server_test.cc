@@ -3,6 +3,8 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -304,6 +306,170 @@ TEST_P(ServerTest, RequestsBeforeAMalformedOneAreAnswered) {
   const std::string got = receive_until_eof(client.get());
   EXPECT_EQ(got.rfind(ok_ + ok_ + "HTTP/1.1 400 ", 0), 0U) << got;
   EXPECT_EQ(server_->stats().requests, 2U);
+}
+
+// RFC 9110 / 9112 conformance: each request gets the answer named, then the connection closes.
+// The same bytes are in tests/fuzz/corpus/http_request/ (each named by its SHA-1).
+struct ConformanceCase {
+  const char* name;
+  std::string_view request;
+  std::string_view status_line;
+};
+constexpr ConformanceCase kConformanceCases[] = {
+    {"nul_in_value", std::string_view("GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 27), "HTTP/1.1 400 "},
+    {"soh_in_value", "GET / HTTP/1.1\r\nX: a\x01z\r\n\r\n", "HTTP/1.1 400 "},
+    {"del_in_value", "GET / HTTP/1.1\r\nX: a\x7f\r\n\r\n", "HTTP/1.1 400 "},
+    {"bare_cr_in_value", "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", "HTTP/1.1 400 "},
+    {"bare_cr_line_ends", "GET / HTTP/1.1\rHost: x\r\r", "HTTP/1.1 400 "},
+    {"http_1_9", "GET / HTTP/1.9\r\n\r\n", "HTTP/1.1 505 "},
+    {"http_2_0", "GET / HTTP/2.0\r\n\r\n", "HTTP/1.1 505 "},
+    {"version_garbage", "GET / HTTP/1.x\r\n\r\n", "HTTP/1.1 400 "},
+    {"method_all_tchars", "!#$%&'*+-.^_`|~ / HTTP/1.1\r\n\r\n", "HTTP/1.1 501 "},
+    {"method_put", "PUT / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", "HTTP/1.1 501 "},
+    {"method_not_token", "GE\"T / HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "},
+    {"expect_unknown", "GET / HTTP/1.1\r\nExpect: the-unexpected\r\n\r\n", "HTTP/1.1 417 "},
+    {"expect_continue_body_too_large", "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n",
+     "HTTP/1.1 417 "},
+};
+
+TEST_P(ServerTest, ConformanceCasesGetTheirStatusAndClose) {
+  for (const ConformanceCase& test : kConformanceCases) {
+    OwnedFd client = connect_client();
+    send_all(client.get(), test.request);
+    const std::string got = receive_until_eof(client.get());
+    EXPECT_EQ(got.rfind(test.status_line, 0), 0U) << test.name << ": " << got;
+  }
+  EXPECT_TRUE(pump_until([&] { return server_->open_connections() == 0; }));
+  EXPECT_EQ(server_->stats().requests, 0U);
+}
+
+// HEAD gets the GET answer's head, Content-Length included, and no body: two on one
+// connection arrive as exactly two heads (a body would desync a keep-alive client).
+TEST_P(ServerTest, HeadGetsTheHeadOnly) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "HEAD / HTTP/1.1\r\nHost: t\r\n\r\nHEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string head = http::Responses(10).ok(true, false, true).text();
+  bool eof = false;
+  const std::string got = receive_bytes(client.get(), 2 * head.size() + 1, &eof);
+  EXPECT_EQ(got, head + head);
+  EXPECT_NE(head.find("Content-Length: 10\r\n"), std::string::npos) << head;
+  EXPECT_FALSE(eof);
+  send_all(client.get(), kGet);
+  EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_) << "the connection stays in step after HEAD";
+}
+
+TEST_P(ServerTest, ExpectContinueGets100BeforeTheBody) {
+  OwnedFd client = connect_client();
+  send_all(client.get(), "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  EXPECT_EQ(receive_bytes(client.get(), interim.size()), interim);
+  send_all(client.get(), "hello");
+  EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_);
+  EXPECT_EQ(server_->stats().requests, 1U);
+}
+
+// A request still arriving past header_timeout gets 408 and is closed; a connection that sent
+// nothing is idle, not slow, and stays (idle_timeout is off by default).
+TEST_P(ServerTest, HeaderTimeoutClosesStalledRequestsOnly) {
+  ServerConfig config;
+  config.header_timeout = 150ms;
+  make_server(config);
+  OwnedFd idle = connect_client();
+  OwnedFd slow = connect_client();
+  send_all(slow.get(), "GET / HTTP/1.1\r\nHos");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string got = receive_until_eof(slow.get());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  EXPECT_EQ(got.rfind("HTTP/1.1 408 ", 0), 0U) << got;
+  EXPECT_EQ(server_->stats().errors_of(ServerError::header_timeout), 1U);
+  EXPECT_EQ(server_->open_connections(), 1U);
+  send_all(idle.get(), kGet);
+  EXPECT_EQ(receive_bytes(idle.get(), ok_.size()), ok_);
+}
+
+TEST_P(ServerTest, IdleTimeoutClosesSilentConnectionsWhenSet) {
+  ServerConfig config;
+  config.idle_timeout = 150ms;
+  make_server(config);
+  OwnedFd idle = connect_client();
+  EXPECT_TRUE(pump_until([&] { return server_->stats().accepted == 1; }));
+  receive_until_eof(idle.get());
+  EXPECT_EQ(server_->stats().idle_closed, 1U);
+  EXPECT_EQ(server_->open_connections(), 0U);
+}
+
+// Fills this process's fd table (a soft limit just above the fds open, then dups up to it), and
+// gives it back.
+class FullFdTable {
+ public:
+  FullFdTable() {
+    EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &saved_), 0);
+    rlimit full = saved_;
+    full.rlim_cur = open_fd_count() + 4;
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &full), 0);
+    for (OwnedFd fd(::fcntl(0, F_DUPFD_CLOEXEC, 0)); fd; fd = OwnedFd(::fcntl(0, F_DUPFD_CLOEXEC, 0))) {
+      fillers_.push_back(std::move(fd));
+    }
+  }
+  ~FullFdTable() { release(); }
+  FullFdTable(const FullFdTable&) = delete;
+  FullFdTable& operator=(const FullFdTable&) = delete;
+  void release() {
+    if (fillers_.empty()) return;
+    fillers_.clear();
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved_), 0);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<OwnedFd> fillers_;
+};
+
+// At the fd limit, the connection that has waited longest (here: an idle one, past
+// evict_after) is closed to make room for the new one, which is served.
+TEST_P(ServerTest, AtTheFdLimitTheLongestWaitingConnectionMakesRoom) {
+  ServerConfig config;
+  config.evict_after = 0ms;
+  make_server(config);
+  OwnedFd old = connect_client();
+  ASSERT_TRUE(pump_until([&] { return server_->open_connections() == 1; }));
+  OwnedFd fresh = connect_client();
+  {
+    FullFdTable full;
+    ASSERT_TRUE(pump_until([&] { return server_->stats().accepted == 2; }));
+  }
+  EXPECT_EQ(server_->stats().errors_of(ServerError::evicted), 1U);
+  EXPECT_EQ(server_->stats().errors_of(ServerError::fd_limit), 0U);
+  receive_until_eof(old.get());
+  send_all(fresh.get(), kGet);
+  EXPECT_EQ(receive_bytes(fresh.get(), ok_.size()), ok_);
+}
+
+// The last resort at the fd limit: no connection old enough to close for room and no spare (as
+// when another loop's accept took its slot). The loop stops watching the listener for
+// kAcceptPause instead of being woken by it over and over, and once fds are free again it
+// reopens the spare and serves the connection that waited.
+TEST_P(ServerTest, WithoutRoomOrSpareTheLoopPausesInsteadOfSpinning) {
+  auto reserve = std::make_shared<FdReserve>();
+  ServerConfig config;
+  config.fd_reserve = reserve;
+  config.evict_after = std::chrono::hours(1);
+  make_server(config);
+  OwnedFd client = connect_client();  // its fd before the table is full; it waits in the backlog
+  reserve->give_up_spare();
+  FullFdTable full;
+  const std::uint64_t waits_before = server_->stats().waits;
+  const auto until = std::chrono::steady_clock::now() + 350ms;
+  while (std::chrono::steady_clock::now() < until) server_->turn(200ms);
+  const std::uint64_t waits = server_->stats().waits - waits_before;
+  full.release();
+  EXPECT_GE(server_->stats().accept_pauses, 1U);
+  EXPECT_LT(waits, 100U) << "the loop was woken again and again by a listener it could not serve";
+  EXPECT_EQ(server_->stats().accepted, 0U);
+  EXPECT_TRUE(pump_until([&] { return server_->stats().accepted == 1; })) << "accepting never resumed";
+  send_all(client.get(), kGet);
+  EXPECT_EQ(receive_bytes(client.get(), ok_.size()), ok_);
+  EXPECT_TRUE(reserve->has_spare());
 }
 
 TEST_P(ServerTest, OversizedHeadersGet431AndClose) {

@@ -14,42 +14,42 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "error.h"
+
 namespace pollbench::herd {
 namespace {
-
-[[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::generic_category(), what); }
 
 // The kernel caps the backlog at net.core.somaxconn; a burst of 16 never comes near it.
 constexpr int kBacklog = 4096;
 
 OwnedFd listen_loopback(std::uint16_t port, bool reuseport) {
   OwnedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) fail(errno, "socket");
+  if (!fd) throw_errno("socket");
   int one = 1;
   if (reuseport && ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
-    fail(errno, "setsockopt SO_REUSEPORT");
+    throw_errno("setsockopt SO_REUSEPORT");
   }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
-    fail(errno, "bind 127.0.0.1:" + std::to_string(port));
+    throw_errno("bind 127.0.0.1:" + std::to_string(port));
   }
-  if (::listen(fd.get(), kBacklog) < 0) fail(errno, "listen");
+  if (::listen(fd.get(), kBacklog) < 0) throw_errno("listen");
   return fd;
 }
 
 std::uint16_t port_of(int fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) fail(errno, "getsockname");
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) throw_errno("getsockname");
   return ntohs(address.sin_port);
 }
 
 OwnedFd new_epoll() {
   OwnedFd fd(::epoll_create1(EPOLL_CLOEXEC));
-  if (!fd) fail(errno, "epoll_create1");
+  if (!fd) throw_errno("epoll_create1");
   return fd;
 }
 
@@ -57,7 +57,7 @@ void epoll_add(int epfd, int fd, std::uint32_t flags) {
   epoll_event e{};
   e.events = EPOLLIN | flags;
   e.data.fd = fd;
-  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0) fail(errno, "epoll_ctl ADD fd=" + std::to_string(fd));
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0) throw_errno("epoll_ctl ADD fd=" + std::to_string(fd));
 }
 
 // The listener's readiness wins over stop: a connection reported with it is still accepted,
@@ -80,7 +80,7 @@ class EpollWaiter final : public Waiter {
   WaitOutcome wait() override {
     epoll_event ready[4];
     const int n = ::epoll_wait(epfd_, ready, 4, -1);
-    if (n < 0 && errno != EINTR) fail(errno, "epoll_wait");
+    if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
     bool listener_ready = false;
     bool stop_ready = false;
     for (int i = 0; i < n; ++i) {
@@ -105,7 +105,7 @@ class PollWaiter final : public Waiter {
   WaitOutcome wait() override {
     pollfd p[2] = {{listener_, POLLIN, 0}, {stop_, POLLIN, 0}};
     const int n = ::poll(p, 2, -1);
-    if (n < 0 && errno != EINTR) fail(errno, "poll");
+    if (n < 0 && errno != EINTR) throw_errno("poll");
     if (n <= 0) return WaitOutcome::nothing;
     return outcome((p[0].revents & POLLIN) != 0, (p[1].revents & POLLIN) != 0);
   }
@@ -122,7 +122,7 @@ class IoUringWaiter final : public Waiter {
  public:
   IoUringWaiter(int listener, int stop) : listener_(listener), stop_(stop) {
     const int err = ::io_uring_queue_init(8, &ring_, 0);
-    if (err < 0) fail(-err, "io_uring_queue_init");
+    if (err < 0) throw_negative_errno(err, "io_uring_queue_init");
     arm(listener_, kListenerTag);
     arm(stop_, kStopTag);
   }
@@ -132,7 +132,7 @@ class IoUringWaiter final : public Waiter {
     io_uring_cqe* cqe = nullptr;
     const int err = ::io_uring_wait_cqe(&ring_, &cqe);
     if (err == -EINTR) return WaitOutcome::nothing;
-    if (err < 0) fail(-err, "io_uring_wait_cqe");
+    if (err < 0) throw_negative_errno(err, "io_uring_wait_cqe");
     // Reap everything this return brought: it is one wakeup however many completions it holds.
     bool listener_ready = false;
     bool stop_ready = false;
@@ -141,7 +141,7 @@ class IoUringWaiter final : public Waiter {
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring_, head, cqe) {
       ++seen;
-      if (cqe->res < 0) fail(-cqe->res, "io_uring multishot poll");
+      if (cqe->res < 0) throw_negative_errno(cqe->res, "io_uring multishot poll");
       const bool readable = (cqe->res & POLLIN) != 0;
       if (cqe->user_data == kListenerTag) {
         listener_ready = listener_ready || readable;
@@ -166,7 +166,7 @@ class IoUringWaiter final : public Waiter {
     ::io_uring_prep_poll_multishot(sqe, fd, POLLIN);
     ::io_uring_sqe_set_data64(sqe, tag);
     const int err = ::io_uring_submit(&ring_);
-    if (err < 0) fail(-err, "io_uring_submit poll");
+    if (err < 0) throw_negative_errno(err, "io_uring_submit poll");
   }
 
   io_uring ring_{};
@@ -176,33 +176,11 @@ class IoUringWaiter final : public Waiter {
 
 }  // namespace
 
-const std::vector<ModeInfo>& modes() {
-  static const std::vector<ModeInfo> all = {
-      {Mode::shared_epoll_lt, "shared_epoll_lt", "one epoll instance (level-triggered) that every thread waits on"},
-      {Mode::shared_epoll_et, "shared_epoll_et", "one epoll instance (edge-triggered) that every thread waits on"},
-      {Mode::epoll_per_thread, "epoll_per_thread", "an epoll instance per thread, the same listener in each"},
-      {Mode::epoll_exclusive, "epoll_exclusive", "an epoll instance per thread, the listener added with EPOLLEXCLUSIVE"},
-      {Mode::reuseport, "reuseport", "a listener per thread (SO_REUSEPORT), each in its thread's epoll"},
-      {Mode::poll_per_thread, "poll_per_thread", "every thread poll()s the shared listener"},
-      {Mode::io_uring_per_thread, "io_uring_per_thread", "a ring per thread, a multishot poll on the shared listener"},
-  };
-  return all;
-}
+const std::array<ModeInfo, pollbench::kAcceptModes.size()>& modes() { return pollbench::kAcceptModes; }
 
 Mode mode_by_name(std::string_view name) {
-  std::string valid;
-  for (const ModeInfo& info : modes()) {
-    if (info.name == name) return info.mode;
-    valid += (valid.empty() ? "" : ", ") + std::string(info.name);
-  }
-  throw std::invalid_argument("unknown mode '" + std::string(name) + "' (valid: " + valid + ")");
-}
-
-std::string_view name_of(Mode mode) {
-  for (const ModeInfo& info : modes()) {
-    if (info.mode == mode) return info.name;
-  }
-  return "?";
+  if (const auto mode = pollbench::accept_mode_by_name(name, false)) return *mode;
+  throw std::invalid_argument("unknown mode '" + std::string(name) + "' (valid: " + pollbench::accept_mode_names(false) + ")");
 }
 
 std::string unavailable_reason(Mode mode) {
@@ -220,7 +198,7 @@ std::string unavailable_reason(Mode mode) {
 Setup::Setup(Mode mode, int threads) : mode_(mode) {
   if (threads < 1) throw std::invalid_argument("herd: threads must be at least 1");
   stop_ = OwnedFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!stop_) fail(errno, "eventfd");
+  if (!stop_) throw_errno("eventfd");
   listeners_.push_back(listen_loopback(0, mode == Mode::reuseport));
   port_ = port_of(listeners_.front().get());
   if (mode == Mode::reuseport) {
@@ -235,7 +213,7 @@ Setup::Setup(Mode mode, int threads) : mode_(mode) {
 
 void Setup::stop() {
   const std::uint64_t one = 1;
-  if (::write(stop_.get(), &one, sizeof one) != static_cast<ssize_t>(sizeof one)) fail(errno, "eventfd write");
+  if (::write(stop_.get(), &one, sizeof one) != static_cast<ssize_t>(sizeof one)) throw_errno("eventfd write");
 }
 
 Setup::~Setup() = default;

@@ -7,36 +7,26 @@
 // EPOLLEXCLUSIVE, and must not grow one just for this experiment.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "accept_modes.h"
 #include "fd.h"
 
 namespace pollbench::herd {
 
-enum class Mode {
-  shared_epoll_lt,      // one epoll instance (level-triggered) holding the listener; all threads wait on it
-  shared_epoll_et,      // the same, edge-triggered
-  epoll_per_thread,     // an epoll instance per thread, the same listener added to each
-  epoll_exclusive,      // the same with EPOLLEXCLUSIVE
-  reuseport,            // a listener per thread (SO_REUSEPORT on one port), each in its thread's epoll
-  poll_per_thread,      // every thread poll()s the shared listener
-  io_uring_per_thread,  // a ring per thread, a multishot poll on the shared listener in each
-};
-
-struct ModeInfo {
-  Mode mode;
-  std::string_view name;
-  std::string_view description;
-};
+// The modes and their names live in the registry pollserver --accept shares (accept_modes.h).
+using Mode = pollbench::AcceptMode;
+using ModeInfo = pollbench::AcceptModeInfo;
+using pollbench::name_of;
 // Every mode, in a fixed order (the order of the sweep and of --help).
-const std::vector<ModeInfo>& modes();
+const std::array<ModeInfo, pollbench::kAcceptModes.size()>& modes();
 // Throws std::invalid_argument listing the valid names.
 Mode mode_by_name(std::string_view name);
-std::string_view name_of(Mode mode);
 // Empty when `mode` runs here, else why not (io_uring may be missing or forbidden).
 std::string unavailable_reason(Mode mode);
 

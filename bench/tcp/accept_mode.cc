@@ -18,17 +18,18 @@
 #include <system_error>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "error.h"
 #include "listener.h"
 #include "poller.h"
 
 namespace pollbench {
 namespace {
 
-[[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::generic_category(), what); }
-
 OwnedFd dup_fd(int fd) {
   OwnedFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-  if (!copy) fail(errno, "dup listener");
+  if (!copy) throw_errno("dup listener");
   return copy;
 }
 
@@ -38,47 +39,31 @@ OwnedFd dup_fd(int fd) {
 std::vector<OwnedFd> reuseport_listeners(OwnedFd bound, int threads) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
-  if (::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) fail(errno, "getsockname");
+  if (::getsockname(bound.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) throw_errno("getsockname");
   bound.reset();
   const std::string where = "port " + std::to_string(ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port));
   std::vector<OwnedFd> out;
   for (int i = 0; i < threads; ++i) {
     OwnedFd fd(::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) fail(errno, "socket");
+    if (!fd) throw_errno("socket");
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) fail(errno, "SO_REUSEPORT");
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) < 0) fail(errno, "bind (SO_REUSEPORT) " + where);
-    if (::listen(fd.get(), 4096) < 0) fail(errno, "listen " + where);
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) throw_errno("SO_REUSEPORT");
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) < 0) throw_errno("bind (SO_REUSEPORT) " + where);
+    if (::listen(fd.get(), 4096) < 0) throw_errno("listen " + where);
     out.push_back(std::move(fd));
   }
   return out;
 }
 
-void add_up(ServerStats& total, const ServerStats& s) {
-  total.waits += s.waits;
-  total.empty_waits += s.empty_waits;
-  total.events += s.events;
-  total.requests += s.requests;
-  total.accepted += s.accepted;
-  total.closed += s.closed;
-  total.reset_by_peer += s.reset_by_peer;
-  total.bytes_in += s.bytes_in;
-  total.bytes_out += s.bytes_out;
-  for (std::size_t i = 0; i < kServerErrorKinds; ++i) total.errors[i] += s.errors[i];
-  total.wait_ns.merge(s.wait_ns);
-}
-
-// stats_json's object with the group's own fields added before its closing brace.
-std::string group_json(std::string json, const ThreadedServe& how, const std::vector<std::uint64_t>& accepted) {
-  const auto close = json.rfind('}');
-  json.resize(close);
-  while (!json.empty() && (json.back() == '\n' || json.back() == ' ')) json.pop_back();
-  json += ",\n  \"threads\": " + std::to_string(how.threads) + ",\n  \"accept_mode\": \"" + how.mode +
-          "\",\n  \"accepted_per_thread\": [";
-  for (std::size_t i = 0; i < accepted.size(); ++i) json += (i == 0 ? "" : ", ") + std::to_string(accepted[i]);
-  json += "]\n}\n";
-  return json;
+// stats_json's object with the group's own fields added.
+std::string group_json(const std::string& stats, const ThreadedServe& how, const std::vector<std::uint64_t>& accepted) {
+  using Json = nlohmann::ordered_json;
+  Json out = Json::parse(stats);
+  out["threads"] = how.threads;
+  out["accept_mode"] = how.mode;
+  out["accepted_per_thread"] = accepted;
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 // Every loop reports here once its Server exists (or failed to), before anyone serves.
@@ -91,47 +76,44 @@ struct StartLine {
 
 }  // namespace
 
-const std::vector<AcceptModeInfo>& accept_modes() {
-  static const std::vector<AcceptModeInfo> all = {
-      {"shared_epoll_lt", "the listener in one level-triggered epoll instance that every loop watches"},
-      {"shared_epoll_et", "the same, edge-triggered"},
-      {"epoll_per_thread", "the listener in every loop's own poller"},
-      {"epoll_exclusive", "the same with EPOLLEXCLUSIVE (--backend epoll_lt or epoll_et)"},
-      {"reuseport", "a listener per loop on the same port (SO_REUSEPORT)"},
-  };
-  return all;
+std::vector<AcceptModeInfo> served_accept_modes() {
+  std::vector<AcceptModeInfo> out;
+  for (const AcceptModeInfo& info : kAcceptModes) {
+    if (info.served()) out.push_back(info);
+  }
+  return out;
 }
 
-void check_accept_mode(std::string_view name) {
-  std::string valid;
-  for (const AcceptModeInfo& info : accept_modes()) {
-    if (info.name == name) return;
-    valid += (valid.empty() ? "" : ", ") + std::string(info.name);
-  }
-  throw std::invalid_argument("unknown accept mode '" + std::string(name) + "' (valid: " + valid + ")");
+AcceptMode served_accept_mode(std::string_view name) {
+  if (const auto mode = accept_mode_by_name(name, true)) return *mode;
+  throw std::invalid_argument("unknown accept mode '" + std::string(name) + "' (valid: " + accept_mode_names(true) + ")");
 }
 
 int serve_threads(const ThreadedServe& how, OwnedFd listener, const ServerConfig& config, int stop_fd) {
-  check_accept_mode(how.mode);
+  const AcceptMode mode = served_accept_mode(how.mode);
+  const bool shared = mode == AcceptMode::shared_epoll_lt || mode == AcceptMode::shared_epoll_et;
   const std::string endpoint = local_endpoint(listener.get());
   std::vector<OwnedFd> listeners;
   OwnedFd shared_epoll;
-  if (how.mode == "reuseport") {
+  if (mode == AcceptMode::reuseport) {
     listeners = reuseport_listeners(std::move(listener), how.threads);
   } else {
     for (int i = 0; i < how.threads; ++i) listeners.push_back(dup_fd(listener.get()));
   }
-  if (how.mode == "shared_epoll_lt" || how.mode == "shared_epoll_et") {
+  if (shared) {
     shared_epoll = OwnedFd(::epoll_create1(EPOLL_CLOEXEC));
-    if (!shared_epoll) fail(errno, "epoll_create1");
+    if (!shared_epoll) throw_errno("epoll_create1");
     epoll_event e{};
-    e.events = EPOLLIN | (how.mode == "shared_epoll_et" ? EPOLLET : 0U);
+    e.events = EPOLLIN | (mode == AcceptMode::shared_epoll_et ? EPOLLET : 0U);
     e.data.fd = listener.get();
-    if (::epoll_ctl(shared_epoll.get(), EPOLL_CTL_ADD, listener.get(), &e) < 0) fail(errno, "epoll_ctl ADD listener");
+    if (::epoll_ctl(shared_epoll.get(), EPOLL_CTL_ADD, listener.get(), &e) < 0) throw_errno("epoll_ctl ADD listener");
   }
   ListenerWatch watch;
   watch.fd = shared_epoll ? shared_epoll.get() : -1;
-  watch.exclusive = how.mode == "epoll_exclusive";
+  watch.exclusive = mode == AcceptMode::epoll_exclusive;
+  // One fd table, so one spare for all the loops: see fd_reserve.h.
+  ServerConfig loop_config = config;
+  loop_config.fd_reserve = std::make_shared<FdReserve>();
 
   std::vector<std::unique_ptr<Server>> servers(static_cast<std::size_t>(how.threads));
   StartLine start;
@@ -144,7 +126,7 @@ int serve_threads(const ThreadedServe& how, OwnedFd listener, const ServerConfig
       const std::size_t index = static_cast<std::size_t>(i);
       try {
         // Made in its own thread: a poller may tie itself to the thread that made it.
-        servers[index] = std::make_unique<Server>(make_poller(how.backend), std::move(listeners[index]), config, watch);
+        servers[index] = std::make_unique<Server>(make_poller(how.backend), std::move(listeners[index]), loop_config, watch);
         servers[index]->watch_stop_fd(stop_fd);
       } catch (...) {
         std::lock_guard<std::mutex> hold(start.lock);
@@ -188,7 +170,7 @@ int serve_threads(const ThreadedServe& how, OwnedFd listener, const ServerConfig
   std::vector<std::uint64_t> accepted;
   std::size_t open = 0;
   for (const auto& server : servers) {
-    add_up(total, server->stats());
+    total.add(server->stats());
     accepted.push_back(server->stats().accepted);
     open += server->open_connections();
   }

@@ -17,21 +17,19 @@
 #include <string_view>
 #include <vector>
 
+#include "accept_modes.h"
 #include "fd.h"
 #include "server.h"
 
 namespace pollbench {
 
-struct AcceptModeInfo {
-  std::string_view name;
-  std::string_view description;
-};
-const std::vector<AcceptModeInfo>& accept_modes();
+// The modes pollserver serves, from the registry herd_bench shares (accept_modes.h), in its order.
+std::vector<AcceptModeInfo> served_accept_modes();
 // Throws std::invalid_argument naming the valid modes.
-void check_accept_mode(std::string_view name);
+AcceptMode served_accept_mode(std::string_view name);
 
 struct ThreadedServe {
-  std::string mode;     // one of accept_modes()
+  std::string mode;     // the name of one of served_accept_modes()
   int threads = 1;
   std::string backend;  // every loop's poller
   std::string stats_file;  // where the JSON goes; empty: stdout
@@ -41,7 +39,7 @@ struct ThreadedServe {
 // socket pollserver bound; reuseport replaces it with `threads` sockets on its port. Prints
 // `listening on ADDR:PORT` once every loop is ready, and at the end the statistics of all
 // loops summed (the JSON pollserver prints) plus "threads", "accept_mode" and
-// "accepted_per_thread". Returns the exit status. Throws std::invalid_argument when the
+// "accepted_per_thread". Every loop shares one spare fd for the fd limit (fd_reserve.h). Returns the exit status. Throws std::invalid_argument when the
 // backend cannot do the mode (epoll_exclusive on a backend other than epoll).
 int serve_threads(const ThreadedServe& how, OwnedFd listener, const ServerConfig& config, int stop_fd);
 

@@ -52,11 +52,15 @@ ParseResult failure(Parse outcome, int status, const char* reason) {
 }
 
 struct RequestLine {
-  bool ok = false;
+  int status = 400;  // 0: taken; else what to answer
+  const char* reason = "bad request line";
   bool http10 = false;
+  bool head = false;
 };
 
-// "METHOD SP TARGET SP HTTP/1.x" (RFC 9112 section 3).
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "METHOD SP TARGET SP HTTP-version" (RFC 9112 section 3), HTTP-version = "HTTP/" DIGIT "." DIGIT.
 RequestLine parse_request_line(std::string_view line) {
   RequestLine result;
   const auto sp1 = line.find(' ');
@@ -67,10 +71,34 @@ RequestLine parse_request_line(std::string_view line) {
     if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return result;
   }
   const std::string_view version = line.substr(sp2 + 1);
-  if (version.size() != 8 || version.substr(0, 7) != "HTTP/1." || version[7] < '0' || version[7] > '9') return result;
-  result.ok = true;
-  result.http10 = version[7] == '0';
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !is_digit(version[5]) || version[6] != '.' ||
+      !is_digit(version[7])) {
+    return result;
+  }
+  if (version != "HTTP/1.0" && version != "HTTP/1.1") {
+    result.status = 505;
+    result.reason = "HTTP version not supported";
+    return result;
+  }
+  const std::string_view method = line.substr(0, sp1);
+  if (method != "GET" && method != "HEAD" && method != "POST") {
+    result.status = 501;
+    result.reason = "method not implemented";
+    return result;
+  }
+  result.status = 0;
+  result.http10 = version == "HTTP/1.0";
+  result.head = method == "HEAD";
   return result;
+}
+
+// RFC 9110 5.5: a field value holds visible characters, SP, HTAB and obs-text, no other CTL.
+bool has_control(std::string_view value) {
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
 }
 
 // Does a comma-separated header value list `token` (case-insensitive)?
@@ -89,11 +117,12 @@ bool lists_token(std::string_view value, std::string_view token) {
 bool parse_line(std::string_view line, ParseProgress& p, ParseResult& refused) {
   if (p.lines == 0) {
     const RequestLine request_line = parse_request_line(line);
-    if (!request_line.ok) {
-      refused = failure(Parse::malformed, 400, "bad request line");
+    if (request_line.status != 0) {
+      refused = failure(Parse::malformed, request_line.status, request_line.reason);
       return false;
     }
     p.http10 = request_line.http10;
+    p.head_method = request_line.head;
     return true;
   }
   if (line.front() == ' ' || line.front() == '\t') {
@@ -107,6 +136,10 @@ bool parse_line(std::string_view line, ParseProgress& p, ParseResult& refused) {
   }
   const std::string_view name = line.substr(0, colon);
   const std::string_view value = trim(line.substr(colon + 1));
+  if (has_control(value)) {
+    refused = failure(Parse::malformed, 400, "control character in a header value");
+    return false;
+  }
   if (iequals(name, "connection")) {
     p.close_requested = p.close_requested || lists_token(value, "close");
     p.keep_alive_requested = p.keep_alive_requested || lists_token(value, "keep-alive");
@@ -123,6 +156,13 @@ bool parse_line(std::string_view line, ParseProgress& p, ParseResult& refused) {
     }
     p.has_length = true;
     p.content_length = length;
+  } else if (iequals(name, "expect")) {
+    // RFC 9110 10.1.1: an HTTP/1.0 request's 100-continue is ignored; nothing else is known.
+    if (!iequals(value, "100-continue")) {
+      refused = failure(Parse::malformed, 417, "unknown expectation");
+      return false;
+    }
+    p.expect_continue = !p.http10;
   } else if (iequals(name, "transfer-encoding")) {
     refused = failure(Parse::malformed, 501, "Transfer-Encoding is not supported");
     return false;
@@ -141,6 +181,15 @@ ParseResult parse_request(std::string_view buffer, const Limits& limits, ParsePr
     for (; i < end && p.head_length == 0; ++i) {
       ++p.steps;
       const char c = buffer[i];
+      // A CR only ever ends a line, right before its LF (RFC 9112 2.2): a bare one is refused,
+      // not waited on, so a client that ends lines in CR alone gets its 400 at once.
+      if (c == '\r') {
+        if (i + 1 == buffer.size()) {  // its LF may be in the next read: look again then
+          --p.steps;                   // (and count it then)
+          break;
+        }
+        if (buffer[i + 1] != '\n') return failure(Parse::malformed, 400, "bare CR");
+      }
       if (!p.started) {
         if (c == '\r' || c == '\n') continue;
         p.started = true;
@@ -179,17 +228,28 @@ ParseResult parse_request(std::string_view buffer, const Limits& limits, ParsePr
       return ParseResult{};  // incomplete
     }
     if (p.content_length > limits.max_body_bytes) {
+      // A client that waits for 100 Continue is told its body will not be taken (RFC 9110 10.1.1).
+      if (p.expect_continue) return failure(Parse::malformed, 417, "body over the limit behind Expect: 100-continue");
       return failure(Parse::too_large, 413, "request body exceeds the limit");
     }
   }
 
   const std::size_t length = p.head_length + static_cast<std::size_t>(p.content_length);
-  if (buffer.size() < length) return ParseResult{};  // the body is still arriving
+  if (buffer.size() < length) {  // the body is still arriving
+    ParseResult waiting;
+    // Only before any of the body is here: a client that sent some did not wait for it.
+    if (p.expect_continue && !p.continue_sent && buffer.size() == p.head_length) {
+      p.continue_sent = true;
+      waiting.send_continue = true;
+    }
+    return waiting;
+  }
 
   ParseResult result;
   result.outcome = Parse::complete;
   result.length = length;
   result.http10 = p.http10;
+  result.head_only = p.head_method;
   // HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 closes unless told to keep it.
   result.keep_alive = p.http10 ? (p.keep_alive_requested && !p.close_requested) : !p.close_requested;
   return result;
@@ -245,11 +305,23 @@ Responses::Responses(std::size_t body_size)
       head_close_(make_head("200 OK", "close", body_size)),
       ok_keep_alive_{head_keep_alive_, body_},
       ok_keep_alive_http10_{head_keep_alive_http10_, body_},
-      ok_close_{head_close_, body_} {}
+      ok_close_{head_close_, body_},
+      head_keep_alive_answer_{head_keep_alive_, {}},
+      head_keep_alive_http10_answer_{head_keep_alive_http10_, {}},
+      head_close_answer_{head_close_, {}} {}
 
-const Answer& Responses::ok(bool keep_alive, bool http10) const {
+const Answer& Responses::ok(bool keep_alive, bool http10, bool head_only) const {
+  if (head_only) {
+    if (!keep_alive) return head_close_answer_;
+    return http10 ? head_keep_alive_http10_answer_ : head_keep_alive_answer_;
+  }
   if (!keep_alive) return ok_close_;
   return http10 ? ok_keep_alive_http10_ : ok_keep_alive_;
+}
+
+const Answer& Responses::continue_interim() {
+  static const Answer interim{"HTTP/1.1 100 Continue\r\n\r\n", {}};
+  return interim;
 }
 
 const Answer& Responses::error(int status) {
@@ -257,7 +329,13 @@ const Answer& Responses::error(int status) {
   static const ErrorAnswer too_large("413 Content Too Large", "request body too large\n");
   static const ErrorAnswer headers_too_large("431 Request Header Fields Too Large", "request headers too large\n");
   static const ErrorAnswer not_implemented("501 Not Implemented", "not implemented\n");
+  static const ErrorAnswer timeout("408 Request Timeout", "request timeout\n");
+  static const ErrorAnswer expectation("417 Expectation Failed", "expectation failed\n");
+  static const ErrorAnswer version("505 HTTP Version Not Supported", "HTTP version not supported\n");
   switch (status) {
+    case 408: return timeout.answer;
+    case 417: return expectation.answer;
+    case 505: return version.answer;
     case 413: return too_large.answer;
     case 431: return headers_too_large.answer;
     case 501: return not_implemented.answer;

@@ -5,6 +5,8 @@
 #include <sys/signalfd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +18,7 @@
 
 #include "accept_mode.h"
 #include "cli.h"
+#include "error.h"
 #include "fd.h"
 #include "listener.h"
 #include "parent_death.h"
@@ -35,13 +38,18 @@ struct Options {
   std::string stats_file;
   int threads = 1;
   std::string accept;  // empty: the single loop
+  double header_timeout_s = 10;
+  double idle_timeout_s = 0;
+  bool exit_with_parent = false;
 };
 
 std::vector<std::string> accept_mode_names() {
   std::vector<std::string> out;
-  for (const auto& info : pollbench::accept_modes()) out.emplace_back(info.name);
+  for (const auto& info : pollbench::served_accept_modes()) out.emplace_back(info.name);
   return out;
 }
+
+std::chrono::milliseconds to_ms(double seconds) { return std::chrono::milliseconds(std::llround(seconds * 1000)); }
 
 std::string epilog() {
   std::string out = "Backends here:\n";
@@ -49,14 +57,24 @@ std::string epilog() {
     out += "  " + info.name + (info.available ? "" : "  (unavailable here: " + info.reason + ")") + "\n";
   }
   out += "Accept modes (--accept; docs/herd.md):\n";
-  for (const auto& info : pollbench::accept_modes()) {
+  for (const auto& info : pollbench::served_accept_modes()) {
     out += "  " + std::string(info.name) + std::string(20 - std::min<std::size_t>(info.name.size(), 19), ' ') +
-           std::string(info.description) + "\n";
+           std::string(info.server_description) + "\n";
   }
   out +=
       "\n"
-      "Every request that ends at its blank line gets `200 OK` with a fixed body; malformed requests\n"
-      "get 400, oversized ones 431 (headers) or 413 (body), then the connection closes.\n"
+      "Every GET, HEAD or POST request that ends at its blank line (and its Content-Length body) gets\n"
+      "`200 OK` with a fixed body (HEAD: the head only); malformed requests get 400, other methods\n"
+      "501, other HTTP versions 505, oversized ones 431 (headers) or 413 (body), then the connection\n"
+      "closes. `Expect: 100-continue` gets `100 Continue` before the body (417 if it is over the limit).\n"
+      "\n"
+      "Timeouts and the fd limit (docs/tcp.md): a request whose head and body have not all arrived\n"
+      "--header-timeout seconds after its first byte gets 408 and is closed; --idle-timeout, off by\n"
+      "default so that a benchmark's idle connections stay, closes connections silent that long\n"
+      "(set it when the server is reachable by others). At the fd limit the connection that has\n"
+      "waited longest without completing a request (at least 1 s) is closed to make room; with\n"
+      "none, the new one is closed at once (errors.fd_limit), and a loop that cannot do even that\n"
+      "stops accepting for 100 ms.\n"
       "The first line on stdout is `listening on ADDR:PORT`. On SIGINT or SIGTERM the server\n"
       "writes one JSON object: waits, per-wait latency percentiles (wait_ns), events per wait,\n"
       "requests, connections accepted / closed / open, bytes and errors by kind.\n"
@@ -86,12 +104,20 @@ void describe(pollbench::cli::Parser& p, Options& o) {
          "written exits 2)");
   p.count("--threads", "T", o.threads, 1, 64, "T event loops, each in its own thread with its own poller (needs --accept)");
   p.choice("--accept", "MODE", o.accept, accept_mode_names(), "how the loops share the listening port");
+  p.real("--header-timeout", "SECONDS", o.header_timeout_s, 0, false, 86400,
+         "close a connection whose request is still arriving this long after its first byte (0: never)");
+  p.real("--idle-timeout", "SECONDS", o.idle_timeout_s, 0, false, 86400,
+         "close a connection that sent no request for this long (0, the default: never)");
+  p.flag("--exit-with-parent", o.exit_with_parent,
+         "exit (as on SIGTERM) when the process that started pollserver dies (PR_SET_PDEATHSIG); "
+         "without it pollserver outlives a script that started it in the background");
   p.epilog(epilog());
 }
 
+// 127.0.0.0/8, ::1, and 127.0.0.0/8 mapped into IPv6 (::ffff:127.x.y.z).
 bool is_loopback(const std::string& address) {
   const auto parsed = pollbench::parse_bind_address(address);
-  return parsed.text.rfind("127.", 0) == 0 || parsed.text == "::1";
+  return parsed.text.rfind("127.", 0) == 0 || parsed.text.rfind("::ffff:127.", 0) == 0 || parsed.text == "::1";
 }
 
 int run(const Options& o) {
@@ -123,9 +149,9 @@ int run(const Options& o) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  if (sigprocmask(SIG_BLOCK, &stop_signals, nullptr) < 0) throw std::system_error(errno, std::generic_category(), "sigprocmask");
+  if (sigprocmask(SIG_BLOCK, &stop_signals, nullptr) < 0) pollbench::throw_errno("sigprocmask");
   pollbench::OwnedFd stop_fd(::signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!stop_fd) throw std::system_error(errno, std::generic_category(), "signalfd");
+  if (!stop_fd) pollbench::throw_errno("signalfd");
   ::signal(SIGPIPE, SIG_IGN);
 
   pollbench::OwnedFd listener = pollbench::listen_tcp(o.bind, o.port);
@@ -137,6 +163,8 @@ int run(const Options& o) {
   pollbench::ServerConfig config;
   config.body_size = o.body_size;
   config.limits.max_header_bytes = o.max_header;
+  config.header_timeout = to_ms(o.header_timeout_s);
+  config.idle_timeout = to_ms(o.idle_timeout_s);
   if (!o.accept.empty()) {
     try {
       return pollbench::serve_threads({o.accept, o.threads, o.backend, o.stats_file}, std::move(listener), config, stop_fd.get());
@@ -164,12 +192,18 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  pollbench::die_with_parent();
   Options options;
   pollbench::cli::Parser parser("pollserver",
                                 "A minimal HTTP/1.1 keep-alive server over one readiness backend, for wrk, loadgen or curl.");
   describe(parser, options);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--help=", 7) == 0) {
+      parser.print_error(std::string("--help: takes no value, not '") + (argv[i] + 7) + "'");
+      return 2;
+    }
+  }
   parser.parse_or_exit(argc, argv);
+  if (options.exit_with_parent) pollbench::die_with_parent();
   try {
     if (options.threads > 1 && options.accept.empty()) throw pollbench::cli::UsageError("--threads needs --accept MODE");
     return run(options);

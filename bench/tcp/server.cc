@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -33,6 +34,15 @@ constexpr std::size_t kMaxIovecs = 128;
 // Heap bytes a string holds (a short one lives inside the object).
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() : 0; }
 
+// Memory goes back to the system once the open connections fall to 1/kTrimLowWater of their
+// peak, if that peak was at least kTrimPeak: glibc keeps the freed heap of an attack's
+// thousand partial requests otherwise (tens of MiB). Not on the way down from every small
+// peak: malloc_trim walks the whole heap.
+constexpr std::size_t kTrimPeak = 256;
+constexpr std::size_t kTrimLowWater = 8;
+
+bool accept_failed_for_fds(int err) { return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM; }
+
 
 }  // namespace
 
@@ -44,9 +54,15 @@ Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig co
       edge_(poller_->trigger() == Poller::Trigger::edge),
       events_(config.events_capacity),
       read_buffer_(config.read_chunk == 0 ? 1 : config.read_chunk),
-      spare_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+      reserve_(config.fd_reserve ? config.fd_reserve : std::make_shared<FdReserve>()) {
+  config_.fd_reserve.reset();  // held in reserve_
   listener_watched_ = watch.fd >= 0 ? watch.fd : listener_.get();
-  if (!watch.exclusive) {
+  listener_exclusive_ = watch.exclusive;
+  watch_listener();
+}
+
+void Server::watch_listener() {
+  if (!listener_exclusive_) {
     poller_->add(listener_watched_, Interest::readable, kListenerToken);
   } else if (!poller_->add_exclusive(listener_watched_, kListenerToken)) {
     throw std::invalid_argument(std::string(poller_->name()) + " cannot wake one waiting thread only (EPOLLEXCLUSIVE is epoll's)");
@@ -56,7 +72,7 @@ Server::Server(std::unique_ptr<Poller> poller, OwnedFd listener, ServerConfig co
 Server::~Server() {
   close_all();
   try {
-    poller_->remove(listener_watched_);
+    if (!accept_paused_) poller_->remove(listener_watched_);
     if (stop_fd_ >= 0) poller_->remove(stop_fd_);
   } catch (const std::exception&) {
     // Nothing left to do about it: the poller and the listener go away next.
@@ -69,9 +85,14 @@ void Server::watch_stop_fd(int fd) {
 }
 
 Server::Turn Server::turn(std::chrono::nanoseconds timeout) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
+  // With no timeout pending (no partial request, no idle timeout, accepting) this is the
+  // caller's timeout unchanged: what the benchmark measures does not move.
+  const std::chrono::nanoseconds deadline = until_next_deadline(start);
+  if (deadline != kForever && (timeout == kForever || deadline < timeout)) timeout = deadline;
   const std::size_t ready = poller_->wait(events_, timeout);
-  const auto waited = std::chrono::steady_clock::now() - start;
+  now_ = Clock::now();
+  const auto waited = now_ - start;
 
   ++stats_.waits;
   stats_.events += ready;
@@ -79,6 +100,8 @@ Server::Turn Server::turn(std::chrono::nanoseconds timeout) {
   stats_.wait_ns.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count()));
 
   for (const Event& event : events_) handle(event);
+  expire_waiting();
+  if (accept_paused_ && now_ >= accept_resume_at_) resume_accepting();
   return Turn{ready, std::chrono::duration_cast<std::chrono::nanoseconds>(waited)};
 }
 
@@ -107,45 +130,103 @@ void Server::handle(const Event& event) {
 // the rest, and loadgen opens thousands of connections at once, which the backlog must absorb.
 void Server::accept_ready() {
   for (;;) {
-    const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = -1;
+    int err = 0;
+    if (reserve_->at_limit()) {  // at the fd limit: no accept between shedding and its refill
+      const auto hold = reserve_->lock();
+      fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      err = errno;
+    } else {
+      fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      err = errno;
+    }
     if (fd >= 0) {
       ++stats_.accepted;
       add_connection(OwnedFd(fd));
       continue;
     }
-    switch (errno) {
-      case EAGAIN:
-#if EAGAIN != EWOULDBLOCK
-      case EWOULDBLOCK:
-#endif
-        return;
-      case EINTR:
-      case ECONNABORTED:  // the peer gave up while queued
-        continue;
-      case EMFILE:
-      case ENFILE:
-      case ENOBUFS:
-      case ENOMEM:
-        if (!shed_one_connection()) return;
-        continue;
-      default:
-        stats_.count(ServerError::accept);
-        return;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      // Drained with the spare in hand: below the limit again.
+      if (reserve_->at_limit() && reserve_->has_spare()) reserve_->set_at_limit(false);
+      return;
     }
+    if (err == EINTR || err == ECONNABORTED) continue;  // ECONNABORTED: the peer gave up while queued
+    if (accept_failed_for_fds(err)) {
+      if (!accept_at_limit()) return;
+      continue;
+    }
+    stats_.count(ServerError::accept);
+    return;
   }
 }
 
 // Out of fds: a connection left in the accept queue would keep the listener ready forever (a
-// busy loop with a level-triggered backend), so give up the spare fd, accept it and close it.
-bool Server::shed_one_connection() {
-  spare_fd_.reset();
-  const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd >= 0) {
-    ::close(fd);
-    stats_.count(ServerError::fd_limit);
+// busy loop with a level-triggered backend). Take it into the spare fd's slot, then make room
+// for it by closing the connection that has waited longest, or else close it (shed).
+bool Server::accept_at_limit() {
+  reserve_->set_at_limit(true);
+  const auto hold = reserve_->lock();
+  int err = 0;
+  const int fd = reserve_->accept_into_spare(listener_.get(), SOCK_NONBLOCK | SOCK_CLOEXEC, err);
+  if (fd < 0) {
+    const bool spare = reserve_->reopen_spare();
+    if (err == EAGAIN || err == EWOULDBLOCK) return false;  // nothing was waiting
+    if (err == EINTR || err == ECONNABORTED) return true;
+    if (!spare || accept_failed_for_fds(err)) pause_accepting();  // no spare, or its slot was lost
+    return false;
   }
-  spare_fd_ = OwnedFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  return fd >= 0;
+  if (evict_longest_waiting_locked()) {
+    reserve_->reopen_spare();  // into the slot just freed
+    ++stats_.accepted;
+    add_connection(OwnedFd(fd));
+    return true;
+  }
+  ::close(fd);
+  reserve_->reopen_spare();
+  stats_.count(ServerError::fd_limit);
+  return true;
+}
+
+// The connection at the head of either waiting list that has waited longer, if it has waited
+// at least evict_after: a slow or silent crowd then cannot hold the whole table against
+// clients that complete their requests.
+bool Server::evict_longest_waiting_locked() {
+  std::uint32_t oldest = kNoSlot;
+  for (const SlotList* list : {&idle_, &partial_}) {
+    if (list->head != kNoSlot && (oldest == kNoSlot || connections_[list->head].since < connections_[oldest].since)) {
+      oldest = list->head;
+    }
+  }
+  if (oldest == kNoSlot || now_ - connections_[oldest].since < config_.evict_after) return false;
+  stats_.count(ServerError::evicted);
+  // The reserve's lock is held: the slot is for the accept that follows, not for the spare
+  // (close_connection would otherwise try to take the lock again to refill it).
+  holding_reserve_lock_ = true;
+  close_connection(oldest);
+  holding_reserve_lock_ = false;
+  return true;
+}
+
+// Neither room nor a spare (another loop's accept took the freed slot): stop watching the
+// listener for kAcceptPause rather than be woken by it again and again.
+void Server::pause_accepting() {
+  if (accept_paused_) return;
+  try {
+    poller_->remove(listener_watched_);
+  } catch (const std::exception&) {
+    stats_.count(ServerError::poller);
+    return;
+  }
+  accept_paused_ = true;
+  accept_resume_at_ = now_ + kAcceptPause;
+  ++stats_.accept_pauses;
+}
+
+void Server::resume_accepting() {
+  reserve_->refill_if_missing();
+  watch_listener();
+  accept_paused_ = false;
+  accept_ready();  // an edge-like watch reports only what arrives from now on
 }
 
 void Server::add_connection(OwnedFd fd) {
@@ -173,7 +254,88 @@ void Server::add_connection(OwnedFd fd) {
   }
   c.fd = std::move(fd);
   c.interest = Interest::readable;
+  link(slot, Waiting::idle);
   ++open_;
+  peak_open_ = std::max(peak_open_, open_);
+}
+
+// --- waiting lists and timeouts -------------------------------------------------------------
+
+void Server::link(std::size_t slot, Waiting waiting) {
+  Connection& c = connections_[slot];
+  SlotList& list = list_of(waiting);
+  const auto index = static_cast<std::uint32_t>(slot);
+  c.waiting = waiting;
+  c.since = now_;
+  c.prev = list.tail;
+  c.next = kNoSlot;
+  if (list.tail != kNoSlot) {
+    connections_[list.tail].next = index;
+  } else {
+    list.head = index;
+  }
+  list.tail = index;
+}
+
+void Server::unlink(std::size_t slot) {
+  Connection& c = connections_[slot];
+  if (c.waiting == Waiting::none) return;
+  SlotList& list = list_of(c.waiting);
+  (c.prev != kNoSlot ? connections_[c.prev].next : list.head) = c.next;
+  (c.next != kNoSlot ? connections_[c.next].prev : list.tail) = c.prev;
+  c.prev = c.next = kNoSlot;
+  c.waiting = Waiting::none;
+}
+
+// After servicing: a connection with part of a request in hand waits on `partial` from that
+// request's first byte; any other waits on `idle` from its last complete request.
+void Server::update_waiting(std::size_t slot) {
+  Connection& c = connections_[slot];
+  const bool partial = !c.input.empty() && !c.paused && !c.close_after_write && !c.peer_closed;
+  const Waiting wanted = partial ? Waiting::partial : Waiting::idle;
+  if (wanted != c.waiting || c.completed) {
+    unlink(slot);
+    link(slot, wanted);
+  }
+  c.completed = false;
+}
+
+void Server::expire_waiting() {
+  const auto header_timeout = config_.header_timeout;
+  while (header_timeout.count() > 0 && partial_.head != kNoSlot &&
+         now_ - connections_[partial_.head].since >= header_timeout) {
+    const std::size_t slot = partial_.head;
+    stats_.count(ServerError::header_timeout);
+    // 408 on its way out, if the socket takes it now; the connection does not wait for it.
+    const http::Answer& answer = http::Responses::error(408);
+    ::send(connections_[slot].fd.get(), answer.head.data(), answer.head.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    close_gracefully(slot);
+  }
+  const auto idle_timeout = config_.idle_timeout;
+  while (idle_timeout.count() > 0 && idle_.head != kNoSlot && now_ - connections_[idle_.head].since >= idle_timeout) {
+    ++stats_.idle_closed;
+    close_connection(idle_.head);
+  }
+}
+
+std::chrono::nanoseconds Server::until_next_deadline(Clock::time_point now) const {
+  Clock::time_point next = Clock::time_point::max();
+  if (config_.header_timeout.count() > 0 && partial_.head != kNoSlot) {
+    next = std::min(next, connections_[partial_.head].since + config_.header_timeout);
+  }
+  if (config_.idle_timeout.count() > 0 && idle_.head != kNoSlot) {
+    next = std::min(next, connections_[idle_.head].since + config_.idle_timeout);
+  }
+  if (accept_paused_) next = std::min(next, accept_resume_at_);
+  if (next == Clock::time_point::max()) return kForever;
+  return std::max(std::chrono::nanoseconds(0), std::chrono::duration_cast<std::chrono::nanoseconds>(next - now));
+}
+
+void Server::trim_memory_if_low() {
+  if (peak_open_ < kTrimPeak || open_ > peak_open_ / kTrimLowWater) return;
+  ::malloc_trim(0);
+  peak_open_ = open_;
+  ++stats_.memory_trims;
 }
 
 // --- one connection -----------------------------------------------------------------------
@@ -269,11 +431,15 @@ std::size_t Server::answer_requests(Connection& c, std::string_view pending) {
   std::size_t used = 0;
   while (!c.close_after_write && !c.paused) {
     const http::ParseResult request = http::parse_request(pending.substr(used), config_.limits, c.progress);
-    if (request.outcome == http::Parse::incomplete) break;
+    if (request.outcome == http::Parse::incomplete) {
+      if (request.send_continue) queue(c, http::Responses::continue_interim());
+      break;
+    }
     c.progress = {};
     if (request.outcome == http::Parse::complete) {
       ++stats_.requests;
-      queue(c, responses_.ok(request.keep_alive, request.http10));
+      c.completed = true;
+      queue(c, responses_.ok(request.keep_alive, request.http10, request.head_only));
       used += request.length;
       if (!request.keep_alive) c.close_after_write = true;
     } else {
@@ -366,6 +532,7 @@ void Server::settle(std::size_t slot) {
   Interest wanted = Interest::readable;
   if (want_read && output_pending) wanted = Interest::both;
   if (!want_read && output_pending) wanted = Interest::writable;
+  update_waiting(slot);
   if (wanted == c.interest) return;
   try {
     poller_->modify(c.fd.get(), wanted, token_of(slot, c.generation));
@@ -393,6 +560,8 @@ void Server::close_connection(std::size_t slot) {
   } catch (const std::exception&) {
     stats_.count(ServerError::poller);  // closing it below drops it from every backend anyway
   }
+  unlink(slot);
+  c.completed = false;
   c.fd.reset();
   ++c.generation;
   c.interest = Interest::readable;
@@ -404,6 +573,8 @@ void Server::close_connection(std::size_t slot) {
   free_slots_.push_back(slot);
   --open_;
   ++stats_.closed;
+  if (!holding_reserve_lock_) reserve_->refill_if_missing();
+  trim_memory_if_low();
 }
 
 void Server::close_all() {

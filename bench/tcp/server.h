@@ -13,7 +13,19 @@
 // reading from it until they drain (backpressure), watching for writable instead. So one
 // connection's memory is bounded whatever the body size and the pipelining depth
 // (connection_memory_bound()). Every fd the server opens it closes: on
-// the peer's close, reset or error, after a 400 / 413 / 431 answer, and in the destructor.
+// the peer's close, reset or error, after an error answer, and in the destructor.
+//
+// Room for new clients (docs/tcp.md, "Timeouts and the fd limit"). Every open connection is
+// on one of two lists, each in the order its connections started waiting, so that every
+// timeout and every choice below costs O(1) per event, never a scan:
+//   - partial: part of a request has arrived, the rest has not. Past header_timeout (from the
+//     request's first byte; more bytes do not reset it) it gets 408 and is closed.
+//   - idle: the rest (no request under way, or answers still going out), since its last
+//     complete request or its accept. Past idle_timeout, when set, it is closed.
+// At the fd limit, the loop makes room by closing the connection at the head of either list
+// that has waited longest (at least evict_after), then accepts the new one; with none that
+// old, the new connection is shed through the process's spare fd (fd_reserve.h), and a loop
+// that cannot even do that stops accepting for kAcceptPause rather than spin.
 #pragma once
 
 #include <chrono>
@@ -25,6 +37,7 @@
 #include <vector>
 
 #include "fd.h"
+#include "fd_reserve.h"
 #include "http.h"
 #include "poller.h"
 #include "server_stats.h"
@@ -37,6 +50,15 @@ struct ServerConfig {
   std::size_t events_capacity = 1024;        // ready fds one wait may report
   std::size_t read_chunk = 64 * 1024;        // bytes one read asks for
   std::size_t max_pending_output = 256 * 1024;  // stop parsing and reading a peer with more unsent
+  // Close a connection whose request has been arriving for this long (0: never).
+  std::chrono::milliseconds header_timeout{10'000};
+  // Close a connection that has sent no request for this long (0: never, the default: the
+  // benchmark's idle crowd must stay).
+  std::chrono::milliseconds idle_timeout{0};
+  // At the fd limit, only a connection waiting at least this long is closed to make room.
+  std::chrono::milliseconds evict_after{1'000};
+  // The spare fd every loop of the process shares (fd_reserve.h); null: this server's own.
+  std::shared_ptr<FdReserve> fd_reserve;
 };
 
 // Answers queued for one connection are runs of the same canned answer; past this many runs the
@@ -99,8 +121,22 @@ class Server {
     std::size_t count;
   };
 
+  // Which waiting list a connection is on (see the top of this file).
+  enum class Waiting : std::uint8_t { none, idle, partial };
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
+  struct SlotList {
+    std::uint32_t head = kNoSlot;
+    std::uint32_t tail = kNoSlot;
+  };
+  using Clock = std::chrono::steady_clock;
+
   struct Connection {
     OwnedFd fd;
+    Waiting waiting = Waiting::none;
+    bool completed = false;           // a request completed since the last settle()
+    std::uint32_t prev = kNoSlot;     // neighbours on its waiting list
+    std::uint32_t next = kNoSlot;
+    Clock::time_point since{};        // when it started waiting on that list
     std::uint32_t generation = 0;  // bumped when the slot is freed, so stale tokens miss
     Interest interest = Interest::readable;
     bool peer_closed = false;         // read returned 0: the peer sends no more
@@ -118,7 +154,21 @@ class Server {
   };
 
   void accept_ready();
-  bool shed_one_connection();
+  // Out of fds: make room or shed one; false when the loop should stop accepting for now.
+  bool accept_at_limit();
+  bool evict_longest_waiting_locked();  // with the reserve's lock held
+  void pause_accepting();
+  void resume_accepting();
+  void watch_listener();
+  // The waiting lists: put `slot` at the tail of the one it belongs on, or take it off.
+  SlotList& list_of(Waiting waiting) { return waiting == Waiting::partial ? partial_ : idle_; }
+  void link(std::size_t slot, Waiting waiting);
+  void unlink(std::size_t slot);
+  void update_waiting(std::size_t slot);
+  // Closes what has waited past its timeout; when the next wait must end to do that again.
+  void expire_waiting();
+  std::chrono::nanoseconds until_next_deadline(Clock::time_point now) const;
+  void trim_memory_if_low();
   void add_connection(OwnedFd fd);
   void handle(const Event& event);
   // Reads (when `readable`) and writes what one connection can, then settles its interest.
@@ -153,7 +203,15 @@ class Server {
   std::vector<Connection> connections_;  // slots; a free slot has no fd
   std::vector<std::size_t> free_slots_;
   std::size_t open_ = 0;
-  OwnedFd spare_fd_;  // given up to accept (and shed) a connection when the fd limit is hit
+  std::size_t peak_open_ = 0;  // since memory was last given back (trim_memory_if_low)
+  std::shared_ptr<FdReserve> reserve_;
+  bool listener_exclusive_ = false;
+  bool accept_paused_ = false;
+  bool holding_reserve_lock_ = false;
+  Clock::time_point accept_resume_at_{};
+  SlotList idle_;
+  SlotList partial_;
+  Clock::time_point now_ = Clock::now();  // when the last wait returned
   int stop_fd_ = -1;
   bool stop_requested_ = false;
   ServerStats stats_;

@@ -10,6 +10,8 @@ std::string_view error_name(ServerError kind) {
     case ServerError::oversized: return "oversized";
     case ServerError::unfinished: return "unfinished";
     case ServerError::fd_limit: return "fd_limit";
+    case ServerError::evicted: return "evicted";
+    case ServerError::header_timeout: return "header_timeout";
     case ServerError::accept: return "accept";
     case ServerError::io: return "io";
     case ServerError::poller: return "poller";
@@ -21,6 +23,23 @@ std::uint64_t ServerStats::total_errors() const {
   std::uint64_t total = 0;
   for (std::uint64_t n : errors) total += n;
   return total;
+}
+
+void ServerStats::add(const ServerStats& s) {
+  waits += s.waits;
+  empty_waits += s.empty_waits;
+  events += s.events;
+  requests += s.requests;
+  accepted += s.accepted;
+  closed += s.closed;
+  reset_by_peer += s.reset_by_peer;
+  idle_closed += s.idle_closed;
+  accept_pauses += s.accept_pauses;
+  memory_trims += s.memory_trims;
+  bytes_in += s.bytes_in;
+  bytes_out += s.bytes_out;
+  for (std::size_t i = 0; i < kServerErrorKinds; ++i) errors[i] += s.errors[i];
+  wait_ns.merge(s.wait_ns);
 }
 
 std::string stats_json(const ServerStats& s, std::string_view backend, std::string_view endpoint,
@@ -41,7 +60,10 @@ std::string stats_json(const ServerStats& s, std::string_view backend, std::stri
   out["connections"] = {{"accepted", s.accepted},
                         {"closed", s.closed},
                         {"reset_by_peer", s.reset_by_peer},
-                        {"open", open_connections}};
+                        {"idle_closed", s.idle_closed},
+                        {"open", open_connections},
+                        {"accept_pauses", s.accept_pauses}};
+  out["memory_trims"] = s.memory_trims;
   out["bytes"] = {{"in", s.bytes_in}, {"out", s.bytes_out}};
   Json errors = Json::object();
   for (std::size_t i = 0; i < kServerErrorKinds; ++i) errors[error_name(static_cast<ServerError>(i))] = s.errors[i];

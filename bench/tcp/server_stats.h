@@ -16,12 +16,15 @@ enum class ServerError : std::uint8_t {
   malformed,   // a request the parser refuses: answered 400 (501 for Transfer-Encoding), closed
   oversized,   // request over the header or body limit: answered 431 / 413 and closed
   unfinished,  // the peer closed in the middle of a request
-  fd_limit,    // accept hit the fd limit (EMFILE / ENFILE): that connection was shed
+  fd_limit,    // accept hit the fd limit (EMFILE / ENFILE) with no room to make: the new
+               // connection was accepted into the spare fd's slot and closed (shed)
+  evicted,     // at the fd limit, the connection that had waited longest was closed for room
+  header_timeout,  // part of a request, then nothing more for header_timeout: 408 and closed
   accept,      // accept failed otherwise
   io,          // any other read or write error
   poller,      // the poller refused to add or modify a connection
 };
-inline constexpr std::size_t kServerErrorKinds = 7;
+inline constexpr std::size_t kServerErrorKinds = 9;
 std::string_view error_name(ServerError kind);
 
 struct ServerStats {
@@ -34,6 +37,9 @@ struct ServerStats {
   // Closed because the peer reset them (ECONNRESET, EPIPE). Not an error: wrk and loadgen end
   // that way when they stop with answers unread.
   std::uint64_t reset_by_peer = 0;
+  std::uint64_t idle_closed = 0;    // closed by the idle timeout (not an error: it was asked for)
+  std::uint64_t accept_pauses = 0;  // times a loop stopped accepting for kAcceptPause (fd limit)
+  std::uint64_t memory_trims = 0;   // times freed memory went back to the system (malloc_trim)
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   std::array<std::uint64_t, kServerErrorKinds> errors{};
@@ -43,6 +49,8 @@ struct ServerStats {
   std::uint64_t errors_of(ServerError kind) const { return errors[static_cast<std::size_t>(kind)]; }
   std::uint64_t total_errors() const;
   void reset() { *this = ServerStats{}; }
+  // Adds another loop's counts (pollserver --threads prints their sum).
+  void add(const ServerStats& other);
 };
 
 // One JSON object: backend, listening endpoint, waits, per-wait latency percentiles, events per
