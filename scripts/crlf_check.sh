@@ -68,14 +68,14 @@ measure() {
 side_seconds=$((window + 2))
 start_busy() { rig_busy "$side_seconds"; sleep 1; }
 start_flood() {
-  "${rig_client_cpu[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$side_seconds" \
+  "${rig_client[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$side_seconds" \
       --slowloris 0 --crlf 1 --pipeliners 0 --resets 0 >"$work/flood.json" 2>"$work/flood.err" &
   rig_side $!
   sleep 1
 }
 finish_side() { rig_side_done || { echo "crlf_check.sh: side process failed: $(cat "$work/flood.err" 2>/dev/null)" >&2; exit 1; }; }
 
-echo "crlf_check: pollserver --backend $backend on CPU ${rig_server_cpu[2]}; wrk -t1 -c10 on CPU ${rig_client_cpu[2]}, ${window}s windows, $rounds rounds"
+echo "crlf_check: pollserver --backend $backend on CPU $rig_server_cpu; wrk -t1 -c10 on CPU $rig_client_cpu, ${window}s windows, $rounds rounds"
 results=$work/rounds.txt
 for round in $(seq "$rounds"); do
   read -r clean clean_cpu < <(measure)

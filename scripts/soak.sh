@@ -125,7 +125,7 @@ for backend in "${backends[@]}"; do
   matched_windows=()
   [ "$pin" = 1 ] && matched_windows+=("$(measure_matched)")
 
-  "${rig_client_cpu[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
+  "${rig_client[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
       --slowloris "$slowloris" --idle "$idle" --crlf "$crlf" --pipeliners "$pipeliners" --resets "$resets" \
       >"$work/hostile.json" 2>"$work/hostile.err" &
   hostile_pid=$!

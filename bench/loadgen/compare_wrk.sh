@@ -39,7 +39,7 @@ for round in $(seq "$rounds"); do
   wrk_out=$(rig_wrk "$duration" "$connections")
   wrk_rps=$(rig_rps <<<"$wrk_out")
   wrk_errors=$(echo "$wrk_out" | grep -E 'Socket errors|Non-2xx' || true)
-  lg_json=$("${rig_client_cpu[@]}" "$build/bin/loadgen" --target "$rig_address" --idle 0 --active "$connections" \
+  lg_json=$("${rig_client[@]}" "$build/bin/loadgen" --target "$rig_address" --idle 0 --active "$connections" \
             --threads 1 --duration "$duration" 2>/dev/null)
   read -r lg_rps lg_errors < <(python3 -c 'import json, sys
 r = json.load(sys.stdin)

@@ -3,9 +3,11 @@
 # bench/loadgen/compare_wrk.sh, written once. Sourced from the repository root (cd there first).
 #
 #   rig_init NAME PIN       a scratch directory ($rig_work), a trap that stops everything the rig
-#                           started and removes it, INT/TERM -> exit 130; with PIN=1 the server
-#                           runs on the last CPU this process may use and the clients on the
-#                           first ($rig_server_cpu, $rig_client_cpu: taskset prefixes, else empty)
+#                           started and removes it, INT/TERM -> exit 130, and the command
+#                           prefixes $rig_server and $rig_client (arrays): what they start dies
+#                           with the script even on SIGKILL (setpriv --pdeathsig), and with PIN=1
+#                           the server runs on the last CPU this process may use, the clients on
+#                           the first ($rig_server_cpu, $rig_client_cpu: those CPUs' numbers)
 #   rig_start_server BIN BACKEND ARGS...
 #                           pollserver on the server CPU at a free port: $rig_server_pid,
 #                           $rig_address (HOST:PORT), $rig_port; returns 1 with its stderr if it
@@ -21,7 +23,7 @@
 #   rig_status_kb PID KEY   a /proc/PID/status figure in kB (VmRSS, VmHWM)
 
 rig_server_pid="" rig_side_pid="" rig_work=""
-rig_server_cpu=() rig_client_cpu=()
+rig_server=() rig_client=() rig_server_cpu="" rig_client_cpu=""
 
 # The scripts run under set -e: every step here must succeed whatever is left to stop.
 rig_cleanup() {
@@ -36,20 +38,23 @@ rig_init() {
   rig_work=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
   trap rig_cleanup EXIT
   trap 'exit 130' INT TERM
-  rig_server_cpu=() rig_client_cpu=()
+  # A SIGKILL runs no trap: the kernel stops what the rig started when its parent dies.
+  rig_server=() rig_client=() rig_server_cpu="" rig_client_cpu=""
+  if setpriv --pdeathsig KILL true 2>/dev/null; then rig_server=(setpriv --pdeathsig KILL) rig_client=("${rig_server[@]}"); fi
   [ "$pin" = 1 ] || return 0
   # The CPUs this process may use, as taskset lists them ("0-3", "0,2"): the server gets the
   # last, the clients the first, so the two never share a core.
   cpus=$(taskset -pc $$ | sed 's/.*: //' | tr ',-' '\n\n')
-  rig_server_cpu=(taskset -c "$(tail -n 1 <<<"$cpus")")
-  rig_client_cpu=(taskset -c "$(head -n 1 <<<"$cpus")")
+  rig_server_cpu=$(tail -n 1 <<<"$cpus") rig_client_cpu=$(head -n 1 <<<"$cpus")
+  rig_server+=(taskset -c "$rig_server_cpu")
+  rig_client+=(taskset -c "$rig_client_cpu")
 }
 
 rig_start_server() {
   local binary=$1 backend=$2 line
   shift 2
-  # taskset execs the server, so $! is the server's own pid.
-  "${rig_server_cpu[@]}" "$binary" --backend "$backend" --port 0 "$@" >"$rig_work/server.out" 2>"$rig_work/server.err" &
+  # setpriv and taskset exec the server, so $! is the server's own pid.
+  "${rig_server[@]}" "$binary" --backend "$backend" --port 0 "$@" >"$rig_work/server.out" 2>"$rig_work/server.err" &
   rig_server_pid=$!
   for _ in $(seq 50); do grep -q '^listening on' "$rig_work/server.out" 2>/dev/null && break; sleep 0.1; done
   line=$(head -n 1 "$rig_work/server.out")
@@ -69,7 +74,7 @@ rig_stop_server() {
   rig_server_pid=""
 }
 
-rig_wrk() { "${rig_client_cpu[@]}" wrk -t1 -c"$2" -d"$1s" "http://$rig_address/" 2>/dev/null || true; }
+rig_wrk() { "${rig_client[@]}" wrk -t1 -c"$2" -d"$1s" "http://$rig_address/" 2>/dev/null || true; }
 rig_rps() { awk '/^Requests\/sec:/ { rps = $2 } END { print (rps == "" ? 0 : rps) }'; }
 
 rig_side() { rig_side_pid=$1; }
@@ -80,7 +85,7 @@ rig_side_done() {
   return "$code"
 }
 rig_busy() {
-  "${rig_client_cpu[@]}" python3 -c "import time
+  "${rig_client[@]}" python3 -c "import time
 end = time.monotonic() + $1
 while time.monotonic() < end: pass" &
   rig_side $!
