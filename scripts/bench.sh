@@ -227,27 +227,16 @@ skip() { finish skipped "$1"; }
 # and compilers, a benchmark's timeout, servers and loadgen, however deep. (PR_SET_PDEATHSIG
 # reaches only direct children, and bash cannot become a subreaper.)
 
-# descendants PID: every process below PID, listed before any is stopped (a stopped parent's
-# children are re-parented and could no longer be found).
-descendants() {
-  ps -e -o pid=,ppid= 2>/dev/null | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      found[root] = 1
-      do { more = 0
-           for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 }
-      } while (more)
-      for (p in found) if (p != root) print p
-    }'
-}
+# shellcheck source=scripts/lib/procs.sh
+. "$here/lib/procs.sh"
 stop_children() {
   local pids alive=() tries
-  mapfile -t pids < <(descendants $$)
+  mapfile -t pids < <(pb_descendants $$)
   [ ${#pids[@]} -gt 0 ] || return 0
   kill -TERM "${pids[@]}" 2>/dev/null
   for tries in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
-    # Alive: listed and not a zombie (our own children stay zombies until the `wait` below).
-    mapfile -t alive < <(ps -o pid=,stat= -p "$(IFS=,; echo "${pids[*]}")" 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }')
+    # Our own children stay zombies until the `wait` below: pb_alive leaves them out.
+    mapfile -t alive < <(pb_alive "${pids[@]}")
     [ ${#alive[@]} -eq 0 ] && break
     sleep 0.1
   done

@@ -11,7 +11,7 @@ fixture=$here/fixture
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/pollbench-scripts-test.XXXXXX")
 runner=""  # a bench.sh started in the background: it and all below it go with the test
 # shellcheck disable=SC2046  # one pid a word
-trap 'if [ -n "$runner" ]; then kill -KILL $(descendants "$runner") "$runner" 2>/dev/null || true; fi; rm -rf "$scratch"' EXIT
+trap 'if [ -n "$runner" ]; then kill -KILL $(pb_descendants "$runner") "$runner" 2>/dev/null || true; fi; rm -rf "$scratch"' EXIT
 
 # shellcheck source=scripts/find_python.sh
 . "$repo/scripts/find_python.sh"
@@ -34,23 +34,8 @@ contains() {  # contains FILE TEXT...: every TEXT is in FILE
     grep -qF -- "$text" "$file" || fail "$file lacks '$text'"
   done
 }
-# descendants PID: every process below PID (as bench.sh lists its own).
-descendants() {
-  ps -e -o pid=,ppid= 2>/dev/null | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      found[root] = 1
-      do { more = 0
-           for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 }
-      } while (more)
-      for (p in found) if (p != root) print p
-    }'
-}
-# alive PID...: those of PID... that run (a zombie has ended).
-alive() {
-  [ $# -gt 0 ] || return 0
-  ps -o pid=,stat= -p "$(IFS=,; echo "$*")" | awk '$2 !~ /^Z/ { print $1 }'
-}
+# shellcheck source=scripts/lib/procs.sh
+. "$repo/scripts/lib/procs.sh"
 # wait_for_log FILE REGEX SECONDS: waits for a line matching REGEX in FILE; prints it.
 wait_for_log() {
   local _
@@ -66,11 +51,11 @@ wait_for_log() {
 stop_and_check() {
   local pid=$1 signal=$2 job=$3 tree code=0 left _
   shift 3
-  mapfile -t tree < <({ descendants "$job"; printf '%s\n' "$@"; } | grep .)
+  mapfile -t tree < <({ pb_descendants "$job"; printf '%s\n' "$@"; } | grep .)
   kill -"$signal" "$pid"
   wait "$job" || code=$?
-  for _ in $(seq 20); do [ -z "$(alive "${tree[@]}")" ] && break; sleep 0.1; done
-  left=$(alive "${tree[@]}")
+  for _ in $(seq 20); do [ -z "$(pb_alive "${tree[@]}")" ] && break; sleep 0.1; done
+  left=$(pb_alive "${tree[@]}")
   if [ -n "$left" ]; then
     ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" >&2
     kill -KILL $left 2>/dev/null
@@ -410,7 +395,7 @@ PY
     runner=$!
     wait_for_log "$run/logs/build.log" "slow stand-in cmake building" 30 >/dev/null ||
       { cat "$scratch/bench.log" >&2; fail "the build step never started"; }
-    for _ in $(seq 50); do [ "$(descendants "$runner" | wc -l)" -ge 6 ] && break; sleep 0.1; done
+    for _ in $(seq 50); do [ "$(pb_descendants "$runner" | wc -l)" -ge 6 ] && break; sleep 0.1; done
     stop_and_check "$runner" KILL "$runner" || true
     no_partial_in "$run"
     echo "ok: SIGKILL during the build step: cmake's stand-in and its children all gone, no partial file in the run"
@@ -422,12 +407,9 @@ PY
     "$repo/scripts/bench.sh" --quick --skip-build --bin-dir "$bin" --backends poll --skip wait,herd,watched \
       --tcp-args "--seconds=30 --benchmark_filter=^tcp/poll/idle:0/" --out "$run" >"$scratch/bench.log" 2>&1 &
     runner=$!
-    for _ in $(seq 300); do
-      descendants "$runner" | grep -q . && descendants "$runner" | xargs -r ps -o comm= -p 2>/dev/null | grep -qx loadgen && break
-      sleep 0.1
-    done
-    descendants "$runner" | xargs -r ps -o comm= -p 2>/dev/null | grep -qx loadgen ||
-      { cat "$scratch/bench.log" >&2; fail "the tcp step never started loadgen"; }
+    runs_loadgen() { pb_descendants "$runner" | xargs -r ps -o comm= -p 2>/dev/null | grep -qx loadgen; }
+    for _ in $(seq 300); do runs_loadgen && break; sleep 0.1; done
+    runs_loadgen || { cat "$scratch/bench.log" >&2; fail "the tcp step never started loadgen"; }
     stop_and_check "$runner" KILL "$runner" || true
     no_partial_in "$run"
     [ ! -e "$run/tcp.json" ] || fail "a killed tcp step left tcp.json"
