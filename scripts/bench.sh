@@ -229,12 +229,13 @@ skip() { finish skipped "$1"; }
 
 # shellcheck source=scripts/lib/procs.sh
 . "$here/lib/procs.sh"
+# shellcheck disable=SC2317  # called by the trap
 stop_children() {
-  local pids alive=() tries
+  local pids alive=() _
   mapfile -t pids < <(pb_descendants $$)
   [ ${#pids[@]} -gt 0 ] || return 0
   kill -TERM "${pids[@]}" 2>/dev/null
-  for tries in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
+  for _ in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
     # Our own children stay zombies until the `wait` below: pb_alive leaves them out.
     mapfile -t alive < <(pb_alive "${pids[@]}")
     [ ${#alive[@]} -eq 0 ] && break
@@ -389,16 +390,16 @@ benchmarks_done() {
 }
 # show_progress LOG K P: the progress line of process K (0-based) of P, whose output is LOG.
 show_progress() {
-  local log=$1 k=$2 count=$3 total done elapsed=$((SECONDS - step_start)) line permille left=""
+  local log=$1 k=$2 count=$3 total finished elapsed=$((SECONDS - step_start)) line permille left=""
   total=$(wc -l <"$listed")
-  done=$(benchmarks_done "$log")
+  finished=$(benchmarks_done "$log")
   line="    $step_name: process $((k + 1))/$count"
   if [ "$total" -gt 0 ]; then
-    permille=$(( (k * total + done) * 1000 / (count * total) ))
+    permille=$(( (k * total + finished) * 1000 / (count * total) ))
     [ "$permille" -gt 0 ] && left=", about $(duration $((elapsed * (1000 - permille) / permille))) left"
-    line+=", $done/$total benchmarks, $(duration "$elapsed") elapsed$left"
+    line+=", $finished/$total benchmarks, $(duration "$elapsed") elapsed$left"
   else
-    line+=", $done benchmarks done, $(duration "$elapsed") elapsed"
+    line+=", $finished benchmarks done, $(duration "$elapsed") elapsed"
     permille=0
   fi
   if [ -t 1 ]; then
