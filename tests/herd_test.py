@@ -31,18 +31,16 @@ COUNTERS = ["threads", "connections", "wakeups_per_conn", "wasted_per_conn", "ke
 
 
 def case_bench_cli(a):
-    bad = [
-        (["--modes=nope"], "--modes: unknown value 'nope'"),
-        (["--threads=0"], "--threads: 0 is below the minimum 1"),
-        (["--threads=65"], "--threads: 65 is above the maximum 64"),
-        (["--arrivals=sometimes"], "--arrivals: unknown value 'sometimes' (valid: steady, burst)"),
-        (["--rate=5"], "--rate: 5 is below the minimum 10"),
-        (["--connections=x"], "--connections: 'x' is not a whole number (10 to 100000)"),
-        (["--bursts"], "--bursts: needs a value"),
-        (["--frobnicate"], "unknown option '--frobnicate'"),
-    ]
-    for args, expected in bad:
-        pbtest.refuses([a.herd_bench, *args], expected)
+    pbtest.refuses_each(a.herd_bench, {
+        "--modes=nope": "--modes: unknown value 'nope'",
+        "--threads=0": "--threads: 0 is below the minimum 1",
+        "--threads=65": "--threads: 65 is above the maximum 64",
+        "--arrivals=sometimes": "--arrivals: unknown value 'sometimes' (valid: steady, burst)",
+        "--rate=5": "--rate: 5 is below the minimum 10",
+        "--connections=x": "--connections: 'x' is not a whole number (10 to 100000)",
+        "--bursts": "--bursts: needs a value",
+        "--frobnicate": "unknown option '--frobnicate'",
+    })
     r = pbtest.run([a.herd_bench, "--help"])
     check(r.returncode == 0, f"--help exited {r.returncode}")
     for word in MODES + ["wakeups_per_conn", "busiest_share", "jain_index", "--quick"]:

@@ -101,6 +101,12 @@ def refuses(cmd, expected, timeout=60):
     return r
 
 
+def refuses_each(binary, cases, timeout=60):
+    """refuses() for each {argument: what stderr must say} of `cases`, one argument at a time."""
+    for arg, expected in cases.items():
+        refuses([binary, arg], expected, timeout=timeout)
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 

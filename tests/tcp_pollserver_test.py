@@ -257,21 +257,19 @@ def case_ipv6(a):
 
 
 def case_bench_cli(a):
-    bad = [
-        (["--bogus"], "unknown option '--bogus'"),
-        (["--backends=kqueue"], "--backends: unknown value 'kqueue' (valid: select, poll,"),
-        (["--backends"], "--backends: needs a value LIST"),
-        (["--backends=,"], "--backends: needs at least one of: select, poll,"),
-        (["--turns=0"], "--turns: 0 is below the minimum 1"),
-        (["--cpu=100000"], "--cpu: 100000 is above the maximum 4095"),
-        (["--seconds=0"], "--seconds: 0 is below the minimum 0.001"),
-        (["--quick=yes"], "--quick: takes no value"),
-        (["--benchmark_nonsense=1"], "benchmark_nonsense"),
-        (["--benchmark_filter=["], "--benchmark_filter"),
-        (["--loadgen=/nonexistent/loadgen"], "--loadgen: no executable at '/nonexistent/loadgen'"),
-    ]
-    for args, expected in bad:
-        pbtest.refuses([a.tcp_bench, *args], expected, timeout=30)
+    pbtest.refuses_each(a.tcp_bench, {
+        "--bogus": "unknown option '--bogus'",
+        "--backends=kqueue": "--backends: unknown value 'kqueue' (valid: select, poll,",
+        "--backends": "--backends: needs a value LIST",
+        "--backends=,": "--backends: needs at least one of: select, poll,",
+        "--turns=0": "--turns: 0 is below the minimum 1",
+        "--cpu=100000": "--cpu: 100000 is above the maximum 4095",
+        "--seconds=0": "--seconds: 0 is below the minimum 0.001",
+        "--quick=yes": "--quick: takes no value",
+        "--benchmark_nonsense=1": "benchmark_nonsense",
+        "--benchmark_filter=[": "--benchmark_filter",
+        "--loadgen=/nonexistent/loadgen": "--loadgen: no executable at '/nonexistent/loadgen'",
+    }, timeout=30)
     r = pbtest.run([a.tcp_bench, "--help"], timeout=30)
     check(r.returncode == 0 and "usage: tcp_bench" in r.stdout, f"--help: exit {r.returncode}")
     r = pbtest.run([a.tcp_bench, "--quick", "--benchmark_list_tests=true"], timeout=30)
