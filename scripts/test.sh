@@ -78,6 +78,7 @@ if [ "$release_only" = 0 ]; then
   step "3/$total" "build debug (ASan + UBSan)"
   cmake --preset debug >/dev/null
   mapfile -t targets < <(unit_targets)
+  [ ${#targets[@]} -gt 0 ] || targets=(all)  # no listing: build everything, as before
   echo "targets the unit tests run: ${targets[*]}"
   cmake --build --preset debug -j "$jobs" --target "${targets[@]}"
   step "4/$total" "test debug (unit tests under the sanitizers)"
