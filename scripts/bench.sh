@@ -67,12 +67,19 @@ Options:
 
 The run directory holds wait.json and tcp.json (Google Benchmark JSON with the machine's
 metadata in "context"), the plots, report.md, command.txt (this command line, for the report's
-"Reproduce" section), steps.tsv (each step's result and time) and logs/ (each step's output).
-Each JSON file is written under a temporary name and renamed only when its step succeeded, so a
-failed or interrupted step never leaves half a JSON file; the steps that finished keep theirs.
+"Reproduce" section), steps.tsv (each step's result and time) and logs/ (each step's output;
+Google Benchmark's tables are there). Each JSON file is written outside the run directory
+(.bench-partial-PID beside it) and moved in only when its step succeeded, so a failed or
+interrupted step never leaves half a JSON file; the steps that finished keep theirs.
+
+Each benchmark step shows its progress: process k of P, benchmarks done of the total, the time
+so far and an estimate of the time left; one line redrawn in place on a terminal, a plain line at
+each quarter of the step otherwise.
 
 SIGINT or SIGTERM stops the run within a second or two, whatever step runs, and stops every
-process it started; a SIGKILL takes the benchmark binaries with it (they die with their parent).
+process it started. So does SIGKILL: each step runs in a session of its own that a watchdog kills
+once bench.sh is gone (compilers, benchmarks, servers, loadgen); the next run removes the
+partial files a killed run left beside its run directory.
 
 Exit status: 0 every step succeeded; 1 a step failed (the message names it and why; the report
 still shows what finished); 2 usage error; 130 interrupted (SIGINT), 143 terminated (SIGTERM).
@@ -80,36 +87,16 @@ Compare two runs with scripts/compare.sh OLD_DIR NEW_DIR.
 USAGE
 }
 
-die_usage() { echo "error: $*" >&2; echo "see: scripts/bench.sh --help" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/options.sh
+. "$here/lib/options.sh"
+pb_prog=scripts/bench.sh
+die_usage() { pb_usage_error "$@"; }
 
 quick=0 out="" backends="" skip_steps="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout="" processes=""
 original_args=("$@")
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --skip-build) skip_build=1 ;;
-    --out|--backends|--bin-dir|--jobs|--wait-args|--tcp-args|--step-timeout|--processes|--skip)
-      [ $# -ge 2 ] || die_usage "$1 needs a value"
-      case "$1" in
-        --out) out=$2 ;; --backends) backends=$2 ;; --bin-dir) bin=$2 ;; --jobs) jobs=$2 ;;
-        --wait-args) wait_args=$2 ;; --tcp-args) tcp_args=$2 ;; --step-timeout) step_timeout=$2 ;;
-        --processes) processes=$2 ;; --skip) skip_steps=$2 ;;
-      esac
-      shift ;;
-    --processes=*) processes=${1#*=} ;;
-    --skip=*) skip_steps=${1#*=} ;;
-    --out=*) out=${1#*=} ;;
-    --backends=*) backends=${1#*=} ;;
-    --bin-dir=*) bin=${1#*=} ;;
-    --jobs=*) jobs=${1#*=} ;;
-    --wait-args=*) wait_args=${1#*=} ;;
-    --tcp-args=*) tcp_args=${1#*=} ;;
-    --step-timeout=*) step_timeout=${1#*=} ;;
-    -h|--help) usage; exit 0 ;;
-    *) die_usage "unknown option '$1'" ;;
-  esac
-  shift
-done
+pb_parse_options --quick:quick --skip-build:skip_build --out=out --backends=backends --bin-dir=bin --jobs=jobs \
+  --wait-args=wait_args --tcp-args=tcp_args --step-timeout=step_timeout --processes=processes --skip=skip_steps -- "$@"
 
 # --- validate the options before doing anything ----------------------------------------------
 is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
@@ -121,6 +108,13 @@ is_count "$step_timeout" || die_usage "--step-timeout takes a positive number of
 { is_count "$processes" && [ "$processes" -le 100 ]; } ||
   die_usage "--processes takes a whole number from 1 to 100, not '$processes'"
 
+# An empty list is a mistake (a variable that was not set), never "all": refuse it.
+if [ -n "${pb_given[--skip]:-}" ] && [ -z "${skip_steps//,/}" ]; then
+  die_usage "--skip needs at least one step, of: wait, tcp, herd, watched (got '$skip_steps')"
+fi
+if [ -n "${pb_given[--backends]:-}" ] && [ -z "${backends//,/}" ]; then
+  die_usage "--backends needs at least one backend name (got '$backends'); leave it out to run every backend"
+fi
 if [ -n "$skip_steps" ]; then
   IFS=, read -r -a skipped_list <<<"$skip_steps"
   for s in "${skipped_list[@]}"; do
@@ -137,11 +131,11 @@ fi
 # The backends this build knows, as its backends_list names them ("name: available" lines);
 # before the first build, as the sources declare them (each backend's BackendTraits).
 known_backends=()
-lister=${bin:-$(dirname "${BASH_SOURCE[0]}")/../build/release/bin}/backends_list
+lister=${bin:-$here/../build/release/bin}/backends_list
 if [ -x "$lister" ]; then
   mapfile -t known_backends < <("$lister" 2>/dev/null | sed -n 's/^\([a-z0-9_]*\): .*/\1/p' | grep -v '^fd$')
 fi
-[ ${#known_backends[@]} -gt 0 ] || mapfile -t known_backends < <(cat "$(dirname "${BASH_SOURCE[0]}")"/../backends/*.cc |
+[ ${#known_backends[@]} -gt 0 ] || mapfile -t known_backends < <(cat "$here"/../backends/*.cc |
   tr -d '\n' | grep -o 'BackendTraits k[A-Za-z]*Traits *{ *"[a-z0-9_]*"' | sed 's/.*"\(.*\)"/\1/')
 if [ -n "$backends" ]; then
   IFS=, read -r -a wanted <<<"$backends"
@@ -156,7 +150,7 @@ fi
 
 # --out is relative to where the command was typed; everything else runs from the repository.
 case "$out" in ''|/*) ;; *) out=$PWD/$out ;; esac
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+repo=$(cd "$here/.." && pwd)
 cd "$repo" || exit 1
 if [ -z "$out" ]; then
   out="results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)"
@@ -224,36 +218,26 @@ why() {
 }
 skip() { finish skipped "$1"; }
 
-# --- stopping when asked ------------------------------------------------------------------------
+# --- stopping when asked, and children that die with this script ----------------------------
 # Every step that takes time runs in the background and this shell waits for it, so a SIGINT or
 # SIGTERM runs the trap at once (bash runs traps only between commands or inside `wait`). The trap
-# stops every descendant: TERM first, KILL after a grace period. Each child also gets
-# PR_SET_PDEATHSIG (setpriv --pdeathsig), so a SIGKILL of this script, which no trap sees, still
-# stops `timeout` (which passes the TERM on to the benchmark) and `tee`.
-pdeathsig=()
-setpriv --pdeathsig TERM true 2>/dev/null && pdeathsig=(setpriv --pdeathsig TERM)
+# stops every descendant: TERM first, KILL after a grace period.
+# A SIGKILL runs no trap. So each step's processes run in a session of their own (setsid), and a
+# watchdog outside that session kills all of it once this shell is gone: the build's cmake, make
+# and compilers, a benchmark's timeout, servers and loadgen, however deep. (PR_SET_PDEATHSIG
+# reaches only direct children, and bash cannot become a subreaper.)
 
-# descendants PID: every process below PID, listed before any is stopped (a stopped parent's
-# children are re-parented and could no longer be found).
-descendants() {
-  ps -e -o pid=,ppid= 2>/dev/null | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      found[root] = 1
-      do { more = 0
-           for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 }
-      } while (more)
-      for (p in found) if (p != root) print p
-    }'
-}
+# shellcheck source=scripts/lib/procs.sh
+. "$here/lib/procs.sh"
+# shellcheck disable=SC2317  # called by the trap
 stop_children() {
-  local pids alive=() tries
-  mapfile -t pids < <(descendants $$)
+  local pids alive=() _
+  mapfile -t pids < <(pb_descendants $$)
   [ ${#pids[@]} -gt 0 ] || return 0
   kill -TERM "${pids[@]}" 2>/dev/null
-  for tries in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
-    # Alive: listed and not a zombie (our own children stay zombies until the `wait` below).
-    mapfile -t alive < <(ps -o pid=,stat= -p "$(IFS=,; echo "${pids[*]}")" 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }')
+  for _ in 1 2 3 4 5 6 7 8 9 10; do  # up to 1 s for them to go by themselves
+    # Our own children stay zombies until the `wait` below: pb_alive leaves them out.
+    mapfile -t alive < <(pb_alive "${pids[@]}")
     [ ${#alive[@]} -eq 0 ] && break
     sleep 0.1
   done
@@ -261,11 +245,50 @@ stop_children() {
   wait 2>/dev/null
   return 0
 }
-# run_bg CMD...: runs CMD in the background, as a child that dies with this shell, and waits for it.
-run_bg() {
-  "${pdeathsig[@]}" "$@" &
-  wait $!
+
+# start_watchdog SID: a background process that waits for this shell to go, then SIGKILLs every
+# process of session SID. It tells this shell is gone by its own parent changing (a dead parent
+# may stay a zombie for a while, which `kill -0` would still find).
+watchdog_pid=""
+start_watchdog() {
+  ( sid=$1 me=$$
+    while read -r -a stat <"/proc/$BASHPID/stat" && [ "${stat[3]}" = "$me" ]; do sleep 0.2; done
+    # shellcheck disable=SC2046  # one pid a word
+    kill -KILL $(ps -e -o pid=,sid= | awk -v s="$sid" '$2 == s { print $1 }') 2>/dev/null
+  ) </dev/null >/dev/null 2>&1 &
+  watchdog_pid=$!
 }
+stop_watchdog() {
+  [ -n "$watchdog_pid" ] || return 0
+  kill "$watchdog_pid" 2>/dev/null
+  wait "$watchdog_pid" 2>/dev/null
+  watchdog_pid=""
+}
+# run_bg CMD...: runs CMD in a watched session of its own and waits for it; its exit status. A
+# background job of a shell without job control is no process group leader, so setsid execs CMD
+# in place: $! is CMD's pid and its session's id.
+run_bg() {
+  local pid code=0
+  setsid "$@" &
+  pid=$!
+  start_watchdog "$pid"
+  wait "$pid" || code=$?
+  stop_watchdog
+  return "$code"
+}
+
+# Files that are not results yet (a step's JSON before it is checked, each process's part) are
+# written beside the run directory, never in it, and renamed in when their step succeeded: a
+# killed run leaves no half JSON in the run. A run killed with SIGKILL leaves them in
+# .bench-partial-PID next to its run directory; the next run removes those of dead runs.
+partial_dir=$(dirname "$out")/.bench-partial-$$
+for stale in "$(dirname "$out")"/.bench-partial-*; do
+  [ -d "$stale" ] || continue
+  kill -0 "${stale##*-}" 2>/dev/null && continue  # a run still going
+  rm -rf "$stale" && echo "note: removed ${stale#"$repo"/}, the unfinished files of a run that was killed"
+done
+mkdir -p "$partial_dir" || { echo "error: cannot create '$partial_dir'" >&2; exit 1; }
+trap 'rm -rf "$partial_dir"' EXIT
 
 # shellcheck disable=SC2317  # called by the trap
 interrupted() {
@@ -273,11 +296,11 @@ interrupted() {
   [ "$signal" = TERM ] && code=143
   trap '' INT TERM  # once is enough; the children are stopped below
   stop_children
+  [ "$progress_drawn" = 1 ] && echo
   echo >&2
   echo "error: stopped by SIG$signal during step $step_no/$total (${step_name:-start}); finished results stay in $out" >&2
   printf '%s\tinterrupted\t%s\t%s\n' "${step_name:-start}" "$((SECONDS - ${step_start:-$SECONDS}))" \
     "stopped by SIG$signal" >>"$out/steps.tsv"
-  rm -f "$out"/logs/*.partial "$out"/logs/*.p[0-9]*.json 2>/dev/null
   exit "$code"
 }
 trap 'interrupted INT' INT
@@ -343,28 +366,82 @@ fi
 # --- 3. and 4. the benchmark sweeps ---------------------------------------------------------
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # the binaries raise it themselves too
 
-# run_binary LOG BINARY ARGS...: one benchmark process, its output to the terminal and LOG, cut
-# short when the step's time is up. Returns its exit status (124: timed out).
-run_binary() {
-  local log=$1 left=$((step_deadline - SECONDS))
-  shift
-  [ "$left" -ge 1 ] || left=1
-  "${pdeathsig[@]}" timeout --kill-after=10 "$left" "$@" 2>&1 | "${pdeathsig[@]}" tee "$log" &
-  wait $!
+# Progress of a benchmark step, instead of Google Benchmark's table (which goes to the step's
+# log): process k of P, benchmarks done of the total, the time so far and an estimate of the time
+# left. On a terminal one line, redrawn in place; to a pipe or a file a plain line at each
+# quarter of the step. The total comes from the binary's --benchmark_list_tests; a benchmark is
+# done once its row is in the log.
+progress_drawn=0 progress_quarter=0
+duration() {  # duration SECONDS: 45s, 3m05s, 1h02m
+  local s=$1
+  if [ "$s" -lt 60 ]; then echo "${s}s"
+  elif [ "$s" -lt 3600 ]; then printf '%dm%02ds\n' $((s / 60)) $((s % 60))
+  else printf '%dh%02dm\n' $((s / 3600)) $((s % 3600 / 60))
+  fi
+}
+# benchmarks_done LOG: how many listed benchmarks (names in $listed) have a row in LOG. The
+# listing names carry run options (/min_time:, /iterations:, /repeats:, /manual_time) that the
+# rows may not: both are compared without them.
+benchmarks_done() {
+  awk 'function plain(name) { gsub("/(min_time|min_warmup_time|iterations|repeats):[^/]*|/(manual|real|process)_time", "", name); return name }
+       NR == FNR { listed[plain($1)]; next }
+       (plain($1) in listed) && !seen[plain($1)]++ { done++ }
+       END { print done + 0 }' "$listed" "$1" 2>/dev/null || echo 0
+}
+# show_progress LOG K P: the progress line of process K (0-based) of P, whose output is LOG.
+show_progress() {
+  local log=$1 k=$2 count=$3 total finished elapsed=$((SECONDS - step_start)) line permille left=""
+  total=$(wc -l <"$listed")
+  finished=$(benchmarks_done "$log")
+  line="    $step_name: process $((k + 1))/$count"
+  if [ "$total" -gt 0 ]; then
+    permille=$(( (k * total + finished) * 1000 / (count * total) ))
+    [ "$permille" -gt 0 ] && left=", about $(duration $((elapsed * (1000 - permille) / permille))) left"
+    line+=", $finished/$total benchmarks, $(duration "$elapsed") elapsed$left"
+  else
+    line+=", $finished benchmarks done, $(duration "$elapsed") elapsed"
+    permille=0
+  fi
+  if [ -t 1 ]; then
+    printf '\r%s\033[K' "$line"
+    progress_drawn=1
+  elif [ $((permille / 250)) -gt "$progress_quarter" ] && [ "$permille" -lt 1000 ]; then
+    progress_quarter=$((permille / 250))
+    echo "$line"
+  fi
+}
+end_progress() {
+  [ "$progress_drawn" = 1 ] && printf '\r\033[K'
+  progress_drawn=0 progress_quarter=0
 }
 
-# run_sweep NAME BINARY EXTRA_ARGS PROCESSES: runs one benchmark binary into DIR/NAME.json,
-# atomically. With PROCESSES > 1, that many fresh processes of it, one repetition each, merged into one file (pollbench_results.py --merge: every process's rows, tagged with
-# its process_index, and the median, min, max and cv over them). A fifth argument, even empty,
-# gives the binary's own options instead of --quick and --backends (herd_bench, watched_bench).
-run_sweep() {
-  local name=$1 binary=$2 extra=$3 count=$4 own=${5:-} has_own=$(($# >= 5))
-  local json=$out/$name.json partial=$out/logs/$name.json.partial log=$out/logs/$name.log
-  local args=() i code parts=()
-  step_deadline=$((SECONDS + step_timeout))
-  if [ "$has_own" = 1 ]; then
+# run_binary LOG K P BINARY ARGS...: process K of P of a benchmark step, its output to LOG, in
+# a watched session of its own (run_bg), cut short when the step's time is up, its progress shown
+# meanwhile. Returns its exit status (124: timed out).
+run_binary() {
+  local log=$1 k=$2 count=$3 left=$((step_deadline - SECONDS)) pid code=0
+  shift 3
+  [ "$left" -ge 1 ] || left=1
+  # stdbuf: line-buffered, so the log, and the progress read from it, keeps up with the run.
+  setsid timeout --kill-after=10 "$left" stdbuf -oL "$@" >"$log" 2>&1 </dev/null &
+  pid=$!
+  start_watchdog "$pid"
+  # A trap waits for the sleep: at most half a second.
+  while kill -0 "$pid" 2>/dev/null; do show_progress "$log" "$k" "$count"; sleep 0.5; done
+  wait "$pid" || code=$?
+  stop_watchdog
+  return "$code"
+}
+
+# sweep_args NAME BINARY EXTRA_ARGS PROCESSES [OWN]: the arguments of a step's binary, into
+# `args`. OWN, even empty, gives the binary's own options instead of --quick and --backends
+# (herd_bench, watched_bench).
+sweep_args() {
+  local extra=$3 count=$4
+  args=()
+  if [ $# -ge 5 ]; then
     # shellcheck disable=SC2206  # the binary's own options instead of --quick and --backends
-    [ -n "$own" ] && args+=($own)
+    [ -n "$5" ] && args+=($5)
   else
     [ "$quick" = 1 ] && args+=(--quick)
     [ -n "$backends" ] && args+=("--backends=$backends")
@@ -376,54 +453,67 @@ run_sweep() {
   [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1)
   # shellcheck disable=SC2206  # extra arguments are split on spaces, as documented in --help
   [ -n "$extra" ] && args+=($extra)  # after ours: a flag given again there wins
-  if [ ! -x "$bin/$binary" ]; then
-    finish failed "$bin/$binary does not exist (the build did not make it)"
-    return
-  fi
-  if [ "$count" -eq 1 ]; then
-    echo "    $bin/$binary ${args[*]}"
-    run_binary "$log" "$bin/$binary" "${args[@]}" "--benchmark_out=$partial" --benchmark_out_format=json
-    code=$?
-  else
-    for ((i = 0; i < count; i++)); do
-      echo "    process $((i + 1))/$count: $bin/$binary ${args[*]}"
-      log=$out/logs/$name.p$i.log
-      parts+=("$out/logs/$name.p$i.json")
-      run_binary "$log" "$bin/$binary" "${args[@]}" "--benchmark_out=${parts[-1]}" --benchmark_out_format=json
-      code=$?
-      [ "$code" -eq 0 ] || break
-    done
-  fi
-  if [ "$code" -ne 0 ]; then
-    finish failed "$(why "$code" "$log")"
-    rm -f "${parts[@]}" "$partial"
-    return
-  fi
-  # A zero exit with a file we cannot read is a failure too.
-  if [ "$count" -gt 1 ]; then
-    log=$out/logs/$name.log
-    if ! run_bg "$python" "$repo/scripts/pollbench_results.py" --merge "$partial" "${parts[@]}" >>"$log" 2>&1; then
-      finish failed "$(tail -n 1 "$log")"
-      rm -f "${parts[@]}" "$partial"
-      return
-    fi
-    rm -f "${parts[@]}"
-  elif [ "$has_own" = 1 ]; then
-    # herd.json and watched.json are read by their own modules: check they parse and hold runs.
-    if ! run_bg "$python" -c '
+  return 0
+}
+
+# check_result NAME PARTIAL HAS_OWN: a zero exit with a file we cannot read is a failure too.
+# herd.json and watched.json are read by their own modules: they must parse and hold runs.
+check_result() {
+  local log=$out/logs/$1.log
+  if [ "$3" = 1 ]; then
+    run_bg "$python" -c '
 import json, sys
 rows = [b for b in json.load(open(sys.argv[1])).get("benchmarks", []) if b.get("run_type") == "iteration"]
 failed = [b["name"] + ": " + str(b.get("error_message")) for b in rows if b.get("error_occurred")]
 print(f"{sys.argv[1]}: {len(rows)} runs" + (f", {len(failed)} failed, e.g. {failed[0]}" if failed else ""))
-sys.exit(1 if failed or not rows else 0)' "$partial" >>"$log" 2>&1; then
-      finish failed "$(tail -n 1 "$log")"
-      return
-    fi
-  elif ! run_bg "$python" "$repo/scripts/pollbench_results.py" "$partial" >>"$log" 2>&1; then
+sys.exit(1 if failed or not rows else 0)' "$2" >>"$log" 2>&1
+  else
+    run_bg "$python" "$repo/scripts/pollbench_results.py" "$2" >>"$log" 2>&1
+  fi
+}
+
+# run_sweep NAME BINARY EXTRA_ARGS PROCESSES [OWN]: runs one benchmark binary into DIR/NAME.json,
+# atomically. With PROCESSES > 1, that many fresh processes of it, one repetition each, merged
+# into one file (pollbench_results.py --merge: every process's rows, tagged with its
+# process_index, and the median, min, max and cv over them). OWN: see sweep_args.
+run_sweep() {
+  local name=$1 binary=$2 count=$4 has_own=$(($# >= 5))
+  local partial=$partial_dir/$name.json log=$out/logs/$name.log args i code=0 parts=() part
+  step_deadline=$((SECONDS + step_timeout))
+  sweep_args "$@"
+  if [ ! -x "$bin/$binary" ]; then
+    finish failed "$bin/$binary does not exist (the build did not make it)"
+    return
+  fi
+  echo "    $bin/$binary ${args[*]}"
+  echo "    (Google Benchmark's output: $(if [ "$count" -gt 1 ]; then echo "logs/$name.p*.log"; else echo "logs/$name.log"; fi))"
+  listed=$partial_dir/$name.listed
+  run_bg timeout 60 "$bin/$binary" "${args[@]}" --benchmark_list_tests=true >"$listed" 2>/dev/null || : >"$listed"
+  for ((i = 0; i < count; i++)); do
+    part=$partial
+    [ "$count" -gt 1 ] && part=$partial_dir/$name.p$i.json log=$out/logs/$name.p$i.log && parts+=("$part")
+    run_binary "$log" "$i" "$count" "$bin/$binary" "${args[@]}" "--benchmark_out=$part" --benchmark_out_format=json
+    code=$?
+    [ "$code" -eq 0 ] || break
+  done
+  end_progress
+  if [ "$code" -ne 0 ]; then
+    finish failed "$(why "$code" "$log")"
+    return
+  fi
+  log=$out/logs/$name.log
+  if [ "$count" -gt 1 ] &&
+     ! run_bg "$python" "$repo/scripts/pollbench_results.py" --merge "$partial" "${parts[@]}" >>"$log" 2>&1; then
     finish failed "$(tail -n 1 "$log")"
     return
   fi
-  mv "$partial" "$json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")"
+  if ! check_result "$name" "$partial" "$has_own"; then
+    finish failed "$(tail -n 1 "$log")"
+    return
+  fi
+  # A rename: the partial files sit beside the run directory, so the result appears whole or
+  # not at all.
+  mv "$partial" "$out/$name.json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")"
 }
 
 step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench, $processes processes)"

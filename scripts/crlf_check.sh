@@ -30,81 +30,52 @@ Needs 2 CPUs, wrk and python3. Loopback only. Everything it starts stops with it
 USAGE
 }
 
-die() { echo "crlf_check.sh: $*" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/options.sh
+. "$here/lib/options.sh"
+# shellcheck source=scripts/lib/rig.sh
+. "$here/lib/rig.sh"
+pb_prog=scripts/crlf_check.sh
 
 backend=epoll_lt rounds=5 window=5 build=build/release/bin out=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --backend|--rounds|--window|--build|--out)
-      [ $# -ge 2 ] || die "$1 needs a value"
-      case "$1" in
-        --backend) backend=$2 ;;
-        --rounds) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 100 ] || die "--rounds takes a whole number from 1 to 100, not '$2'"
-                  rounds=$2 ;;
-        --window) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 600 ] || die "--window takes whole seconds from 1 to 600, not '$2'"
-                  window=$2 ;;
-        --build) build=$2 ;;
-        --out) out=$2 ;;
-      esac
-      shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; die "unknown option '$1'" ;;
-  esac
-  shift
-done
+pb_parse_options --backend=backend --rounds=rounds --window=window --build=build --out=out -- "$@"
+[[ "$rounds" =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 100 ] ||
+  pb_usage_error "--rounds takes a whole number from 1 to 100, not '$rounds'"
+[[ "$window" =~ ^[0-9]+$ ]] && [ "$window" -ge 1 ] && [ "$window" -le 600 ] ||
+  pb_usage_error "--window takes whole seconds from 1 to 600, not '$window'"
 
-cd "$(dirname "$0")/.."
+cd "$here/.."
 pollserver=$build/pollserver
-[ -x "$pollserver" ] || die "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
-command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
-python=$(command -v python3) || die "python3 is not installed"
-[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (the server on one, the clients on the other); this machine has $(nproc)"
+[ -x "$pollserver" ] || pb_usage_error "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
+command -v wrk >/dev/null || pb_usage_error "wrk is not installed (apt-get install wrk)"
+python=$(command -v python3) || pb_usage_error "python3 is not installed"
+[ "$(nproc)" -ge 2 ] || pb_usage_error "needs 2 CPUs (the server on one, the clients on the other); this machine has $(nproc)"
 
-work=$(mktemp -d /tmp/crlf_check.XXXXXX)
-server_pid="" side_pid=""
-cleanup() {
-  [ -n "$side_pid" ] && kill "$side_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+rig_init crlf_check 1
+work=$rig_work
+rig_start_server "$pollserver" "$backend" || exit 1
+port=$rig_port
 
-taskset -c 1 "$pollserver" --backend "$backend" --port 0 >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 50); do grep -q '^listening on' "$work/server.out" 2>/dev/null && break; sleep 0.1; done
-line=$(head -n1 "$work/server.out")
-[[ "$line" == "listening on "* ]] || die "pollserver --backend $backend did not start: $(cat "$work/server.err")"
-port=${line##*:}
-
-server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-# One wrk window on CPU 0; prints "requests/s server-cpu-seconds".
+# One wrk window on the client CPU; prints "requests/s server-cpu-seconds".
 measure() {
   local t0 t1 rps
-  t0=$(server_ticks)
-  rps=$(taskset -c 0 wrk -t1 -c10 -d"${window}s" "http://127.0.0.1:$port/" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}') || true
-  t1=$(server_ticks)
-  echo "${rps:-0} $(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", d / hz}')"
+  t0=$(rig_cpu_ticks "$rig_server_pid")
+  rps=$(rig_wrk "$window" 10 | rig_rps)
+  t1=$(rig_cpu_ticks "$rig_server_pid")
+  echo "$rps $(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", d / hz}')"
 }
-# Starts a side process on CPU 0 that outlives the window by a second at each end.
+# A side process on the client CPU outlives the window by a second at each end.
 side_seconds=$((window + 2))
-start_busy() {
-  taskset -c 0 "$python" -c "import time
-end = time.monotonic() + $side_seconds
-while time.monotonic() < end: pass" &
-  side_pid=$!
-  sleep 1
-}
+start_busy() { rig_busy "$side_seconds"; sleep 1; }
 start_flood() {
-  taskset -c 0 "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$side_seconds" \
+  "${rig_client[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$side_seconds" \
       --slowloris 0 --crlf 1 --pipeliners 0 --resets 0 >"$work/flood.json" 2>"$work/flood.err" &
-  side_pid=$!
+  rig_side $!
   sleep 1
 }
-finish_side() { wait "$side_pid" || die "side process failed: $(cat "$work/flood.err" 2>/dev/null)"; side_pid=""; }
+finish_side() { rig_side_done || { echo "crlf_check.sh: side process failed: $(cat "$work/flood.err" 2>/dev/null)" >&2; exit 1; }; }
 
-echo "crlf_check: pollserver --backend $backend on CPU 1; wrk -t1 -c10 on CPU 0, ${window}s windows, $rounds rounds"
+echo "crlf_check: pollserver --backend $backend on CPU $rig_server_cpu; wrk -t1 -c10 on CPU $rig_client_cpu, ${window}s windows, $rounds rounds"
 results=$work/rounds.txt
 for round in $(seq "$rounds"); do
   read -r clean clean_cpu < <(measure)
@@ -119,7 +90,7 @@ print(round(d["opened"] / d["seconds"]), round(d["bytes_sent"] / d["seconds"] / 
        "(flood/matched $(awk -v a="$flood" -v b="$matched" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'));" \
        "server CPU ${clean_cpu}/${matched_cpu}/${flood_cpu} s; flood $conns conn/s, $mbs MB/s, $refused refused with 431"
 done
-peak_rss=$(awk '$1 == "VmHWM:" {print $2}' "/proc/$server_pid/status")
+peak_rss=$(rig_status_kb "$rig_server_pid" VmHWM)
 
 "$python" - "$backend" "$window" "$peak_rss" "$results" "$out" <<'PY'
 import json, statistics, sys

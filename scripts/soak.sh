@@ -27,9 +27,9 @@ and measure wrk in back-to-back windows from a few seconds in until the attack e
 
   --minutes M     soak time per backend (default 10)
   --seconds S     soak time in seconds instead (a short smoke: --seconds 20)
-  --backend NAME  a backend to soak; repeat for several (default: epoll_lt epoll_et io_uring
-                  poll select)
-  --build DIR     where pollserver is (default build/release/bin)
+  --backend NAME  a backend to soak; repeat for several (default: every backend that
+                  DIR/backends_list --json lists as available here)
+  --build DIR     where pollserver and backends_list are (default build/release/bin)
   --slowloris N   slowloris connections (default 5000)
   --window S      seconds per wrk measurement (default 5)
   --no-pin        no CPU pinning and no matched baseline (one CPU, or to see everything shared)
@@ -44,50 +44,49 @@ Loopback only; needs wrk and python3. Everything it starts stops with it.
 USAGE
 }
 
-die() { echo "soak.sh: $*" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib/options.sh
+. "$here/lib/options.sh"
+# shellcheck source=scripts/lib/rig.sh
+. "$here/lib/rig.sh"
+pb_prog=scripts/soak.sh
 
+minutes="" seconds="" backends=() build=build/release/bin slowloris=5000 window=5 no_pin=0 out=""
+pb_parse_options --minutes=minutes --seconds=seconds --backend+=backends --build=build --slowloris=slowloris \
+  --window=window --no-pin:no_pin --out=out -- "$@"
 soak_seconds=600
-backends=()
-build=build/release/bin
-slowloris=5000
-window=5
-pin=1
-out=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --minutes|--seconds|--backend|--build|--slowloris|--window|--out)
-      [ $# -ge 2 ] || die "$1 needs a value"
-      case "$1" in
-        --minutes) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || die "--minutes takes a whole number from 1, not '$2'"
-                   soak_seconds=$(( $2 * 60 )) ;;
-        --seconds) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 10 ] || die "--seconds takes a whole number from 10, not '$2'"
-                   soak_seconds=$2 ;;
-        --backend) backends+=("$2") ;;
-        --build) build=$2 ;;
-        --slowloris) [[ "$2" =~ ^[0-9]+$ ]] || die "--slowloris takes a whole number, not '$2'"; slowloris=$2 ;;
-        --window) [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] || die "--window takes a whole number of seconds from 1, not '$2'"
-                  window=$2 ;;
-        --out) out=$2 ;;
-      esac
-      shift ;;
-    --no-pin) pin=0 ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; die "unknown option '$1'" ;;
-  esac
-  shift
-done
-[ ${#backends[@]} -gt 0 ] || backends=(epoll_lt epoll_et io_uring poll select)
+if [ -n "${pb_given[--minutes]:-}" ]; then
+  [[ "$minutes" =~ ^[0-9]+$ ]] && [ "$minutes" -ge 1 ] || pb_usage_error "--minutes takes a whole number from 1, not '$minutes'"
+  soak_seconds=$((minutes * 60))
+fi
+if [ -n "${pb_given[--seconds]:-}" ]; then
+  [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] || pb_usage_error "--seconds takes a whole number from 10, not '$seconds'"
+  soak_seconds=$seconds
+fi
+[[ "$slowloris" =~ ^[0-9]+$ ]] || pb_usage_error "--slowloris takes a whole number, not '$slowloris'"
+[[ "$window" =~ ^[0-9]+$ ]] && [ "$window" -ge 1 ] || pb_usage_error "--window takes a whole number of seconds from 1, not '$window'"
+pin=$((1 - no_pin))
 
-cd "$(dirname "$0")/.."
+cd "$here/.."
 pollserver=$build/pollserver
-[ -x "$pollserver" ] || die "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
-command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
-python=$(command -v python3) || die "python3 is not installed"
-if [ "$pin" = 1 ] && [ "$(nproc)" -lt 2 ]; then die "pinning needs 2 CPUs, this machine has $(nproc) (use --no-pin)"; fi
-# Command prefixes that pin to CPU 0 or 1 (empty with --no-pin). taskset execs the command, so
-# $! of a background job is the command's own pid.
-cpu0=() cpu1=()
-[ "$pin" = 1 ] && cpu0=(taskset -c 0) cpu1=(taskset -c 1)
+[ -x "$pollserver" ] || pb_usage_error "no pollserver at '$pollserver' (build it: cmake --build --preset release --target pollserver)"
+command -v wrk >/dev/null || pb_usage_error "wrk is not installed (apt-get install wrk)"
+python=$(command -v python3) || pb_usage_error "python3 is not installed"
+if [ "$pin" = 1 ] && [ "$(nproc)" -lt 2 ]; then pb_usage_error "pinning needs 2 CPUs, this machine has $(nproc) (use --no-pin)"; fi
+# The backends as this build lists them (backends_list --json): by default every available one;
+# a named one must be listed, and one this machine cannot run is refused with the reason.
+listing=$("$build/backends_list" --json) || pb_usage_error "'$build/backends_list --json' failed (build it with pollserver)"
+mapfile -t listed < <("$python" -c 'import json, sys
+for b in json.load(sys.stdin):
+    print(b["name"], "available" if b["available"] else b["reason"])' <<<"$listing")
+if [ ${#backends[@]} -eq 0 ]; then
+  for entry in "${listed[@]}"; do [ "${entry#* }" = available ] && backends+=("${entry%% *}"); done
+fi
+for backend in "${backends[@]}"; do
+  entry=$(printf '%s\n' "${listed[@]}" | awk -v b="$backend" '$1 == b')
+  [ -n "$entry" ] || pb_usage_error "unknown backend '$backend' (listed: $(printf '%s\n' "${listed[@]}" | cut -d' ' -f1 | paste -sd,))"
+  [ "${entry#* }" = available ] || pb_usage_error "backend '$backend' is not available here: ${entry#* }"
+done
 
 ulimit -n "$(ulimit -Hn)"
 fd_limit=$(ulimit -n)
@@ -95,67 +94,43 @@ fd_limit=$(ulimit -n)
 # the listener and the reset storm in flight.
 crlf=2 pipeliners=20 resets=200
 idle=$(( fd_limit - slowloris - crlf - pipeliners - resets - 600 ))
-[ "$idle" -ge 0 ] || die "--slowloris $slowloris does not fit the fd limit $fd_limit"
+[ "$idle" -ge 0 ] || pb_usage_error "--slowloris $slowloris does not fit the fd limit $fd_limit"
 
-work=$(mktemp -d /tmp/soak.XXXXXX)
-server_pid="" hostile_pid="" busy_pid=""
-cleanup() {
-  [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null || true
-  [ -n "$hostile_pid" ] && kill "$hostile_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# wrk -t1 -c10 for `window` seconds; prints requests/s (0 if wrk failed).
-measure() {
-  local rps
-  rps=$("${cpu0[@]}" wrk -t1 -c10 -d"${window}s" "http://127.0.0.1:$1/" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}') || true
-  echo "${rps:-0}"
-}
+rig_init soak "$pin"
+work=$rig_work
+# A wrk -t1 -c10 window on the client CPU; prints requests/s (0 if wrk failed).
+measure() { rig_wrk "$window" 10 | rig_rps; }
 # One window beside a busy loop on wrk's CPU: the CPU share the attackers take there.
 measure_matched() {
-  "${cpu0[@]}" "$python" -c "import time
-end = time.monotonic() + $window + 2
-while time.monotonic() < end: pass" &
-  busy_pid=$!
+  rig_busy $((window + 2))
   sleep 1
-  measure "$1"
-  wait "$busy_pid" || true
-  busy_pid=""
+  measure
+  rig_side_done || true
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 mean() { printf '%s\n' "$@" | awk '{s += $1} END {printf "%.1f", NR ? s / NR : 0}'; }
-fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-status_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 failed=0
 echo "soak: ${soak_seconds}s per backend, fd limit $fd_limit: $slowloris slowloris, $idle idle, $crlf CR LF floods," \
      "$pipeliners never-reading pipeliners, $resets resets/s; wrk -t1 -c10 in ${window}s windows"
 for backend in "${backends[@]}"; do
   stats=$work/stats-$backend.json
-  "${cpu1[@]}" "$pollserver" --backend "$backend" --port 0 --stats "$stats" >"$work/server.out" 2>"$work/server.err" &
-  server_pid=$!
-  for _ in $(seq 50); do grep -q '^listening on' "$work/server.out" 2>/dev/null && break; sleep 0.1; done
-  line=$(head -n1 "$work/server.out")
-  [[ "$line" == "listening on "* ]] || { echo "soak: $backend: pollserver did not start: $(cat "$work/server.err")" >&2; failed=1; continue; }
-  port=${line##*:}
-  fds_start=$(fd_count "$server_pid")
-  rss_start=$(status_kb "$server_pid" VmRSS)
+  rig_start_server "$pollserver" "$backend" --stats "$stats" || { failed=1; continue; }
+  server_pid=$rig_server_pid port=$rig_port
+  fds_start=$(rig_fd_count "$server_pid")
+  rss_start=$(rig_status_kb "$server_pid" VmRSS)
 
   # The clean figure is taken in windows before and after the attack: a shared machine drifts,
   # and both sides of the attack bound what the server does clean.
-  clean_windows=("$(measure "$port")")
+  clean_windows=("$(measure)")
   matched_windows=()
-  [ "$pin" = 1 ] && matched_windows+=("$(measure_matched "$port")")
+  [ "$pin" = 1 ] && matched_windows+=("$(measure_matched)")
 
-  "${cpu0[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
+  "${rig_client[@]}" "$python" scripts/hostile_clients.py --target "127.0.0.1:$port" --seconds "$soak_seconds" \
       --slowloris "$slowloris" --idle "$idle" --crlf "$crlf" --pipeliners "$pipeliners" --resets "$resets" \
       >"$work/hostile.json" 2>"$work/hostile.err" &
   hostile_pid=$!
-  hostile_ticks=$(cpu_ticks "$hostile_pid") hostile_started=$(date +%s.%N)
+  rig_side "$hostile_pid"
+  hostile_ticks=$(rig_cpu_ticks "$hostile_pid") hostile_started=$(date +%s.%N)
   # Let the crowd build before measuring, then measure until the attack is about to end.
   ramp=$(( soak_seconds / 6 < 10 ? soak_seconds / 6 : 10 ))
   sleep "$ramp"
@@ -163,35 +138,32 @@ for backend in "${backends[@]}"; do
   windows=()
   peak_fds=0
   while :; do
-    windows+=("$(measure "$port")")
-    fds=$(fd_count "$server_pid"); [ "$fds" -gt "$peak_fds" ] && peak_fds=$fds
+    windows+=("$(measure)")
+    fds=$(rig_fd_count "$server_pid"); [ "$fds" -gt "$peak_fds" ] && peak_fds=$fds
     [ "$(date +%s)" -lt "$end" ] || break
   done
-  hostile_ticks=$(( $(cpu_ticks "$hostile_pid") - hostile_ticks ))
+  hostile_ticks=$(( $(rig_cpu_ticks "$hostile_pid") - hostile_ticks ))
   hostile_share=$(awk -v t="$hostile_ticks" -v hz="$(getconf CLK_TCK)" -v s="$hostile_started" -v e="$(date +%s.%N)" \
                   'BEGIN {printf "%.2f", t / hz / (e - s)}')
-  wait "$hostile_pid" || { echo "soak: $backend: hostile_clients failed: $(cat "$work/hostile.err")" >&2; failed=1; }
-  hostile_pid=""
+  rig_side_done || { echo "soak: $backend: hostile_clients failed: $(cat "$work/hostile.err")" >&2; failed=1; }
 
   # Every hostile connection is gone: the server's fds must come back to where they started.
-  fds_end=$(fd_count "$server_pid")
-  for _ in $(seq 100); do [ "$fds_end" -le "$fds_start" ] && break; sleep 0.1; fds_end=$(fd_count "$server_pid"); done
-  peak_rss=$(status_kb "$server_pid" VmHWM)
+  fds_end=$(rig_fd_count "$server_pid")
+  for _ in $(seq 100); do [ "$fds_end" -le "$fds_start" ] && break; sleep 0.1; fds_end=$(rig_fd_count "$server_pid"); done
+  peak_rss=$(rig_status_kb "$server_pid" VmHWM)
   if kill -0 "$server_pid" 2>/dev/null; then
-    clean_windows+=("$(measure "$port")")
-    [ "$pin" = 1 ] && matched_windows+=("$(measure_matched "$port")")
+    clean_windows+=("$(measure)")
+    [ "$pin" = 1 ] && matched_windows+=("$(measure_matched)")
   fi
   clean=$(mean "${clean_windows[@]}")
   matched=$(mean "${matched_windows[@]}")
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "soak: $backend: pollserver died: $(cat "$work/server.err")" >&2
     failed=1
-    server_pid=""
+    rig_server_pid=""
     continue
   fi
-  kill -INT "$server_pid"
-  wait "$server_pid" || true
-  server_pid=""
+  rig_stop_server
 
   summary=$("$python" - "$backend" "$clean" "$matched" "$hostile_share" "$peak_rss" "$rss_start" "$fds_start" "$fds_end" \
                      "$peak_fds" "$stats" "$work/hostile.json" "${clean_windows[*]}" "${matched_windows[*]}" "${windows[@]}" <<'PY'

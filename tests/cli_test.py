@@ -2,12 +2,14 @@
 """Every program's command line (bench/common/cli.h): --help exits 0 in the shared layout, and a
 bad option, a bad value and a missing value exit 2 naming the option (and the limit).
 
-usage: cli_test.py BIN_DIR
+usage: cli_test.py PROGRAM...   (paths of programs of the table below, by their names)
 """
 import os
 import re
-import subprocess
 import sys
+
+import pbtest
+from pbtest import expect
 
 HELP_COLUMN = 26
 # program: (a bad value and the message it must give, an option that takes a value, whether
@@ -42,80 +44,66 @@ FILTER_MISSES = {
 }
 OPTION_LINE = re.compile(r"  (-h, )?--[a-z_*][a-z0-9_*-]*(=[A-Z][A-Z:]*)?")
 
-failures = []
-
-
-def check(ok, message):
-    if not ok:
-        failures.append(message)
-
-
-def run(binary, *args):
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-
-
 def check_help(program, binary, benchmark):
-    r = run(binary, "--help")
-    check(r.returncode == 0, f"{program} --help: exit {r.returncode}; {r.stderr}")
+    r = pbtest.run([binary, "--help"], timeout=60)
+    expect(r.returncode == 0, f"{program} --help: exit {r.returncode}; {r.stderr}")
     lines = r.stdout.split("\n")
-    check(len(lines) > 4, f"{program} --help: too short: {r.stdout!r}")
+    expect(len(lines) > 4, f"{program} --help: too short: {r.stdout!r}")
     if len(lines) <= 4:
         return
     usage = f"usage: {program} "
-    check(lines[0].startswith(usage) and lines[0].endswith("[options]" + (" [--benchmark_* flags]" if benchmark else "")),
+    expect(lines[0].startswith(usage) and lines[0].endswith("[options]" + (" [--benchmark_* flags]" if benchmark else "")),
           f"{program} --help: first line {lines[0]!r}")
-    check(lines[1] != "" and not lines[1].startswith(" "), f"{program} --help: no one-line description: {lines[1]!r}")
-    check(lines[2] == "" and lines[3] == "options:", f"{program} --help: no options section: {lines[2:4]!r}")
+    expect(lines[1] != "" and not lines[1].startswith(" "), f"{program} --help: no one-line description: {lines[1]!r}")
+    expect(lines[2] == "" and lines[3] == "options:", f"{program} --help: no options section: {lines[2:4]!r}")
     options = []
     for line in lines[4:]:
         if line == "":
             break
-        check(len(line) <= 100, f"{program} --help: line wider than 100: {line!r}")
+        expect(len(line) <= 100, f"{program} --help: line wider than 100: {line!r}")
         if line.startswith(" " * HELP_COLUMN):
-            check(line[HELP_COLUMN] != " ", f"{program} --help: continuation not at column {HELP_COLUMN}: {line!r}")
+            expect(line[HELP_COLUMN] != " ", f"{program} --help: continuation not at column {HELP_COLUMN}: {line!r}")
             continue
         m = OPTION_LINE.match(line)
-        check(m is not None, f"{program} --help: not an option line: {line!r}")
+        expect(m is not None, f"{program} --help: not an option line: {line!r}")
         if m is None:
             continue
         options.append(m.group(0).strip())
         if len(m.group(0)) < HELP_COLUMN - 1:  # the help shares the line, at the help column
-            check(line[len(m.group(0)):HELP_COLUMN].strip() == "" and line[HELP_COLUMN] != " ",
+            expect(line[len(m.group(0)):HELP_COLUMN].strip() == "" and line[HELP_COLUMN] != " ",
                   f"{program} --help: help not at column {HELP_COLUMN}: {line!r}")
-    check("-h, --help" in options, f"{program} --help: no -h, --help line among {options}")
-    check(("--benchmark_*" in options) == benchmark, f"{program} --help: --benchmark_* listed: {'--benchmark_*' in options}")
+    expect("-h, --help" in options, f"{program} --help: no -h, --help line among {options}")
+    expect(("--benchmark_*" in options) == benchmark, f"{program} --help: --benchmark_* listed: {'--benchmark_*' in options}")
     rules = r.stdout.split("\nGoogle Benchmark's flags: ")
-    check((len(rules) == 2) == benchmark, f"{program} --help: Google Benchmark's rules listed: {len(rules) == 2}")
+    expect((len(rules) == 2) == benchmark, f"{program} --help: Google Benchmark's rules listed: {len(rules) == 2}")
     if benchmark and len(rules) == 2:
         for rule in BENCHMARK_RULES:
-            check(f"\n  {rule}" in rules[1], f"{program} --help: no rule for {rule}")
+            expect(f"\n  {rule}" in rules[1], f"{program} --help: no rule for {rule}")
 
 
 def check_filter_miss(program, binary, args, nearest):
-    r = run(binary, *args)
-    check(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr[-500:]}")
-    check(f"{program}: --benchmark_filter: " in r.stderr and f"the nearest family is {nearest} " in r.stderr,
-          f"{program} {' '.join(args)}: stderr {r.stderr[-500:]!r}, expected the nearest family {nearest}")
+    r = pbtest.run([binary, *args], timeout=60)
+    expect(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr[-500:]}")
+    expect(f"{program}: --benchmark_filter: " in r.stderr and f"the nearest family is {nearest} " in r.stderr,
+           f"{program} {' '.join(args)}: stderr {r.stderr[-500:]!r}, expected the nearest family {nearest}")
 
 
 def check_refused(program, binary, args, expected):
-    r = run(binary, *args)
-    check(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr}")
-    check(r.stderr.startswith(f"{program}: {expected}"), f"{program} {' '.join(args)}: stderr {r.stderr!r}, expected {expected!r}")
-    check(f"usage: {program} " in r.stderr, f"{program} {' '.join(args)}: no usage line: {r.stderr!r}")
-    check(r.stdout == "", f"{program} {' '.join(args)}: wrote on stdout: {r.stdout[:300]!r}")
+    r = pbtest.run([binary, *args], timeout=60)
+    expect(r.returncode == 2, f"{program} {' '.join(args)}: exit {r.returncode}, expected 2; {r.stderr}")
+    expect(r.stderr.startswith(f"{program}: {expected}"), f"{program} {' '.join(args)}: stderr {r.stderr!r}, expected {expected!r}")
+    expect(f"usage: {program} " in r.stderr, f"{program} {' '.join(args)}: no usage line: {r.stderr!r}")
+    expect(r.stdout == "", f"{program} {' '.join(args)}: wrote on stdout: {r.stdout[:300]!r}")
 
 
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    bin_dir = sys.argv[1]
-    for program, (bad_args, bad_message, valued, benchmark) in PROGRAMS.items():
-        binary = os.path.join(bin_dir, program)
-        if not os.path.exists(binary):
-            failures.append(f"{binary} is not built")
+def main(*binaries):
+    for binary in binaries:
+        program = os.path.basename(binary)
+        if not expect(program in PROGRAMS, f"{binary}: not one of {sorted(PROGRAMS)}"):
             continue
+        if not expect(os.path.exists(binary), f"{binary} is not built"):
+            continue
+        bad_args, bad_message, valued, benchmark = PROGRAMS[program]
         check_help(program, binary, benchmark)
         check_refused(program, binary, ["--no-such-option"], "unknown option '--no-such-option'")
         check_refused(program, binary, ["--no-such-option=3"], "unknown option '--no-such-option'")
@@ -128,19 +116,18 @@ def main():
                 check_refused(program, binary, args, message)
         else:
             check_refused(program, binary, ["--benchmark_filter=x"], "unknown option '--benchmark_filter'")
-    for program, (args, nearest) in FILTER_MISSES.items():
-        check_filter_miss(program, os.path.join(bin_dir, program), args, nearest)
-    # An empty item in a list is refused, never skipped.
-    check_refused("herd_bench", os.path.join(bin_dir, "herd_bench"), ["--threads=1,,2"],
-                  "--threads: '1,,2' has an empty item")
-    # loadgen's exclusive options.
-    check_refused("loadgen", os.path.join(bin_dir, "loadgen"), ["--target=127.0.0.1:80", "--pipeline=2", "--rate=10"],
-                  "--pipeline and --rate exclude each other")
-    for f in failures:
-        print("FAIL:", f)
-    print(f"cli_test: {len(PROGRAMS)} programs, {len(failures)} failures")
-    return 1 if failures else 0
+        if program in FILTER_MISSES:
+            check_filter_miss(program, binary, *FILTER_MISSES[program])
+        if program == "herd_bench":  # an empty item in a list is refused, never skipped
+            check_refused(program, binary, ["--threads=1,,2"], "--threads: '1,,2' has an empty item")
+        if program == "loadgen":  # its exclusive options
+            check_refused("loadgen", binary, ["--target=127.0.0.1:80", "--pipeline=2", "--rate=10"],
+                          "--pipeline and --rate exclude each other")
+    print(f"cli_test: {len(binaries)} programs, {len(pbtest.failures())} failures")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    pbtest.main(main, *sys.argv[1:])

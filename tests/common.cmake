@@ -55,12 +55,20 @@ add_executable(cli_unit_test ${CMAKE_CURRENT_LIST_DIR}/cli_unit_test.cc)
 target_link_libraries(cli_unit_test PRIVATE pollbench_cli GTest::gtest_main)
 gtest_discover_tests(cli_unit_test PROPERTIES LABELS unit)
 
-# Every program's --help layout and usage errors, one table (tests/cli_test.py).
+# Every program's --help layout and usage errors, one table (tests/cli_test.py). common.cli
+# (label unit, so under the sanitizers too) takes the programs the other unit tests run anyway;
+# common.cli_bench the benchmark programs, which the sanitizer preset is spared from building
+# (scripts/test.sh builds only what the unit tests run).
 if(TARGET wait_bench AND TARGET loadgen AND TARGET pollserver AND TARGET tcp_bench AND TARGET herd_bench
    AND TARGET watched_bench AND TARGET backends_list)
   add_test(NAME common.cli
-           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py $<TARGET_FILE_DIR:wait_bench>)
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py
+                   $<TARGET_FILE:loadgen> $<TARGET_FILE:pollserver> $<TARGET_FILE:tcp_bench>)
   set_tests_properties(common.cli PROPERTIES LABELS unit TIMEOUT 120)
+  add_test(NAME common.cli_bench
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py $<TARGET_FILE:wait_bench>
+                   $<TARGET_FILE:herd_bench> $<TARGET_FILE:watched_bench> $<TARGET_FILE:backends_list>)
+  set_tests_properties(common.cli_bench PROPERTIES LABELS cli TIMEOUT 120)
 endif()
 
 # The README's commands, links, dependency list and test labels are true (tests/readme_test.py).

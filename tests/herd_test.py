@@ -11,56 +11,37 @@
                    one of the 4 loops and closed once wrk ends (fds back to the baseline), the
                    server answered at least what wrk read
 
-Standard library only. Exit 77 means skipped (ctest SKIP_RETURN_CODE).
+Standard library only (and tests/pbtest.py). Exit 77 means skipped (ctest SKIP_RETURN_CODE).
 """
 import argparse
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 
-SKIP = 77
+import pbtest
+from pbtest import check
+
 MODES = ["shared_epoll_lt", "shared_epoll_et", "epoll_per_thread", "epoll_exclusive", "reuseport",
          "poll_per_thread", "io_uring_per_thread"]
 COUNTERS = ["threads", "connections", "wakeups_per_conn", "wasted_per_conn", "kernel_wakeups_per_conn",
             "accept_p50_ns", "accept_p99_ns", "busiest_share", "jain_index"]
 
 
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(cmd, timeout=120):
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-
-
 def case_bench_cli(a):
-    bad = [
-        (["--modes=nope"], "--modes: unknown value 'nope'"),
-        (["--threads=0"], "--threads: 0 is below the minimum 1"),
-        (["--threads=65"], "--threads: 65 is above the maximum 64"),
-        (["--arrivals=sometimes"], "--arrivals: unknown value 'sometimes' (valid: steady, burst)"),
-        (["--rate=5"], "--rate: 5 is below the minimum 10"),
-        (["--connections=x"], "--connections: 'x' is not a whole number (10 to 100000)"),
-        (["--bursts"], "--bursts: needs a value"),
-        (["--frobnicate"], "unknown option '--frobnicate'"),
-    ]
-    for args, expected in bad:
-        r = run([a.herd_bench, *args])
-        check(r.returncode == 2, f"herd_bench {' '.join(args)} exited {r.returncode}, not 2")
-        check(expected in r.stderr, f"herd_bench {' '.join(args)}: stderr lacks {expected!r}: {r.stderr!r}")
-        check(r.stdout == "", f"herd_bench {' '.join(args)} wrote to stdout on a usage error")
-    r = run([a.herd_bench, "--help"])
+    pbtest.refuses_each(a.herd_bench, {
+        "--modes=nope": "--modes: unknown value 'nope'",
+        "--threads=0": "--threads: 0 is below the minimum 1",
+        "--threads=65": "--threads: 65 is above the maximum 64",
+        "--arrivals=sometimes": "--arrivals: unknown value 'sometimes' (valid: steady, burst)",
+        "--rate=5": "--rate: 5 is below the minimum 10",
+        "--connections=x": "--connections: 'x' is not a whole number (10 to 100000)",
+        "--bursts": "--bursts: needs a value",
+        "--frobnicate": "unknown option '--frobnicate'",
+    })
+    r = pbtest.run([a.herd_bench, "--help"])
     check(r.returncode == 0, f"--help exited {r.returncode}")
     for word in MODES + ["wakeups_per_conn", "busiest_share", "jain_index", "--quick"]:
         check(word in r.stdout, f"--help does not mention {word}")
@@ -71,27 +52,27 @@ def check_plot_script(a, run_dir):
     if not a.plot_script:
         return
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    if run([python, "-c", "import matplotlib"]).returncode != 0:
+    if pbtest.run([python, "-c", "import matplotlib"]).returncode != 0:
         print(f"note: {python} has no matplotlib; pollbench_herd.py not tried")
         return
-    r = run([python, a.plot_script, run_dir])
+    r = pbtest.run([python, a.plot_script, run_dir])
     check(r.returncode == 0, f"pollbench_herd.py exited {r.returncode}: {r.stderr}")
     check(os.path.getsize(os.path.join(run_dir, "herd.png")) > 0, "pollbench_herd.py wrote no herd.png")
     for word in MODES[:5] + ["T=1", "T=3", "steady arrivals", "burst arrivals"]:
         check(word in r.stdout, f"pollbench_herd.py's table lacks {word!r}")
     with tempfile.TemporaryDirectory() as empty:
-        r = run([python, a.plot_script, empty])
+        r = pbtest.run([python, a.plot_script, empty])
         check(r.returncode == 1 and "cannot read" in r.stderr, f"no herd.json: exit {r.returncode}, {r.stderr!r}")
         with open(os.path.join(empty, "herd.json"), "w") as f:
             json.dump({"context": {}, "benchmarks": [{"name": "wait/poll/socketpair/fds:1/active:1"}]}, f)
-        r = run([python, a.plot_script, empty])
+        r = pbtest.run([python, a.plot_script, empty])
         check(r.returncode == 1 and "no herd" in r.stderr, f"no herd results: exit {r.returncode}, {r.stderr!r}")
 
 
 def case_bench_smoke(a):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "herd.json")  # the name scripts/pollbench_herd.py reads
-        r = run([a.herd_bench, "--threads=1,3", "--connections=30", "--rate=2000", "--bursts=4",
+        r = pbtest.run([a.herd_bench, "--threads=1,3", "--connections=30", "--rate=2000", "--bursts=4",
                  f"--benchmark_out={out}", "--benchmark_out_format=json"])
         check(r.returncode == 0, f"herd_bench exited {r.returncode}: {r.stderr}")
         with open(out) as f:
@@ -126,22 +107,12 @@ def case_bench_smoke(a):
                 check((mode, threads, arrival) in seen, f"no result for {mode} threads:{threads} {arrival}")
 
 
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
 def case_pollserver(a, mode):
     if shutil.which("wrk") is None:
-        print("wrk is not installed (scripts/ensure_packages.sh installs it)")
-        return SKIP
-    proc = subprocess.Popen([a.pollserver, "--threads", "4", "--accept", mode, "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline().strip()
-        check(line.startswith("listening on "), f"first line was {line!r}; stderr: {proc.stderr.read() if proc.poll() is not None else ''}")
-        endpoint = line[len("listening on "):]
-        baseline_fds = fd_count(proc.pid)
-        r = run(["wrk", "-t1", "-c100", "-d2s", f"http://{endpoint}/"], timeout=60)
+        pbtest.skip("wrk is not installed (scripts/ensure_packages.sh installs it)")
+    with pbtest.pollserver(a.pollserver, "--threads", "4", "--accept", mode) as server:
+        baseline_fds = server.fd_count()
+        r = pbtest.run(["wrk", "-t1", "-c100", "-d2s", f"http://{server.endpoint}/"], timeout=60)
         check(r.returncode == 0, f"wrk exited {r.returncode}: {r.stderr}")
         print(r.stdout)
         check("Socket errors" not in r.stdout, f"wrk saw socket errors:\n{r.stdout}")
@@ -150,19 +121,8 @@ def case_pollserver(a, mode):
         check(m is not None and int(m.group(1)) > 0, f"wrk reports no requests:\n{r.stdout}")
         wrk_requests = int(m.group(1))
         # wrk has closed its connections; each loop closes its side once it sees that.
-        deadline = time.monotonic() + 10
-        while fd_count(proc.pid) != baseline_fds and time.monotonic() < deadline:
-            time.sleep(0.02)
-        check(fd_count(proc.pid) == baseline_fds,
-              f"pollserver has {fd_count(proc.pid)} fds open 10 s after wrk ended, not its {baseline_fds}")
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-        check(proc.returncode == 0, f"pollserver exited {proc.returncode}: {err}")
-        stats = json.loads(out)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        server.wait_for_fds(baseline_fds, timeout=10)
+        stats = server.stop(timeout=20)
     print(json.dumps({k: stats[k] for k in ("requests", "connections", "errors", "accepted_per_thread")}))
     check(all(v == 0 for v in stats["errors"].values()), f"server errors: {stats['errors']}")
     check(stats["threads"] == 4 and stats["accept_mode"] == mode, "threads / accept_mode not in the statistics")
@@ -184,20 +144,13 @@ def main():
     p.add_argument("case")
     p.add_argument("mode", nargs="?")
     a = p.parse_args()
-    try:
-        if a.case == "bench_cli":
-            rc = case_bench_cli(a)
-        elif a.case == "bench_smoke":
-            rc = case_bench_smoke(a)
-        elif a.case == "pollserver":
-            rc = case_pollserver(a, a.mode)
-        else:
-            p.error(f"unknown case {a.case}")
-    except Failure as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        return 1
-    return rc or 0
+    cases = {"bench_cli": case_bench_cli, "bench_smoke": case_bench_smoke}
+    if a.case == "pollserver":
+        pbtest.main(case_pollserver, a, a.mode)
+    if a.case not in cases:
+        p.error(f"unknown case {a.case}")
+    pbtest.main(cases[a.case], a)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,8 +9,6 @@ No case checks a timing: only exit codes, messages and counts.
 """
 import argparse
 import json
-import os
-import re
 import resource
 import signal
 import socket
@@ -18,27 +16,14 @@ import subprocess
 import sys
 import time
 
+import pbtest
+from pbtest import Failure, check, skip
+
 ARGS = None
-SKIP = 77  # ctest's SKIP_RETURN_CODE for these tests
-
-
-def fail(message):
-    print("FAIL: " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def skip(message):
-    print("SKIP: " + message)
-    sys.exit(SKIP)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
 
 
 def loadgen(*args, timeout=60):
-    proc = subprocess.run([ARGS.loadgen, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    proc = pbtest.run([ARGS.loadgen, *args], timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -46,44 +31,15 @@ def report(stdout, stderr):
     try:
         return json.loads(stdout)
     except json.JSONDecodeError as e:
-        fail(f"stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{stderr}")
-
-
-class Server:
-    """Runs a server that prints `listening on ADDR:PORT` first and its stats as JSON on SIGTERM."""
-
-    def __init__(self, argv):
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        match = re.match(r"listening on (\S+)", line)
-        if not match:
-            self.proc.kill()
-            err = self.proc.stderr.read()
-            if "available" in err:  # a backend this machine cannot run (io_uring disabled)
-                skip(err.strip())
-            fail(f"{argv[0]} did not say where it listens: {line!r} {err}")
-        self.address = match.group(1)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
-        check(self.proc.returncode == 0, f"server exited {self.proc.returncode}: {err}")
-        text = out.strip()
-        start = text.find("{")
-        try:
-            return json.loads(text[start:])
-        except json.JSONDecodeError:
-            fail(f"server stats are not JSON: {out!r}")
-
-    def fd_count(self):
-        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+        raise Failure(f"stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{stderr}") from None
 
 
 def test_server(mode="ok", arg=None, bind="127.0.0.1"):
+    """tests/loadgen_test_server in MODE: it prints its statistics as JSON when stopped."""
     argv = [ARGS.server, "--bind", bind, "--mode", mode]
     if arg is not None:
         argv += ["--arg", str(arg)]
-    return Server(argv)
+    return pbtest.Server(argv)
 
 
 def errors_of(rep):
@@ -92,7 +48,7 @@ def errors_of(rep):
 
 def clean_run(server, *args):
     """Runs loadgen against `server`, checks a clean run and that both sides count alike."""
-    code, out, err = loadgen("--target", server.address, *args)
+    code, out, err = loadgen("--target", server.endpoint, *args)
     stats = server.stop()
     check(code == 0, f"loadgen exited {code}: {err}")
     rep = report(out, err)
@@ -227,7 +183,7 @@ def case_coordinated_omission():
 
 def case_reset():
     server = test_server("reset", 5)
-    code, out, err = loadgen("--target", server.address, "--active", "4", "--duration", "0.5")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "4", "--duration", "0.5")
     server.stop()
     check(code == 0, f"resets must not be fatal: exit {code}: {err}")
     rep = report(out, err)
@@ -237,7 +193,7 @@ def case_reset():
 
 def case_bad_response():
     server = test_server("garbage")
-    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "2", "--duration", "0.3")
     server.stop()
     rep = report(out, err)
     check(code == 0 and rep["errors"]["bad_response"] > 0, f"bad responses not counted: {rep['errors']}")
@@ -249,14 +205,14 @@ def strict_report(raw, err):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        fail(f"stdout is not UTF-8 ({e}): {raw[:200]!r}")
+        raise Failure(f"stdout is not UTF-8 ({e}): {raw[:200]!r}") from None
     return report(text, err)
 
 
 def case_random_bytes():
     # The server answers every request with random bytes; first_error quotes some of them.
     server = test_server("random", 512)
-    proc = subprocess.run([ARGS.loadgen, "--target", server.address, "--active", "4", "--duration", "0.3"],
+    proc = subprocess.run([ARGS.loadgen, "--target", server.endpoint, "--active", "4", "--duration", "0.3"],
                           capture_output=True, timeout=60)
     server.stop()
     err = proc.stderr.decode("utf-8", "replace")
@@ -269,7 +225,7 @@ def case_random_bytes():
 def case_long_header():
     # Every answer carries a 100,000-byte header line, whatever the reads' boundaries.
     server = test_server("long-header", 100000)
-    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "2", "--duration", "0.3")
     server.stop()
     rep = report(out, err)
     check(code == 0 and rep["errors"]["bad_response"] > 0, f"long header lines not counted: {rep['errors']}")
@@ -283,7 +239,7 @@ def case_reconnect_backoff():
     # thousands of connections a second; the bound below is far above what the backoff allows
     # (about 8 per connection in 1 s) and far below a storm.
     server = test_server("close")
-    code, out, err = loadgen("--target", server.address, "--active", "4", "--duration", "1")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "4", "--duration", "1")
     stats = server.stop()
     rep = report(out, err)
     check(code == 0, f"exit {code}: {err}")
@@ -368,7 +324,7 @@ def case_merge_cli():
 
 def case_bad_status():
     server = test_server("status500")
-    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "2", "--duration", "0.3")
     stats = server.stop()
     rep = report(out, err)
     check(code == 0 and rep["errors"]["bad_status"] == rep["requests"] == stats["requests"],
@@ -379,7 +335,7 @@ def case_idle_closed():
     # The server closes connections that stay silent for 100 ms: loadgen counts them, keeps
     # the active ones going, and reports the idle ones gone.
     server = test_server("close-silent", 100)
-    code, out, err = loadgen("--target", server.address, "--idle", "50", "--active", "2", "--duration", "0.5")
+    code, out, err = loadgen("--target", server.endpoint, "--idle", "50", "--active", "2", "--duration", "0.5")
     server.stop()
     rep = report(out, err)
     check(code == 0 and rep["errors"]["closed"] == 50, f"closed idle connections: {rep['errors']}")
@@ -388,7 +344,7 @@ def case_idle_closed():
 
 def case_sigint():
     server = test_server()
-    proc = subprocess.Popen([ARGS.loadgen, "--target", server.address, "--idle", "100", "--active", "2",
+    proc = subprocess.Popen([ARGS.loadgen, "--target", server.endpoint, "--idle", "100", "--active", "2",
                              "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:
         if line.startswith("connected "):
@@ -413,9 +369,11 @@ def main():
     ARGS = parser.parse_args()
     cases = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
     if ARGS.case not in cases:
-        fail(f"unknown case {ARGS.case}; known: {', '.join(sorted(cases))}")
-    cases[ARGS.case]()
-    print(f"PASS: {ARGS.case}")
+        parser.error(f"unknown case {ARGS.case}; known: {', '.join(sorted(cases))}")
+    code = pbtest.run_test(cases[ARGS.case])
+    if code == 0:
+        print(f"PASS: {ARGS.case}")
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import subprocess
 import sys
 import time
 
+import pbtest
+from pbtest import expect
+
 GRACE_S = 2.0
 
 # The parent: starts the command, prints its pid, then waits for it (or for its own death).
@@ -78,18 +81,14 @@ def check_dies_with_parent(name, command, settle_s=0.5, expect_children=False):
             parent.wait()
 
 
-def main():
-    if len(sys.argv) != 5:
-        print(__doc__, file=sys.stderr)
-        return 2
-    wait_bench, tcp_bench, loadgen, pollserver = sys.argv[1:]
+def main(wait_bench, tcp_bench, loadgen, pollserver):
     # A listener that never accepts: the kernel completes loadgen's connects into its backlog.
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     target = f"127.0.0.1:{listener.getsockname()[1]}"
 
-    failures = [
+    outcomes = [
         check_dies_with_parent("wait_bench", [wait_bench, "--backends=poll", "--fdkinds=socketpair", "--max-fds=100",
                                               "--benchmark_min_time=30"]),
         check_dies_with_parent("pollserver", [pollserver, "--exit-with-parent", "--backend", "epoll_lt"]),
@@ -99,11 +98,9 @@ def main():
                                              "--benchmark_filter=^tcp/poll/idle:0/active:1/"],
                                expect_children=True),
     ]
-    failures = [f for f in failures if f]
-    for f in failures:
-        print(f"FAIL: {f}", file=sys.stderr)
-    return 1 if failures else 0
+    for failure in outcomes:
+        expect(failure is None, failure)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    pbtest.main(main, *pbtest.usage_args(__doc__, 4))

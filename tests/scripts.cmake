@@ -3,7 +3,7 @@
 # release build only (they test Python and shell, not the sanitized C++).
 set(POLLBENCH_SCRIPT_TESTS plot plot_bounds report report_sections report_without_tcp report_numbers compare fleet
     bad_json bench_cli python_units
-    stop_term stop_int stop_background stop_kill)
+    stop_term stop_int stop_background stop_kill kill_build)
 foreach(case IN LISTS POLLBENCH_SCRIPT_TESTS)
   add_test(NAME scripts.${case}
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case})
@@ -12,7 +12,7 @@ endforeach()
 
 # bench.sh end to end, with the binaries of this build: a tiny run, a failing step, a timeout.
 if(TARGET wait_bench AND TARGET tcp_bench)
-  foreach(case bench_run bench_step_fails bench_timeout)
+  foreach(case bench_run bench_step_fails bench_timeout kill_tcp)
     add_test(NAME scripts.${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case} ${CMAKE_BINARY_DIR}/bin)
     set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 180 RUN_SERIAL TRUE)

@@ -15,7 +15,7 @@
   bench_smoke    a short real tcp_bench run: names, counters, 3 repetitions and their median,
                  no errors
 
-Standard library only. Exit 77 means skipped (ctest SKIP_RETURN_CODE).
+Standard library only (and tests/pbtest.py). Exit 77 means skipped (ctest SKIP_RETURN_CODE).
 """
 import argparse
 import json
@@ -23,68 +23,13 @@ import os
 import resource
 import signal
 import socket
-import subprocess
 import sys
 import time
 
-SKIP = 77
+import pbtest
+from pbtest import check
+
 GET = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class PollServer:
-    """pollserver as a child process: its endpoint, its open fds, its statistics at exit."""
-
-    def __init__(self, binary, backend, *extra, preexec_fn=None):
-        self.proc = subprocess.Popen([binary, "--backend", backend, "--port", "0", *extra],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=preexec_fn)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            self.proc.kill()
-            raise Failure(f"first line was {line!r}, not 'listening on ADDR:PORT'; "
-                          f"stderr: {self.proc.stderr.read()}")
-        self.endpoint = line[len("listening on "):]
-        host, _, port = self.endpoint.rpartition(":")
-        self.host = host.strip("[]")
-        self.port = int(port)
-
-    def fd_count(self):
-        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
-
-    def wait_for_fds(self, expected, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.fd_count() == expected:
-                return
-            time.sleep(0.02)
-        raise Failure(f"pollserver has {self.fd_count()} fds open, expected its baseline {expected}")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=10)
-        check(self.proc.returncode == 0, f"pollserver exited {self.proc.returncode} after SIGTERM: {err}")
-        return json.loads(out)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
-
-    def connect(self):
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.settimeout(5)
-        s.connect((self.host, self.port))
-        return s
 
 
 def recv_until_eof(s):
@@ -139,16 +84,14 @@ def case_cli(a):
         (["--stats", "/nonexistent-dir/x.json"], "cannot write '/nonexistent-dir/x.json'"),
     ]
     for args, expected in bad:
-        r = subprocess.run([a.pollserver, *args], capture_output=True, text=True, timeout=10)
-        check(r.returncode == 2, f"pollserver {' '.join(args)}: exit {r.returncode}, expected 2; stderr: {r.stderr}")
-        check(expected in r.stderr, f"pollserver {' '.join(args)}: stderr lacks {expected!r}: {r.stderr}")
+        r = pbtest.refuses([a.pollserver, *args], expected)
         check("usage: pollserver" in r.stderr, f"pollserver {' '.join(args)}: no usage line: {r.stderr}")
-    r = subprocess.run([a.pollserver, "--help"], capture_output=True, text=True, timeout=10)
+    r = pbtest.run([a.pollserver, "--help"], timeout=10)
     check(r.returncode == 0 and "usage: pollserver" in r.stdout and "epoll_et" in r.stdout,
           f"--help: exit {r.returncode}: {r.stdout}{r.stderr}")
     # --stats FILE and SIGINT.
     stats_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"pollserver_stats_{os.getpid()}.json")
-    server = PollServer(a.pollserver, "poll", "--stats", stats_file)
+    server = pbtest.pollserver(a.pollserver, "--backend", "poll", "--stats", stats_file)
     try:
         with server.connect() as s:
             s.sendall(GET)
@@ -169,8 +112,8 @@ def case_cli(a):
 def run_load(a, server, idle, active, duration):
     """loadgen's JSON report, or a Python stand-in's when no loadgen was built."""
     if a.loadgen:
-        r = subprocess.run([a.loadgen, "--target", server.endpoint, "--idle", str(idle), "--active", str(active),
-                            "--duration", str(duration)], capture_output=True, text=True, timeout=60)
+        r = pbtest.run([a.loadgen, "--target", server.endpoint, "--idle", idle, "--active", active,
+                        "--duration", duration], timeout=60)
         check(r.returncode == 0, f"loadgen exited {r.returncode}: {r.stderr[-2000:]}")
         check(f"connected idle={idle} active={active}" in r.stderr, f"no 'connected' line: {r.stderr[-2000:]}")
         return json.loads(r.stdout)
@@ -217,12 +160,8 @@ def python_load(server, idle, active, duration):
 
 
 def case_load(a, backend):
-    probe = subprocess.run([a.pollserver, "--backend", backend, "--help"], capture_output=True, text=True, timeout=10)
-    if f"  {backend}  (unavailable here" in probe.stdout:
-        print(f"SKIP: backend {backend} is not available here")
-        return SKIP
-    server = PollServer(a.pollserver, backend)
-    try:
+    pbtest.require_backend(a.bin_dir, backend)
+    with pbtest.pollserver(a.pollserver, "--backend", backend) as server:
         baseline = server.fd_count()
         report = run_load(a, server, 1000, 10, 1)
         check(all(v == 0 for v in report["errors"].values()), f"loadgen errors: {report['errors']}")
@@ -272,8 +211,6 @@ def case_load(a, backend):
         check(conns["accepted"] == 1010 + 6, f"accepted {conns['accepted']}, expected 1016")
         print(f"{backend}: {report['requests']} loadgen requests, server wait p99 {stats['wait_ns']['p99']} ns, "
               f"{stats['events_per_wait']} events per wait")
-    finally:
-        server.kill()
 
 
 def case_fd_limit(a):
@@ -281,8 +218,7 @@ def case_fd_limit(a):
     # spinning, and keep serving once clients leave.
     def limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-    server = PollServer(a.pollserver, "epoll_lt", preexec_fn=limit)
-    try:
+    with pbtest.pollserver(a.pollserver, "--backend", "epoll_lt", preexec_fn=limit) as server:
         baseline = server.fd_count()
         clients = []
         for _ in range(100):
@@ -304,8 +240,6 @@ def case_fd_limit(a):
         check(stats["errors"]["fd_limit"] > 0, f"no connection was shed: {stats['errors']}")
         check(stats["connections"]["open"] == 0, f"connections: {stats['connections']}")
         print(f"shed {stats['errors']['fd_limit']} connections at fd limit 64")
-    finally:
-        server.kill()
 
 
 def case_ipv6(a):
@@ -313,60 +247,46 @@ def case_ipv6(a):
         with socket.socket(socket.AF_INET6) as probe:
             probe.bind(("::1", 0))
     except OSError as e:
-        print(f"SKIP: no IPv6 loopback here ({e})")
-        return SKIP
-    server = PollServer(a.pollserver, "epoll_et", "--bind", "::1")
-    try:
+        pbtest.skip(f"no IPv6 loopback here ({e})")
+    with pbtest.pollserver(a.pollserver, "--backend", "epoll_et", "--bind", "::1") as server:
         check(server.endpoint.startswith("[::1]:"), f"endpoint {server.endpoint}")
         with server.connect() as s:
             s.sendall(GET)
             check(s.recv(4096).startswith(b"HTTP/1.1 200 OK"), "no answer over IPv6")
         server.stop()
-    finally:
-        server.kill()
 
 
 def case_bench_cli(a):
-    bad = [
-        (["--bogus"], "unknown option '--bogus'"),
-        (["--backends=kqueue"], "--backends: unknown value 'kqueue' (valid: select, poll,"),
-        (["--backends"], "--backends: needs a value LIST"),
-        (["--backends=,"], "--backends: needs at least one of: select, poll,"),
-        (["--turns=0"], "--turns: 0 is below the minimum 1"),
-        (["--cpu=100000"], "--cpu: 100000 is above the maximum 4095"),
-        (["--seconds=0"], "--seconds: 0 is below the minimum 0.001"),
-        (["--quick=yes"], "--quick: takes no value"),
-        (["--benchmark_nonsense=1"], "benchmark_nonsense"),
-        (["--benchmark_filter=["], "--benchmark_filter"),
-        (["--loadgen=/nonexistent/loadgen"], "--loadgen: no executable at '/nonexistent/loadgen'"),
-    ]
-    for args, expected in bad:
-        r = subprocess.run([a.tcp_bench, *args], capture_output=True, text=True, timeout=30)
-        check(r.returncode == 2, f"tcp_bench {' '.join(args)}: exit {r.returncode}, expected 2; stderr: {r.stderr}")
-        check(expected in r.stderr, f"tcp_bench {' '.join(args)}: stderr lacks {expected!r}: {r.stderr}")
-        check(r.stdout == "", f"tcp_bench {' '.join(args)}: ran something before refusing: {r.stdout[:500]}")
-    r = subprocess.run([a.tcp_bench, "--help"], capture_output=True, text=True, timeout=30)
+    pbtest.refuses_each(a.tcp_bench, {
+        "--bogus": "unknown option '--bogus'",
+        "--backends=kqueue": "--backends: unknown value 'kqueue' (valid: select, poll,",
+        "--backends": "--backends: needs a value LIST",
+        "--backends=,": "--backends: needs at least one of: select, poll,",
+        "--turns=0": "--turns: 0 is below the minimum 1",
+        "--cpu=100000": "--cpu: 100000 is above the maximum 4095",
+        "--seconds=0": "--seconds: 0 is below the minimum 0.001",
+        "--quick=yes": "--quick: takes no value",
+        "--benchmark_nonsense=1": "benchmark_nonsense",
+        "--benchmark_filter=[": "--benchmark_filter",
+        "--loadgen=/nonexistent/loadgen": "--loadgen: no executable at '/nonexistent/loadgen'",
+    }, timeout=30)
+    r = pbtest.run([a.tcp_bench, "--help"], timeout=30)
     check(r.returncode == 0 and "usage: tcp_bench" in r.stdout, f"--help: exit {r.returncode}")
-    r = subprocess.run([a.tcp_bench, "--quick", "--benchmark_list_tests=true"], capture_output=True, text=True,
-                       timeout=30)
+    r = pbtest.run([a.tcp_bench, "--quick", "--benchmark_list_tests=true"], timeout=30)
     check(r.returncode == 0, f"--benchmark_list_tests: exit {r.returncode}: {r.stderr}")
     names = r.stdout.split()
-    # Every backend this build knows, as backends_list (built beside tcp_bench) prints them.
-    listed = subprocess.run([os.path.join(os.path.dirname(a.tcp_bench), "backends_list"), "--json"],
-                            capture_output=True, text=True, timeout=30)
-    check(listed.returncode == 0, f"backends_list --json: exit {listed.returncode}")
-    for backend in [b["name"] for b in json.loads(listed.stdout or "[]") if b["available"]]:
+    # Every backend that runs here, as backends_list (built beside tcp_bench) lists them.
+    for backend in pbtest.available(os.path.dirname(a.tcp_bench)):
         check(any(n.startswith(f"tcp/{backend}/idle:0/active:10") for n in names), f"no tcp/{backend} in {names}")
 
 
 def case_bench_smoke(a):
     if not a.loadgen:
-        print("SKIP: no loadgen built")
-        return SKIP
+        pbtest.skip("no loadgen built")
     backends = ["epoll_et", "poll"]  # both always available on Linux
-    r = subprocess.run([a.tcp_bench, f"--backends={','.join(backends)}", "--turns=300",
-                        "--benchmark_filter=/idle:1000/active:10/", "--benchmark_format=json",
-                        f"--loadgen={a.loadgen}"], capture_output=True, text=True, timeout=100)
+    r = pbtest.run([a.tcp_bench, f"--backends={','.join(backends)}", "--turns=300",
+                    "--benchmark_filter=/idle:1000/active:10/", "--benchmark_format=json",
+                    f"--loadgen={a.loadgen}"], timeout=100)
     check(r.returncode == 0, f"tcp_bench exited {r.returncode}: {r.stderr[-2000:]}")
     rows = json.loads(r.stdout)["benchmarks"]
     # The default 3 repetitions, each its own row, then their aggregates (median among them).
@@ -401,12 +321,8 @@ def half_closed_exchange(server, size):
 
 
 def case_half_close(a, backend):
-    probe = subprocess.run([a.pollserver, "--backend", backend, "--help"], capture_output=True, text=True, timeout=10)
-    if f"  {backend}  (unavailable here" in probe.stdout:
-        print(f"SKIP: backend {backend} is not available here")
-        return SKIP
-    server = PollServer(a.pollserver, backend)
-    try:
+    pbtest.require_backend(a.bin_dir, backend)
+    with pbtest.pollserver(a.pollserver, "--backend", backend) as server:
         size = response_size(server)
         failures = []
         for i in range(a.repeat):
@@ -418,8 +334,6 @@ def case_half_close(a, backend):
         check(conns["accepted"] == conns["closed"] and conns["open"] == 0, f"server connections: {conns}")
         print(f"half_close {backend}: {a.repeat - len(failures)} of {a.repeat} passed")
         check(not failures, f"{len(failures)} of {a.repeat} half-closed exchanges failed: {failures[:5]}")
-    finally:
-        server.kill()
 
 
 def main():
@@ -436,22 +350,15 @@ def main():
     if a.loadgen and not os.access(a.loadgen, os.X_OK):
         print(f"note: no loadgen at {a.loadgen}; using the Python client", file=sys.stderr)
         a.loadgen = None
+    a.bin_dir = os.path.dirname(a.pollserver)  # backends_list is built beside pollserver
     cases = {"cli": case_cli, "fd_limit": case_fd_limit, "ipv6": case_ipv6, "bench_cli": case_bench_cli,
              "bench_smoke": case_bench_smoke}
-    try:
-        if a.case == "load":
-            code = case_load(a, a.backend)
-        elif a.case == "half_close":
-            code = case_half_close(a, a.backend)
-        elif a.case in cases:
-            code = cases[a.case](a)
-        else:
-            parser.error(f"unknown case {a.case!r}")
-    except Failure as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        return 1
-    return code or 0
+    if a.case in ("load", "half_close"):
+        pbtest.main(globals()[f"case_{a.case}"], a, a.backend)
+    if a.case not in cases:
+        parser.error(f"unknown case {a.case!r}")
+    pbtest.main(cases[a.case], a)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

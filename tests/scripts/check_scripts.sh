@@ -9,7 +9,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 fixture=$here/fixture
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/pollbench-scripts-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
+runner=""  # a bench.sh started in the background: it and all below it go with the test
+# shellcheck disable=SC2046  # one pid a word
+trap 'if [ -n "$runner" ]; then kill -KILL $(pb_descendants "$runner") "$runner" 2>/dev/null || true; fi; rm -rf "$scratch"' EXIT
 
 # shellcheck source=scripts/find_python.sh
 . "$repo/scripts/find_python.sh"
@@ -39,6 +41,43 @@ contains() {  # contains FILE TEXT...: every TEXT is in FILE
     grep -qF -- "$text" "$file" || fail "$file lacks '$text'"
   done
 }
+# shellcheck source=scripts/lib/procs.sh
+. "$repo/scripts/lib/procs.sh"
+# wait_for_log FILE REGEX SECONDS: waits for a line matching REGEX in FILE; prints it.
+wait_for_log() {
+  local _
+  for _ in $(seq $(($3 * 10))); do
+    grep -m1 -E -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# stop_and_check PID SIGNAL JOB [PID...]: sends SIGNAL to bench.sh (PID) and waits for its job;
+# every process below the job and the PIDs given must be gone within 2 s, else the test fails
+# (after killing them). Returns the job's exit status.
+stop_and_check() {
+  local pid=$1 signal=$2 job=$3 tree code=0 left _
+  shift 3
+  mapfile -t tree < <({ pb_descendants "$job"; printf '%s\n' "$@"; } | grep .)
+  kill -"$signal" "$pid"
+  wait "$job" || code=$?
+  for _ in $(seq 20); do [ -z "$(pb_alive "${tree[@]}")" ] && break; sleep 0.1; done
+  left=$(pb_alive "${tree[@]}")
+  if [ -n "$left" ]; then
+    ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" >&2
+    kill -KILL $left 2>/dev/null
+    fail "processes left behind after SIG$signal"
+  fi
+  echo "ok: after SIG$signal the ${#tree[@]} processes of the run are gone"
+  return "$code"
+}
+# no_partial_in DIR: no unfinished file in a run directory.
+no_partial_in() {
+  local found
+  found=$(find "$1" -name '*partial*' -o -name '*.p[0-9]*.json' -o -name '.*.tmp' | head -n 5)
+  [ -z "$found" ] || fail "unfinished files in the run directory: $found"
+}
+
 # The plots the fixture has the data for (it sweeps N at 1 and 100 ready, A densely at one N, the
 # ready fd's position at two N).
 expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready position readiness_cycle epoll_lt_vs_et
@@ -271,6 +310,12 @@ PY
     expect_error 2 "unknown backend 'poll' in --backends \(known: select,epoll_lt\)" \
       "$repo/scripts/bench.sh" --bin-dir "$here/slow_bin" --backends poll
     expect_error 2 "--out needs a value" "$repo/scripts/bench.sh" --out
+    # An empty list is a mistake, never "everything".
+    expect_error 2 "--backends needs at least one backend name \(got ''\)" "$repo/scripts/bench.sh" --backends ""
+    expect_error 2 "--backends needs at least one backend name \(got ','\)" "$repo/scripts/bench.sh" --backends=,
+    expect_error 2 "--skip needs at least one step, of: wait, tcp, herd, watched \(got ''\)" "$repo/scripts/bench.sh" --skip ""
+    expect_error 2 "--skip needs at least one step" "$repo/scripts/bench.sh" --skip=
+    expect_error 2 "--quick takes no value" "$repo/scripts/bench.sh" --quick=1
     run=$(new_run earlier_run wait.json)
     expect_error 2 "refusing to overwrite" "$repo/scripts/bench.sh" --out "$run"
     cmp -s "$run/wait.json" "$fixture/wait.json" || fail "bench.sh touched an earlier run"
@@ -282,8 +327,14 @@ PY
   bench_run)
     bin=${2:?bench_run needs the binaries directory}
     run=$scratch/run
-    "$repo/scripts/bench.sh" "${tiny_run[@]}" --bin-dir "$bin" --out "$run" >"$scratch/log" 2>&1 ||
-      { cat "$scratch/log" >&2; fail "bench.sh failed"; }
+    # On a terminal (script(1) gives it one): each benchmark step's progress is one line redrawn
+    # in place (\r, then erase to the end of the line).
+    script -qefc "$(printf '%q ' "$repo/scripts/bench.sh" "${tiny_run[@]}" --bin-dir "$bin" --out "$run")" /dev/null \
+      >"$scratch/log" 2>&1 </dev/null || { cat "$scratch/log" >&2; fail "bench.sh failed"; }
+    grep -qE $'\r    wait: process [12]/2, [0-9]+/[0-9]+ benchmarks, [0-9]+s elapsed.*\e\\[K' "$scratch/log" ||
+      { cat -A "$scratch/log" | head -40 >&2; fail "no progress line redrawn in place on a terminal"; }
+    grep -qE '^Benchmark +Time +CPU' "$run/logs/wait.p0.log" || fail "Google Benchmark's table is not in the step's log"
+    ! grep -qE '^Benchmark +Time' "$scratch/log" || fail "Google Benchmark's table reached the terminal"
     grep -E '^\[[1-8]/8\] .*\(elapsed [0-9]+s\)' "$scratch/log" | sed 's/^/progress: /'
     [ "$(grep -cE '^\[[1-8]/8\]' "$scratch/log")" -eq 8 ] || fail "progress does not show 8 steps"
     "$python" "$repo/scripts/pollbench_results.py" "$run/wait.json" "$run/tcp.json" || fail "invalid JSON"
@@ -311,6 +362,11 @@ PY
     contains "$run/report.md" "This run is incomplete: step 'tcp' failed" "No TCP results"
     sections "$run/report.md" "Time per wait against the number of watched fds"
     grep -q "1 step(s) failed: tcp" "$scratch/err" || fail "the summary does not name the failed step"
+    # To a pipe: plain lines, a few a step, and none of Google Benchmark's table.
+    lines=$(cat "$scratch/out" "$scratch/err" | wc -l)
+    [ "$lines" -le 40 ] || { cat "$scratch/out" >&2; fail "$lines lines of output for three steps"; }
+    ! grep -q $'\r' "$scratch/out" || fail "a carriage return in the output to a pipe"
+    ! grep -qE '^Benchmark +Time' "$scratch/out" || fail "Google Benchmark's table reached the output"
     ;;
 
   bench_timeout)
@@ -337,12 +393,9 @@ PY
         env --default-signal=INT "$repo/scripts/bench.sh" "${args[@]}" >"$log" 2>&1 &
         runner=$! ;;
     esac
-    for _ in $(seq 300); do
-      [ -s "$run/logs/wait.p0.json.pid" ] && grep -q "slow stand-in wait_bench started" "$log" 2>/dev/null && break
-      sleep 0.1
-    done
-    [ -s "$run/logs/wait.p0.json.pid" ] || { cat "$log" >&2; fail "the wait step never started"; }
-    stand_in=$(cat "$run/logs/wait.p0.json.pid")
+    stand_in=$(wait_for_log "$run/logs/wait.p0.log" 'slow stand-in wait_bench started \(pid [0-9]+\)' 30 |
+               sed 's/.*(pid \([0-9]*\)).*/\1/')
+    [ -n "$stand_in" ] || { cat "$log" >&2; fail "the wait step never started"; }
     # bench.sh's PID: the job's own (env and bash -c exec it), else its child running bench.sh.
     pid=$runner
     case "$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 2p)" in
@@ -350,30 +403,15 @@ PY
       *) pid=$(pgrep -P "$runner" -f "scripts/bench.sh" | head -n 1) ;;
     esac
     [ -n "$pid" ] || fail "cannot find bench.sh's PID"
-    # Whatever happens below, nothing of this run outlives the test.
-    trap 'kill -KILL $(pgrep -f -- "$run") "$stand_in" 2>/dev/null || true; rm -rf "$scratch"' EXIT
     ignored=$(awk '/^SigIgn:/ { print $2 }' "/proc/$pid/status")
     (( (16#$ignored & 2) == 0 )) || fail "bench.sh runs with SIGINT ignored (SigIgn $ignored)"
-    # Everything that runs for this run: bench.sh, timeout, tee (their command lines name it) and the stand-in.
-    leftovers() {
-      { pgrep -f -- "$run" || true; if kill -0 "$stand_in" 2>/dev/null; then echo "$stand_in"; fi; } | sort -u
-    }
-    [ -n "$(leftovers)" ] || fail "no process of the run found"
     signal=TERM
     case "$1" in stop_int|stop_background) signal=INT ;; stop_kill) signal=KILL ;; esac
     started=$(date +%s%N)
-    kill -"$signal" "$pid"
     code=0
-    wait "$runner" || code=$?
-    for _ in $(seq 20); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
+    stop_and_check "$pid" "$signal" "$runner" "$stand_in" || code=$?
     took=$(( ($(date +%s%N) - started) / 1000000 ))
-    left=$(leftovers)
-    if [ -n "$left" ]; then
-      ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" >&2
-      kill -KILL $left 2>/dev/null
-      fail "processes left behind after SIG$signal"
-    fi
-    [ "$took" -le 2000 ] || fail "SIG$signal took ${took} ms to stop the run (at most 2000)"
+    [ "$took" -le 2500 ] || fail "SIG$signal took ${took} ms to stop the run (at most 2000 and the check's 0.5 s)"
     case "$signal" in
       TERM) [ "$code" -eq 143 ] || fail "exit status $code after SIGTERM, expected 143" ;;
       INT) [ "$code" -eq 130 ] || fail "exit status $code after SIGINT, expected 130" ;;
@@ -381,8 +419,48 @@ PY
     if [ "$signal" != KILL ]; then
       grep -q "stopped by SIG$signal during step 3/8 (wait)" "$log" || { cat "$log" >&2; fail "no message naming the step"; }
       grep -q $'^wait\tinterrupted' "$run/steps.tsv" || fail "steps.tsv does not say the wait step was interrupted"
+      [ -z "$(ls -d "$scratch"/.bench-partial-* 2>/dev/null)" ] || fail "partial files left beside the run: $(ls -a "$scratch")"
     fi
     echo "ok: SIG$signal during the wait step ($1): run over in ${took} ms, exit $code, nothing left running"
+    ;;
+
+  # SIGKILL, which no trap sees, in the build step (a stand-in cmake whose processes do not die
+  # with their parent) and in the tcp step (tcp_bench and its loadgen processes): every process
+  # of the run must go, and no partial file may be in the run directory; the next run removes
+  # the ones left beside it.
+  kill_build)
+    run=$scratch/run
+    PATH="$here/slow_bin:$PATH" "$repo/scripts/bench.sh" --quick --out "$run" >"$scratch/bench.log" 2>&1 &
+    runner=$!
+    wait_for_log "$run/logs/build.log" "slow stand-in cmake building" 30 >/dev/null ||
+      { cat "$scratch/bench.log" >&2; fail "the build step never started"; }
+    for _ in $(seq 50); do [ "$(pb_descendants "$runner" | wc -l)" -ge 6 ] && break; sleep 0.1; done
+    stop_and_check "$runner" KILL "$runner" || true
+    no_partial_in "$run"
+    echo "ok: SIGKILL during the build step: cmake's stand-in and its children all gone, no partial file in the run"
+    ;;
+
+  kill_tcp)
+    bin=${2:?kill_tcp needs the binaries directory}
+    run=$scratch/run
+    "$repo/scripts/bench.sh" --quick --skip-build --bin-dir "$bin" --backends poll --skip wait,herd,watched \
+      --tcp-args "--seconds=30 --benchmark_filter=^tcp/poll/idle:0/" --out "$run" >"$scratch/bench.log" 2>&1 &
+    runner=$!
+    runs_loadgen() { pb_descendants "$runner" | xargs -r ps -o comm= -p 2>/dev/null | grep -qx loadgen; }
+    for _ in $(seq 300); do runs_loadgen && break; sleep 0.1; done
+    runs_loadgen || { cat "$scratch/bench.log" >&2; fail "the tcp step never started loadgen"; }
+    stop_and_check "$runner" KILL "$runner" || true
+    no_partial_in "$run"
+    [ ! -e "$run/tcp.json" ] || fail "a killed tcp step left tcp.json"
+    left=$(ls -d "$scratch"/.bench-partial-* 2>/dev/null)
+    [ -n "$left" ] || fail "no partial files beside the run: were they written in it?"
+    # The next run beside it removes them, and says so.
+    "$repo/scripts/bench.sh" --skip-build --bin-dir "$bin" --skip wait,tcp,herd,watched --out "$scratch/next" \
+      >"$scratch/next.log" 2>&1 || { cat "$scratch/next.log" >&2; fail "the next run failed"; }
+    grep -q "note: removed .*bench-partial-.*a run that was killed" "$scratch/next.log" ||
+      { cat "$scratch/next.log" >&2; fail "the next run did not say it removed the partial files"; }
+    [ -z "$(ls -d "$scratch"/.bench-partial-* 2>/dev/null)" ] || fail "the next run left $left"
+    echo "ok: SIGKILL during the tcp step: tcp_bench, timeout and loadgen gone, no partial file in the run; the next run removed $(basename "$left")"
     ;;
 
   python_units)
@@ -407,8 +485,8 @@ PY
   *)
     echo "usage: $0 plot|plot_bounds|report|report_sections|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
     echo "       $0 bench_cli|python_units" >&2
-    echo "       $0 stop_term|stop_int|stop_background|stop_kill" >&2
-    echo "       $0 bench_run|bench_step_fails|bench_timeout BIN_DIR" >&2
+    echo "       $0 stop_term|stop_int|stop_background|stop_kill|kill_build" >&2
+    echo "       $0 bench_run|bench_step_fails|bench_timeout|kill_tcp BIN_DIR" >&2
     exit 2
     ;;
 esac
