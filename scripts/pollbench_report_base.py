@@ -211,6 +211,12 @@ def with_interval(p: pr.Point, inp: ReportInput | None = None) -> str:
     return f"{fmt(p.per_call_ns)} [{fmt(interval[0])}–{fmt(interval[1])}]"
 
 
+def quoted_ns(p: pr.Point, inp: ReportInput | None = None) -> float:
+    """The median the report quotes for p: precision.json's when the precision phase sampled it."""
+    iv = inp.interval(p) if inp is not None else None
+    return iv.median if iv is not None and iv.source == "precision" else p.per_call_ns
+
+
 def _bounds(p: pr.Point, inp: ReportInput | None) -> tuple[float, float] | None:
     iv = inp.interval(p) if inp is not None else None
     if iv is not None and iv.source == "precision" and iv.lo is not None:

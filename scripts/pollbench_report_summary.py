@@ -7,7 +7,8 @@ from __future__ import annotations
 import pollbench_analysis as pa
 import pollbench_report_servers as servers
 import pollbench_results as pr
-from pollbench_report_base import ReportInput, fmt, interval_note, ratio_interval, table, times, with_interval
+from pollbench_report_base import (ReportInput, fmt, interval_note, quoted_ns, ratio_interval, table, times,
+                                   with_interval)
 
 # The figures of the first page, in reading order.
 FIRST_PAGE_FIGURES = ("wait_vs_fds_active1", "wait_vs_ready", "tcp", "watched")
@@ -27,7 +28,7 @@ def headline(inp: ReportInput) -> str:
         slow = [(b, inp.wait_point(b, n, 1)) for b in h.slow]
         points += [ref] + [p for _, p in slow]
         costs = " and ".join(f"{with_interval(p, inp)} with {b}" for b, p in slow)
-        ratios = " and ".join(f"{b} {times(p.per_call_ns / ref.per_call_ns)}" for b, p in slow)
+        ratios = " and ".join(f"{b} {times(quoted_ns(p, inp) / quoted_ns(ref, inp))}" for b, p in slow)
         if i == 0:
             sentences.append(f"With {n:,} watched {inp.kind}s and 1 ready, a blocking wait took {costs}, against "
                              f"{with_interval(ref, inp)} with {h.reference}: {ratios} slower than {h.reference}.")
@@ -52,7 +53,8 @@ def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
                                                                                   (int, float))]
     asked_text = f"±{100 * asked:.0f}%" if isinstance(asked, (int, float)) else "?"
     text = (f" Precision asked: {asked_text} at {100 * conf:.0f}% confidence; {len(reached)} of {len(cited)} "
-            f"cited points reached it")
+            f"cited points reached it (a point the precision phase sampled quotes its median and "
+            f"{100 * conf:.0f}% interval from precision.json)")
     if len(sampled) < len(cited):
         text += f" ({len(cited) - len(sampled)} not sampled by the precision phase)"
     if short:
@@ -80,7 +82,7 @@ def _ratio_rows(inp: ReportInput, h: pa.FixedHeadline) -> list[list[str]]:
         for b in h.slow:
             p = inp.wait_point(b, n, 1)
             bounds = ratio_interval(p, ref, inp)
-            rows.append([f"{b} / {h.reference}, N = {n:,}, 1 ready", times(p.per_call_ns / ref.per_call_ns),
+            rows.append([f"{b} / {h.reference}, N = {n:,}, 1 ready", times(quoted_ns(p, inp) / quoted_ns(ref, inp)),
                          f"{times(bounds[0])}–{times(bounds[1])}" if bounds else "–",
                          f"{with_interval(p, inp)} against {with_interval(ref, inp)}"])
     return rows

@@ -299,7 +299,8 @@ def _knee_control(inp: ReportInput) -> str:
                 d_rise = distinct[both[-1]].ns / distinct[both[0]].ns
                 c_rise = dup[both[-1]].ns / dup[both[0]].ns
                 verdicts.append(f"{b} {'blocking' if mode == 'block' else 'timeout 0'}: distinct ×{d_rise:.2f}, "
-                                f"dup ×{c_rise:.2f} from N = {both[0]:,} to {both[-1]:,}")
+                                f"dup ×{c_rise:.2f} from N = {both[0]:,} to {both[-1]:,} "
+                                f"({control_verdict(d_rise, c_rise)})")
     text = ("The control: N−1 dup()s of one idle socket plus the ready one, last in scan order, against N distinct "
             "socketpairs with the ready fd last. The dups run the same kernel code on one cache-hot file, so a "
             "per-fd cost that stays flat with dups while it rises with distinct sockets is the memory the sockets "
@@ -311,6 +312,21 @@ def _knee_control(inp: ReportInput) -> str:
         text += ("\n\nThe control ran at one N only here, so it shows the per-fd cost of both layouts side by side "
                  "but not how either grows; a full run measures it at 1,000, 10,000 and the largest N.")
     return text
+
+
+# A per-fd cost that moves by less than this factor over the control's N range counts as flat.
+FLAT = 1.25
+
+
+def control_verdict(distinct_rise: float, dup_rise: float) -> str:
+    """What the control says, from how much each layout's per-fd cost grew over the same N range."""
+    if dup_rise < FLAT <= distinct_rise:
+        return "the dups stay flat while distinct sockets rise: the rise is memory, not the algorithm"
+    if dup_rise >= FLAT and distinct_rise >= FLAT:
+        return "both rise: part of the rise is not the sockets' memory"
+    if distinct_rise < FLAT:
+        return "no rise with distinct sockets over this range"
+    return "the dups rise more than distinct sockets: unexplained"
 
 
 def _per_fd_cell(f) -> str:
