@@ -408,11 +408,12 @@ class Plotter:
         against N dup()s of one idle socket (dashed, hollow), ready fd last; one panel per mode.
         The effective cache the run's pointer chase found is marked at the N whose sockets fill
         it, when watched.json measured the kernel memory per socket."""
-        if not pk.has_dup(run):
-            note("no wait/*/dup/* results (the dup control): skipping per_fd")
+        if not any(pk.per_fd_series(run, b, "socketpair", m) for b in pk.SCANNING for m in pk.MODES):
+            note("no select/poll socketpair points with the ready fd last: skipping per_fd")
             return
-        fig, axes = self.figure("Time per watched fd: distinct socketpairs against dup()s of one socket "
-                                "(ready fd last)", panels=len(pk.MODES))
+        title = ("Time per watched fd: distinct socketpairs against dup()s of one socket (ready fd last)"
+                 if pk.has_dup(run) else "Time per watched fd, ready fd last (this run has no dup control)")
+        fig, axes = self.figure(title, panels=len(pk.MODES))
         probe = pr.load_probe(run_dir / "probe-start.json") or pr.load_probe(run_dir / "probe-end.json")
         cache = pk.effective_cache(probe)
         per_socket = pk.kernel_bytes_per_socket(run_dir)
