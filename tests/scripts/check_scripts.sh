@@ -42,7 +42,7 @@ contains() {  # contains FILE TEXT...: every TEXT is in FILE
 # The plots the fixture has the data for (it sweeps N at 1 and 100 ready, A densely at one N, the
 # ready fd's position at two N).
 expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready position readiness_cycle epoll_lt_vs_et
-                raw_baseline ctl_cost wakeup tcp tcp_latency herd watched)
+                per_fd raw_baseline ctl_cost wakeup tcp tcp_latency herd watched)
 
 # A bench.sh run small enough for a test: two backends, N <= 20, short timings.
 # shellcheck disable=SC2054  # the commas are bench.sh's list syntax
@@ -60,7 +60,7 @@ new_run() {  # new_run NAME FILE...: a run directory holding copies of the fixtu
 
 case "${1:-}" in
   plot)
-    run=$(new_run plot wait.json tcp.json herd.json watched.json)
+    run=$(new_run plot wait.json tcp.json herd.json watched.json probe-start.json probe-end.json precision.json)
     "$python" "$repo/scripts/pollbench_plot.py" "$run" >"$scratch/written" 2>"$scratch/notes"
     # Every plot shows all its data: the plotter checks each figure's points against its axes.
     if grep -F "outside its axes" "$scratch/notes" >&2; then fail "a plotted point lies outside its axes"; fi
@@ -403,9 +403,12 @@ PY
   report_sections)
     "$python" "$here/test_report_sections.py" -v 2>&1
     ;;
+  report_precision)
+    "$python" "$here/test_report_precision.py" -v 2>&1
+    ;;
 
   *)
-    echo "usage: $0 plot|plot_bounds|report|report_sections|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
+    echo "usage: $0 plot|plot_bounds|report|report_sections|report_precision|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
     echo "       $0 bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout BIN_DIR" >&2
