@@ -438,14 +438,17 @@ class Plotter:
             if knee is not None:
                 ax.axvspan(knee.below, knee.above, color="grey", alpha=0.12,
                            label=f"knee of the N sweep: {knee.below:,}–{knee.above:,}")
-            if cache is not None and per_socket and cache.spills:
-                for size, what in ((cache.fits, "fits"), (cache.spills, "spills")):
-                    if size:
-                        n = size / per_socket
-                        lo_x, hi_x = ax.get_xlim()
-                        if lo_x <= n <= hi_x:
-                            ax.axvline(n, color="grey", linestyle=":" if what == "fits" else "-.", linewidth=1,
-                                       label=f"pointer chase {what}: {pk.size_text(size)} ≈ {n:,.0f} sockets")
+            marks = []
+            if cache is not None:
+                marks += [(cache.fits, f"pointer chase fits {pk.size_text(cache.fits or 0)}", "grey", ":"),
+                          (cache.spills, f"pointer chase spills {pk.size_text(cache.spills or 0)}", "grey", "-.")]
+            marks += [(size, f"sysfs {name} {pk.size_text(size)}", "#8c564b", (0, (1, 3)))
+                      for name, size in pk.sysfs_caches(probe)]
+            lo_x, hi_x = ax.get_xlim()
+            for size, what, colour, style in marks if per_socket else []:
+                n = size / per_socket if size else 0
+                if lo_x <= n <= hi_x:
+                    ax.axvline(n, color=colour, linestyle=style, linewidth=1, label=f"{what} ≈ {n:,.0f} sockets")
             ax.set_title("blocking (1 s timeout)" if mode == "block" else "timeout 0")
             ax.set_ylim(0, ax.get_ylim()[1] * 1.5)  # headroom above the lines for the legend
             ax.legend(fontsize=7.5, loc="upper left")

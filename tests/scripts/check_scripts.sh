@@ -91,7 +91,8 @@ PY
     ;;
 
   report)
-    run=$(new_run report wait.json tcp.json herd.json watched.json command.txt)
+    run=$(new_run report wait.json tcp.json herd.json watched.json command.txt probe-start.json probe-end.json \
+      precision.json)
     "$python" "$repo/scripts/pollbench_plot.py" "$run" --formats png >/dev/null
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
     report=$run/report.md
@@ -108,13 +109,16 @@ PY
       "Ready fds at a fixed N" "Poller layer against the bare syscall" "Registration cost" "Wakeup latency" \
       "TCP server" "Where the ready fd sits" "Crossover: where epoll becomes slower than poll" \
       "The readiness cycle: writer and waiter" "What is surprising here, and why" "Spread across processes" \
-      "Threads sharing one listening socket: the thundering herd" "Past the fd limit: watched sockets" "Reproduce"
+      "Threads sharing one listening socket: the thundering herd" "Past the fd limit: watched sockets" "Reproduce" \
+      "The knee, measured: distinct sockets against the dup control"
     contains "$report" "| Kernel |" "| fd limit (soft) |" "| Compiler |" "| Commit |" "mitigations" \
       "| backend | N = " "**1 ready fd**" "**100 ready fds**" "| backend | slope, 1 ready | BigO, 1 ready |" \
       "| syscall | N | raw |" "| backend | N | add | modify | remove |" "| backend | active |" "/s (" \
       "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
       "adds a wait-queue entry to every fd it checks" "| N | backend | slower than poll from |" \
-      "| backend | N | writer: write() | waiter: wait | round trip |" "cv of every plotted point" \
+      "| backend | N | writer: write() | waiter: wait | round trip |" "cv, interval and n of every plotted point" \
+      "Precision asked: ±5%" "| syscall | N | raw | backend | pollbench | pollbench ÷ raw | n |" \
+      "**Per-round ratios to epoll_lt**" "| probe | at the start | at the end |" "**The precision phase** sampled" \
       "the median over 2 processes" "| wait_bench processes | 2 fresh processes" "| epoll_exclusive |" \
       "| wait p50, 1 ready | 1,000 | 20,000 | 100,000 |" "$(head -n 1 "$fixture/command.txt")"
     for stem in "${expected_plots[@]}"; do contains "$report" "![$stem]($stem.png)"; done
