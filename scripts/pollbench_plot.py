@@ -657,7 +657,8 @@ def main(argv=None) -> int:
         description="Draw pollbench's plots from a run directory's wait.json and tcp.json "
                     "(Google Benchmark JSON written by wait_bench and tcp_bench).",
         epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, position, "
-               "readiness_cycle, epoll_lt_vs_et, per_fd (with the dup control), raw_baseline, ctl_cost, wakeup, tcp, tcp_latency, and herd and "
+               "readiness_cycle, epoll_lt_vs_et, per_fd (the knee, with the dup control), raw_baseline, ctl_cost, "
+               "wakeup, tcp, tcp_latency, and herd and "
                "watched when RUN_DIR holds herd.json and watched.json; each in every --formats (PNG and SVG). "
                "Needs matplotlib and numpy "
                "(Debian: apt-get install python3-matplotlib python3-numpy; they serve /usr/bin/python3).")
