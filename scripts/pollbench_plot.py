@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pollbench_analysis as pa  # noqa: E402
 import pollbench_herd  # noqa: E402
+import pollbench_knee as pk  # noqa: E402
 import pollbench_results as pr  # noqa: E402
 import pollbench_watched  # noqa: E402
 
@@ -402,6 +403,57 @@ class Plotter:
             ax.legend(loc="upper left")
         self.save(fig, "raw_baseline")
 
+    def per_fd(self, run: pr.Run, run_dir: Path) -> None:
+        """The knee: time per watched fd against N for select and poll, distinct socketpairs (solid)
+        against N dup()s of one idle socket (dashed, hollow), ready fd last; one panel per mode.
+        The effective cache the run's pointer chase found is marked at the N whose sockets fill
+        it, when watched.json measured the kernel memory per socket."""
+        if not any(pk.per_fd_series(run, b, "socketpair", m) for b in pk.SCANNING for m in pk.MODES):
+            note("no select/poll socketpair points with the ready fd last: skipping per_fd")
+            return
+        title = ("Time per watched fd: distinct socketpairs against dup()s of one socket (ready fd last)"
+                 if pk.has_dup(run) else "Time per watched fd, ready fd last (this run has no dup control)")
+        fig, axes = self.figure(title, panels=len(pk.MODES))
+        probe = pr.load_probe(run_dir / "probe-start.json") or pr.load_probe(run_dir / "probe-end.json")
+        cache = pk.effective_cache(probe)
+        per_socket = pk.kernel_bytes_per_socket(run_dir)
+        for ax, mode in zip(axes, pk.MODES):
+            for b in pk.SCANNING:
+                colour, marker = self.style(b)
+                for layout in pk.LAYOUTS:
+                    series = pk.per_fd_series(run, b, layout, mode)
+                    if not series:
+                        continue
+                    xs, ys = [f.n for f in series], [f.ns for f in series]
+                    lo = [max(0.0, f.ns - f.lo) if f.lo is not None else 0.0 for f in series]
+                    hi = [max(0.0, f.hi - f.ns) if f.hi is not None else 0.0 for f in series]
+                    what = "distinct socketpairs" if layout == "socketpair" else "dup()s of one socket"
+                    ax.errorbar(xs, ys, yerr=[lo, hi], label=f"{b}, {what}", color=colour, marker=marker,
+                                linestyle="-" if layout == "socketpair" else "--", markersize=5, capsize=2.5,
+                                markerfacecolor="white" if layout == "dup" else colour)
+            self.log_axes(ax, "watched fds N (log scale)", "time per wait / N (ns per watched fd)\n"
+                          "p50, bars: interval of the median over processes", logy=False)
+            ax.set_ylim(bottom=0)
+            knee = pa.knee(run, pr.main_fd_kind(run) or "socketpair")
+            if knee is not None:
+                ax.axvspan(knee.below, knee.above, color="grey", alpha=0.12,
+                           label=f"knee of the N sweep: {knee.below:,}–{knee.above:,}")
+            marks = []
+            if cache is not None:
+                marks += [(cache.fits, f"pointer chase fits {pk.size_text(cache.fits or 0)}", "grey", ":"),
+                          (cache.spills, f"pointer chase spills {pk.size_text(cache.spills or 0)}", "grey", "-.")]
+            marks += [(size, f"sysfs {name} {pk.size_text(size)}", "#8c564b", (0, (1, 3)))
+                      for name, size in pk.sysfs_caches(probe)]
+            lo_x, hi_x = ax.get_xlim()
+            for size, what, colour, style in marks if per_socket else []:
+                n = size / per_socket if size else 0
+                if lo_x <= n <= hi_x:
+                    ax.axvline(n, color=colour, linestyle=style, linewidth=1, label=f"{what} ≈ {n:,.0f} sockets")
+            ax.set_title("blocking (1 s timeout)" if mode == "block" else "timeout 0")
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.5)  # headroom above the lines for the legend
+            ax.legend(fontsize=7.5, loc="upper left")
+        self.save(fig, "per_fd")
+
     def ctl_cost(self, run: pr.Run) -> None:
         ops = [op for op in ("add", "modify", "remove") if run.select("ctl", (None, op))]
         ops += [op for op in run.values("ctl", 1) if op not in ops]
@@ -582,6 +634,7 @@ def draw_all(plotter: Plotter, run_dir: Path, wait_run: pr.Run | None, tcp_run: 
             plotter.position(wait_run, kind)
             plotter.readiness_cycle(wait_run, kind)
             plotter.epoll_lt_vs_et(wait_run, kind)
+            plotter.per_fd(wait_run, run_dir)
         else:
             note(f"{wait_run.path}: no wait/* results: skipping the per-wait plots")
         plotter.raw_baseline(wait_run)
@@ -604,7 +657,8 @@ def main(argv=None) -> int:
         description="Draw pollbench's plots from a run directory's wait.json and tcp.json "
                     "(Google Benchmark JSON written by wait_bench and tcp_bench).",
         epilog="Plots: wait_vs_fds_active1, wait_vs_fds_active<A> (the largest A), wait_vs_ready, position, "
-               "readiness_cycle, epoll_lt_vs_et, raw_baseline, ctl_cost, wakeup, tcp, tcp_latency, and herd and "
+               "readiness_cycle, epoll_lt_vs_et, per_fd (the knee, with the dup control), raw_baseline, ctl_cost, "
+               "wakeup, tcp, tcp_latency, and herd and "
                "watched when RUN_DIR holds herd.json and watched.json; each in every --formats (PNG and SVG). "
                "Needs matplotlib and numpy "
                "(Debian: apt-get install python3-matplotlib python3-numpy; they serve /usr/bin/python3).")

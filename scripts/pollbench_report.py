@@ -38,6 +38,7 @@ SECTIONS = [
     Section("Time per wait against the number of watched fds", wait.time_per_wait,
             ("wait_vs_fds_active1", "wait_vs_fds_active*")),
     Section("Scaling: fitted slopes", wait.slope_table),
+    Section("The knee, measured: distinct sockets against the dup control", wait.knee_section, ("per_fd",)),
     Section("Where the ready fd sits", wait.position_section, ("position",)),
     Section("Ready fds at a fixed N", wait.ready_table, ("wait_vs_ready",)),
     Section("Crossover: where epoll becomes slower than poll", wait.crossover_section),

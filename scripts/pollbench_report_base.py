@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +33,10 @@ FIGURES = {
     "readiness_cycle": "One readiness round trip: the writer's write() that makes the fd ready (hatched) and the "
     "waiter's wait, stacked, at the smallest and the largest N.",
     "epoll_lt_vs_et": "epoll level- against edge-triggered, at one and at many ready fds.",
+    "per_fd": "Time per watched fd (p50 / N) against N for select and poll, ready fd last: distinct socketpairs "
+    "(solid) against N dup()s of one idle socket (dashed), blocking and timeout 0; the shaded band is the knee of "
+    "the N sweep, the vertical lines the effective cache the pointer chase measured, converted to sockets at the "
+    "kernel memory per socket watched_bench measured (when the run has both).",
     "raw_baseline": "Each backend against the bare system calls it wraps (dashed): the cost of the Poller layer.",
     "ctl_cost": "Registration cost: one add, modify or remove, against the number of fds already registered.",
     "wakeup": "Wakeup latency: from a write on one fd by another thread until the wait returns, among N idle fds; "
@@ -84,6 +89,22 @@ class ReportInput:
 
     def knee(self) -> pa.Knee | None:
         return pa.knee(self.wait, self.kind, self.fit_min_fds, self.knee_fds) if self.has_waits else None
+
+    @cached_property
+    def precision(self) -> dict | None:
+        """precision.json of the run (bench.sh's precision phase), None for runs without one."""
+        return pr.load_precision(self.run_dir / "precision.json")
+
+    @cached_property
+    def probes(self) -> dict[str, dict]:
+        """machine_probe's output by when it ran ("start", "end"); missing files are left out."""
+        found = {w: pr.load_probe(self.run_dir / f"probe-{w}.json") for w in ("start", "end")}
+        return {w: d for w, d in found.items() if d is not None}
+
+    def interval(self, p: pr.Point) -> pr.PointInterval | None:
+        """The point's quoted interval: precision.json's when it has the point, else over processes."""
+        per_process = list(pr.samples_by_process(p).values()) or p.per_call_samples
+        return pr.interval_of(per_process, pr.precision_entry(self.precision, p))
 
     def samples_text(self) -> str:
         """'the median over 5 processes' (or repetitions, for a single process's file)."""
@@ -178,21 +199,49 @@ def spread(p: pr.Point) -> str:
     return text + (f", cv {pct(p.per_call_cv)})" if p.per_call_cv is not None else ")")
 
 
-def with_interval(p: pr.Point) -> str:
-    """'169 µs [139–181 µs]': the median and its distribution-free interval (pr.median_interval)."""
+def with_interval(p: pr.Point, inp: ReportInput | None = None) -> str:
+    """'169 µs [139–181 µs]': the median and its distribution-free interval (pr.median_interval;
+    precision.json's median and interval when `inp` is given and the precision phase sampled p)."""
+    iv = inp.interval(p) if inp is not None else None
+    if iv is not None and iv.source == "precision" and iv.lo is not None:
+        return f"{fmt(iv.median)} [{fmt(iv.lo)}–{fmt(iv.hi)}]"
     interval = p.per_call_interval
     if interval is None:
         return fmt(p.per_call_ns)
     return f"{fmt(p.per_call_ns)} [{fmt(interval[0])}–{fmt(interval[1])}]"
 
 
-def ratio_interval(slow: pr.Point, fast: pr.Point) -> tuple[float, float] | None:
+def quoted_ns(p: pr.Point, inp: ReportInput | None = None) -> float:
+    """The median the report quotes for p: precision.json's when the precision phase sampled it."""
+    iv = inp.interval(p) if inp is not None else None
+    return iv.median if iv is not None and iv.source == "precision" else p.per_call_ns
+
+
+def _bounds(p: pr.Point, inp: ReportInput | None) -> tuple[float, float] | None:
+    iv = inp.interval(p) if inp is not None else None
+    if iv is not None and iv.source == "precision" and iv.lo is not None:
+        return iv.lo, iv.hi
+    interval = p.per_call_interval
+    return None if interval is None else (interval[0], interval[1])
+
+
+def ratio_interval(slow: pr.Point, fast: pr.Point, inp: ReportInput | None = None) -> tuple[float, float] | None:
     """The range of slow/fast that both points' intervals allow: (slow low / fast high, slow
     high / fast low). With each interval at coverage c, both hold with probability >= 2c - 1."""
-    a, b = slow.per_call_interval, fast.per_call_interval
+    a, b = _bounds(slow, inp), _bounds(fast, inp)
     if a is None or b is None or b[0] <= 0:
         return None
     return a[0] / b[1], a[1] / b[0]
+
+
+def interval_text(iv: pr.PointInterval | None, unit=fmt) -> str:
+    """'1.20 ms [1.10–1.31 ms, 95.1%, n = 12]': the median, its interval and coverage, n."""
+    if iv is None:
+        return "–"
+    if iv.lo is None:
+        return f"{unit(iv.median)} (n = {iv.n}, no interval)"
+    cov = f"{100 * iv.coverage:.1f}%" if iv.coverage is not None else "?"
+    return f"{unit(iv.median)} [{unit(iv.lo)}–{unit(iv.hi)}, {cov}, n = {iv.n}]"
 
 
 def interval_note(inp: ReportInput) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable
 
 import pollbench_analysis as pa
+import pollbench_knee as pk
 import pollbench_results as pr
-from pollbench_report_base import ReportInput, pct, table
+from pollbench_report_base import ReportInput, fmt, pct, table
 
 
 def _steps(inp: ReportInput) -> list[list[str]]:
@@ -55,7 +56,7 @@ def machine(inp: ReportInput) -> str:
         rows.append(["wait_bench processes", (f"{count} fresh processes, one repetition each; each figure is "
                                               "the median over them") if count else
                      "one process (its repetitions are the samples)"])
-    text = table(["", ""], rows, "ll")
+    text = table(["", ""], rows, "ll") + "\n\n" + probe_table(inp)
     mitigations = str(c.get("mitigations", "?")).split("; ")
     text += ("\n\n<details><summary>CPU vulnerability mitigations (from /sys/devices/system/cpu/vulnerabilities)"
              "</summary>\n\n" + "\n".join(f"- {m}" for m in mitigations) + "\n\n</details>")
@@ -64,6 +65,47 @@ def machine(inp: ReportInput) -> str:
                  "package and concerns only its own bookkeeping outside the timed region; pollbench itself "
                  "is built as shown under Build type.")
     return text
+
+
+def _probe_figure(figure: dict | None) -> str:
+    """'5.28 ns [5.21–70.7 ns]' of a machine_probe figure {median, lo, hi, ...}."""
+    if not isinstance(figure, dict) or not isinstance(figure.get("median"), (int, float)):
+        return "–"
+    if isinstance(figure.get("lo"), (int, float)) and isinstance(figure.get("hi"), (int, float)):
+        return f"{fmt(figure['median'])} [{fmt(figure['lo'])}–{fmt(figure['hi'])}]"
+    return f"{fmt(figure['median'])} (n = {figure.get('n', '?')})"
+
+
+def probe_rows(probe: dict) -> dict[str, str]:
+    """{row label: figure} of one machine_probe output, in the table's order."""
+    out = {}
+    for c in sorted(probe.get("pointer_chase", []), key=lambda c: c.get("bytes", 0)):
+        out[f"memory latency, pointer chase over {pk.size_text(c.get('bytes', 0))} (per load)"] = \
+            _probe_figure(c.get("ns_per_load"))
+    out["CPU loop (per step)"] = _probe_figure(probe.get("cpu_loop", {}).get("ns_per_step"))
+    out["epoll_wait, N = 1 (per wait)"] = _probe_figure(probe.get("epoll_wait", {}).get("ns_per_wait"))
+    for c in sorted(probe.get("poll_per_fd", []), key=lambda c: (c.get("fds", 0), c.get("layout") != "dup",
+                                                                    c.get("mode", ""))):
+        layout = "dup control" if c.get("layout") == "dup" else "distinct sockets"
+        mode = "blocking" if c.get("mode") == "block" else "timeout 0"
+        out[f"poll per fd, {layout}, N = {c.get('fds', 0):,}, {mode}"] = _probe_figure(c.get("ns_per_fd"))
+    return out
+
+
+def probe_table(inp: ReportInput) -> str:
+    """machine_probe's figures at the start and the end of the run, side by side: drift of the
+    machine during the run shows here, not in the benchmarks' figures."""
+    if not inp.probes:
+        return ("_No machine probes in this run (probe-start.json, probe-end.json): memory latency, the CPU loop, "
+                "epoll_wait at N = 1 and the dup control's per-fd cost were not measured beside the benchmarks, so "
+                "machine drift cannot be told from a change of the code here._")
+    columns = [w for w in ("start", "end") if w in inp.probes]
+    by_when = {w: probe_rows(inp.probes[w]) for w in columns}
+    labels = list(dict.fromkeys(label for w in columns for label in by_when[w]))
+    rows = [[label] + [by_when[w].get(label, "–") for w in columns] for label in labels]
+    return ("Machine probes (machine_probe, pinned like the benchmarks), median [95% interval of the median] "
+            "at the " + " and the ".join(f"{w} of the run" for w in columns) + ":\n\n"
+            + table(["probe"] + [f"at the {w}" for w in columns], rows, "l" + "r" * len(columns)))
 
 
 def _spread_grids(inp: ReportInput) -> list[tuple[str, list[pr.Point], Callable, str]]:
@@ -78,6 +120,13 @@ def _spread_grids(inp: ReportInput) -> list[tuple[str, list[pr.Point], Callable,
             grids.append((f"position sweep, N = {n:,} (columns: mode/position)",
                           [p for p in inp.wait.select("wait", (None, kind), fds=n, active=1)
                            if p.tag("pos") in pa.POSITIONS], lambda p: p.backend, "combo"))
+        dup = [p for p in inp.wait.select("wait", (None, "dup"))]
+        if dup:
+            partners = [p for p in inp.wait.select("wait", (None, kind), {"pos": "last"}, active=1)
+                        if p.params.get("fds") in {d.params.get("fds") for d in dup}]
+            grids.append(("the knee's control: dup()s against distinct sockets, ready fd last (rows: backend, "
+                          "layout, mode)", dup + partners,
+                          lambda p: f"{p.backend}, {p.labels[1]}, {p.tag('mode')}", "fds"))
         grids.append(("raw system calls, 1 ready", [p for p in inp.wait.sweep("raw") if p.params.get("active") == 1],
                       lambda p: p.backend, "fds"))
         grids.append(("registration (ctl)", inp.wait.select("ctl"), lambda p: f"{p.backend} {p.labels[1]}", "fds"))
@@ -93,6 +142,24 @@ def point_cv(p: pr.Point) -> float | None:
     return pr.cv(p.counter_samples("requests_per_sec")) if p.area == "tcp" else p.per_call_cv
 
 
+def point_interval(inp: ReportInput, p: pr.Point) -> pr.PointInterval | None:
+    """The interval the report quotes for a plotted point: TCP's requests/s over its rounds, else
+    the per-call p50's (precision.json's where the precision phase sampled it)."""
+    if p.area == "tcp":
+        values = [c.get("requests_per_sec", 0.0) for c in p.counters]
+        return pr.interval_of(list(pr.samples_by_process(p, values).values()) or values)
+    return inp.interval(p)
+
+
+def spread_cell(inp: ReportInput, p: pr.Point) -> str:
+    """'3.2% · ±4.1% · 5': the cv, the interval's larger side relative to the median, and n; ✓ / ⏱ for
+    a point the precision phase brought to its target / stopped on budget."""
+    iv = point_interval(inp, p)
+    rhw = iv.relative_half_width if iv else None
+    mark = {"reached": " ✓", "budget": " ⏱"}.get(iv.status, "") if iv else ""
+    return f"{pct(point_cv(p))} · {'±' + pct(rhw) if rhw is not None else '–'} · {iv.n if iv else 0}{mark}"
+
+
 def _grid_table(inp: ReportInput, points: list[pr.Point], row_of: Callable, column: str) -> str:
     col_of = ((lambda p: f"{p.tag('mode')}/{p.tag('pos')}") if column == "combo" else (lambda p: p.params.get(column)))
     cols = sorted({col_of(p) for p in points}, key=lambda c: (str(type(c)), c))
@@ -100,13 +167,15 @@ def _grid_table(inp: ReportInput, points: list[pr.Point], row_of: Callable, colu
     ordered = sorted(points, key=lambda p: (order[p.backend], p.labels[1:], p.params.get("active", 0)))
     rows_keys = list(dict.fromkeys(row_of(p) for p in ordered))
     cells = {(row_of(p), col_of(p)): p for p in points}
-    rows = [[r] + [pct(point_cv(p)) if (p := cells.get((r, c))) is not None else "" for c in cols] for r in rows_keys]
+    rows = [[r] + [spread_cell(inp, p) if (p := cells.get((r, c))) is not None else "" for c in cols]
+            for r in rows_keys]
     header = [column if column != "combo" else "backend"] + [f"{c:,}" if isinstance(c, int) else str(c) for c in cols]
     return table(header, rows)
 
 
 def spread_section(inp: ReportInput) -> str:
-    """The cross-process cv of every point the plots draw, as grids of rows × N (or A, or idle)."""
+    """Every plotted point's cv, interval and sample count, as grids of rows × N (or A, or idle);
+    then the precision phase's points and those that stopped on budget."""
     grids = _spread_grids(inp)
     everything = [(v, p.run_name) for _, points, _, _ in grids for p in points if (v := point_cv(p)) is not None]
     if not everything:
@@ -117,11 +186,71 @@ def spread_section(inp: ReportInput) -> str:
     worst = sorted(everything, reverse=True)[:3]
     run = inp.wait or inp.tcp
     text = (f"The coefficient of variation (stdev / mean) of each plotted figure across the {run.samples} "
-            f"{run.sample_kind} (TCP: across its repetitions): what a rerun would move. {steady} of "
+            f"{run.sample_kind} (TCP: across its rounds): what a rerun would move. {steady} of "
             f"{len(everything)} points are within {pct(pa.HEADLINE_MAX_CV)}; the largest: "
             + ", ".join(f"`{name}` {pct(v)}" for v, name in worst) + ".")
-    return (text + "\n\n<details><summary>cv of every plotted point</summary>\n\n" + "\n\n".join(parts)
+    text += (" Each cell of the grids below: cv · ± the larger side of the median's interval relative to the "
+             "median · n, the samples (processes; TCP: rounds). The interval is the distribution-free 95% one "
+             "from order statistics for n ≥ 6, else min–max, which covers the median with 1 − 2/2ⁿ (93.8% at "
+             "n = 5, 50% at n = 2); precision.json's where the precision phase sampled the point "
+             "(✓ reached its target, ⏱ stopped on budget).")
+    return "\n\n".join(t for t in (text, precision_table(inp), budget_paragraph(inp)) if t) + (
+        "\n\n<details><summary>cv, interval and n of every plotted point</summary>\n\n" + "\n\n".join(parts)
+        + "\n\n</details>")
+
+
+def precision_table(inp: ReportInput) -> str:
+    """precision.json's points: n, median [interval], ± reached, status and role."""
+    if inp.precision is None:
+        return ("_This run has no precision phase (no precision.json): no point was sampled beyond the sweep's "
+                "processes, so the intervals below are as wide as those processes leave them._")
+    prec = inp.precision
+    rows = []
+    for name, e in sorted(prec["points"].items()):
+        iv = pr.interval_of([], e)
+        rhw = e.get("relative_half_width")
+        rows.append([f"`{name}`", str(e.get("n", "?")), fmt(iv.median) if iv else "–",
+                     f"{fmt(iv.lo)}–{fmt(iv.hi)}" if iv and iv.lo is not None else "–",
+                     f"±{pct(rhw)}" if isinstance(rhw, (int, float)) else "–", str(e.get("status", "?")),
+                     ", ".join(e.get("role", []))])
+    asked = prec.get("precision")
+    spent = prec.get("spent_s")
+    budget = prec.get("budget_s")
+    reached = sum(1 for e in prec["points"].values() if e.get("status") == "reached")
+    head = (f"**The precision phase** sampled {len(rows)} points in fresh {prec.get('unit', 'process')}es until "
+            f"each median's {100 * prec.get('confidence', 0.95):.0f}% interval lay within "
+            + (f"±{pct(asked)}" if isinstance(asked, (int, float)) else "the asked precision")
+            + (f" or its share of the {budget:,.0f} s budget was spent ({spent:,.0f} s spent)"
+               if isinstance(budget, (int, float)) and isinstance(spent, (int, float)) else "")
+            + f": {reached} of {len(rows)} reached it.")
+    return (head + "\n\n<details><summary>every point of the precision phase</summary>\n\n"
+            + table(["point", "n", "median", "interval", "±", "status", "role"], rows, "lrrrrll")
             + "\n\n</details>")
+
+
+def budget_paragraph(inp: ReportInput) -> str:
+    """The points that stopped on budget and what they reached, grouped by backend and role."""
+    if inp.precision is None:
+        return ""
+    groups: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for name, e in inp.precision["points"].items():
+        if e.get("status") != "budget" or not isinstance(e.get("relative_half_width"), (int, float)):
+            continue
+        _, labels, params, tags = pr.parse_name_and_tags(name)
+        what = f"{labels[0] if labels else name} ({', '.join(labels[1:2] + tuple(tags.get(k, '') for k in ('mode',)))})"
+        groups.setdefault((what, "/".join(e.get("role", [])) or "–"), []).append(
+            (params.get("fds", 0), e["relative_half_width"]))
+    if not groups:
+        return "Every point of the precision phase reached its target; none stopped on budget."
+    count = sum(len(v) for v in groups.values())
+    items = []
+    for (what, role), values in sorted(groups.items()):
+        ns = sorted(n for n, _ in values)
+        widths = [w for _, w in values]
+        span = f"N = {ns[0]:,}" if len(ns) == 1 else f"{len(ns)} N from {ns[0]:,} to {ns[-1]:,}"
+        reached = (f"±{pct(widths[0])}" if len(widths) == 1 else f"±{pct(min(widths))} to ±{pct(max(widths))}")
+        items.append(f"{what}, {role}: {span}, reached {reached}")
+    return f"**{count} points stopped on budget** before their target: " + "; ".join(items) + "."
 
 
 def quick(inp: ReportInput) -> bool:

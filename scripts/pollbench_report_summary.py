@@ -5,8 +5,10 @@ and the figures that carry the story."""
 from __future__ import annotations
 
 import pollbench_analysis as pa
+import pollbench_report_servers as servers
 import pollbench_results as pr
-from pollbench_report_base import ReportInput, fmt, interval_note, ratio_interval, table, times, with_interval
+from pollbench_report_base import (ReportInput, fmt, interval_note, quoted_ns, ratio_interval, table, times,
+                                   with_interval)
 
 # The figures of the first page, in reading order.
 FIRST_PAGE_FIGURES = ("wait_vs_fds_active1", "wait_vs_ready", "tcp", "watched")
@@ -20,19 +22,44 @@ def headline(inp: ReportInput) -> str:
     if h is None:
         return ("_This run lacks select/poll and an O(ready) backend at 1 ready fd on a common N, so there is "
                 "no headline._")
-    sentences = []
+    sentences, points = [], []
     for i, n in enumerate(h.ns):
         ref = inp.wait_point(h.reference, n, 1)
         slow = [(b, inp.wait_point(b, n, 1)) for b in h.slow]
-        costs = " and ".join(f"{with_interval(p)} with {b}" for b, p in slow)
-        ratios = " and ".join(f"{b} {times(p.per_call_ns / ref.per_call_ns)}" for b, p in slow)
+        points += [ref] + [p for _, p in slow]
+        costs = " and ".join(f"{with_interval(p, inp)} with {b}" for b, p in slow)
+        ratios = " and ".join(f"{b} {times(quoted_ns(p, inp) / quoted_ns(ref, inp))}" for b, p in slow)
         if i == 0:
             sentences.append(f"With {n:,} watched {inp.kind}s and 1 ready, a blocking wait took {costs}, against "
-                             f"{with_interval(ref)} with {h.reference}: {ratios} slower than {h.reference}.")
+                             f"{with_interval(ref, inp)} with {h.reference}: {ratios} slower than {h.reference}.")
         else:
-            sentences.append(f"At {n:,}, the largest N of this run, {costs}, against {with_interval(ref)} with "
+            sentences.append(f"At {n:,}, the largest N of this run, {costs}, against {with_interval(ref, inp)} with "
                              f"{h.reference}: {ratios} slower.")
-    return "**" + " ".join(sentences) + "** " + interval_note(inp)
+    return "**" + " ".join(sentences) + "** " + interval_note(inp) + precision_note(inp, points)
+
+
+def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
+    """' Precision asked: ±5% at 95%; 4 of 6 cited points reached it (...).' or what is missing."""
+    if inp.precision is None:
+        return (" This run has no precision phase (no precision.json): each interval above is over its "
+                f"{inp.wait.samples} {inp.wait.sample_kind} only.")
+    asked = inp.precision.get("precision")
+    conf = inp.precision.get("confidence", 0.95)
+    entries = [(p, pr.precision_entry(inp.precision, p)) for p in cited]
+    sampled = [(p, e) for p, e in entries if e is not None]
+    reached = [p for p, e in sampled if e.get("status") == "reached"]
+    short = [f"{p.backend} at N = {p.params['fds']:,} ±{100 * e['relative_half_width']:.1f}%"
+             for p, e in sampled if e.get("status") != "reached" and isinstance(e.get("relative_half_width"),
+                                                                                  (int, float))]
+    asked_text = f"±{100 * asked:.0f}%" if isinstance(asked, (int, float)) else "?"
+    text = (f" Precision asked: {asked_text} at {100 * conf:.0f}% confidence; {len(reached)} of {len(cited)} "
+            f"cited points reached it (a point the precision phase sampled quotes its median and "
+            f"{100 * conf:.0f}% interval from precision.json)")
+    if len(sampled) < len(cited):
+        text += f" ({len(cited) - len(sampled)} not sampled by the precision phase)"
+    if short:
+        text += "; stopped on budget: " + ", ".join(short)
+    return text + "."
 
 
 def machine_line(inp: ReportInput) -> str:
@@ -54,10 +81,10 @@ def _ratio_rows(inp: ReportInput, h: pa.FixedHeadline) -> list[list[str]]:
         ref = inp.wait_point(h.reference, n, 1)
         for b in h.slow:
             p = inp.wait_point(b, n, 1)
-            bounds = ratio_interval(p, ref)
-            rows.append([f"{b} / {h.reference}, N = {n:,}, 1 ready", times(p.per_call_ns / ref.per_call_ns),
+            bounds = ratio_interval(p, ref, inp)
+            rows.append([f"{b} / {h.reference}, N = {n:,}, 1 ready", times(quoted_ns(p, inp) / quoted_ns(ref, inp)),
                          f"{times(bounds[0])}–{times(bounds[1])}" if bounds else "–",
-                         f"{with_interval(p)} against {with_interval(ref)}"])
+                         f"{with_interval(p, inp)} against {with_interval(ref, inp)}"])
     return rows
 
 
@@ -123,5 +150,6 @@ def figures(inp: ReportInput) -> str:
 
 
 def first_page(inp: ReportInput) -> str:
-    parts = [headline(inp), machine_line(inp) + " " + citation(inp), key_ratios(inp), figures(inp)]
+    parts = [headline(inp), machine_line(inp) + " " + citation(inp), key_ratios(inp),
+             servers.tcp_ratio_sentence(inp), figures(inp)]
     return "\n\n".join(p for p in parts if p)

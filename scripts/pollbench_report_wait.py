@@ -6,6 +6,7 @@ ReportInput -> markdown; an empty string leaves the section out."""
 from __future__ import annotations
 
 import pollbench_analysis as pa
+import pollbench_knee as pk
 from pollbench_report_base import ReportInput, fmt, pct, pick_columns, spread, table
 
 
@@ -254,3 +255,111 @@ def lt_vs_et(inp: ReportInput) -> str:
                "their ranges do not overlap; this run holds no measurement of where the difference comes from")
     return (f"{family}'s level-triggered ({level}) and edge-triggered ({edge}) backends at N = {n:,} with 1 ready: "
             f"{spread(lt)} against {spread(et)}; {verdict}. The figure shows both at many ready fds too.")
+
+
+def knee_section(inp: ReportInput) -> str:
+    """Where select's and poll's per-fd cost steps up, and what the dup control and the pointer chase
+    say about why."""
+    if not inp.has_waits:
+        return "_No per-wait results in this run._"
+    parts = [_knee_where(inp), _knee_control(inp), _knee_caches(inp)]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _knee_where(inp: ReportInput) -> str:
+    k = inp.knee()
+    if k is None:
+        return ("The N sweep has too few points (3 on each side of a split, N ≥ "
+                f"{inp.fit_min_fds:,}) to place a knee in this run.")
+    steps = []
+    for b in pk.SCANNING:
+        lo, hi = inp.wait_point(b, k.below, 1), inp.wait_point(b, k.above, 1)
+        if lo and hi:
+            steps.append(f"{b} {fmt(lo.per_call_ns / k.below)} → {fmt(hi.per_call_ns / k.above)} per watched fd")
+    how = "the best two-segment fit of select's and poll's log-log lines" if k.found else "set with --knee-fds"
+    return (f"**On this machine the knee sits between N = {k.below:,} and {k.above:,}** ({how}; 1 ready, "
+            f"blocking, ready fds spread): {'; '.join(steps)}. The slope table gives the fitted slope on each side.")
+
+
+def _knee_control(inp: ReportInput) -> str:
+    if not pk.has_dup(inp.wait):
+        return ("_This run has no dup control (wait/<b>/dup/...: N dup()s of one idle socket), so it cannot tell "
+                "the memory N sockets occupy from the algorithm; runs of wait_bench with the dup kind can._")
+    rows, verdicts = [], []
+    for b in pk.SCANNING:
+        for mode in pk.MODES:
+            distinct = {f.n: f for f in pk.per_fd_series(inp.wait, b, "socketpair", mode)}
+            dup = {f.n: f for f in pk.per_fd_series(inp.wait, b, "dup", mode)}
+            ns = sorted(set(distinct) | set(dup))
+            for n in ns:
+                rows.append([b, "blocking" if mode == "block" else "timeout 0", f"{n:,}",
+                             _per_fd_cell(distinct.get(n)), _per_fd_cell(dup.get(n))])
+            both = [n for n in ns if n in distinct and n in dup]
+            if len(both) >= 2:
+                d_rise = distinct[both[-1]].ns / distinct[both[0]].ns
+                c_rise = dup[both[-1]].ns / dup[both[0]].ns
+                verdicts.append(f"{b} {'blocking' if mode == 'block' else 'timeout 0'}: distinct ×{d_rise:.2f}, "
+                                f"dup ×{c_rise:.2f} from N = {both[0]:,} to {both[-1]:,} "
+                                f"({control_verdict(d_rise, c_rise)})")
+    text = ("The control: N−1 dup()s of one idle socket plus the ready one, last in scan order, against N distinct "
+            "socketpairs with the ready fd last. The dups run the same kernel code on one cache-hot file, so a "
+            "per-fd cost that stays flat with dups while it rises with distinct sockets is the memory the sockets "
+            "occupy, not the algorithm. Per watched fd (p50 / N, [interval over processes, n]):\n\n"
+            + table(["backend", "wait", "N", "distinct socketpairs", "dup()s of one socket"], rows, "llrrr"))
+    if verdicts:
+        text += "\n\nPer-fd cost from the smallest to the largest N both layouts ran: " + "; ".join(verdicts) + "."
+    else:
+        text += ("\n\nThe control ran at one N only here, so it shows the per-fd cost of both layouts side by side "
+                 "but not how either grows; a full run measures it at 1,000, 10,000 and the largest N.")
+    return text
+
+
+# A per-fd cost that moves by less than this factor over the control's N range counts as flat.
+FLAT = 1.25
+
+
+def control_verdict(distinct_rise: float, dup_rise: float) -> str:
+    """What the control says, from how much each layout's per-fd cost grew over the same N range."""
+    if dup_rise < FLAT <= distinct_rise:
+        return "the dups stay flat while distinct sockets rise: the rise is memory, not the algorithm"
+    if dup_rise >= FLAT and distinct_rise >= FLAT:
+        return "both rise: part of the rise is not the sockets' memory"
+    if distinct_rise < FLAT:
+        return "no rise with distinct sockets over this range"
+    return "the dups rise more than distinct sockets: unexplained"
+
+
+def _per_fd_cell(f) -> str:
+    if f is None:
+        return "–"
+    if f.lo is None:
+        return f"{fmt(f.ns)} (n = {f.samples})"
+    return f"{fmt(f.ns)} [{fmt(f.lo)}–{fmt(f.hi)}, n = {f.samples}]"
+
+
+def _knee_caches(inp: ReportInput) -> str:
+    probe = inp.probes.get("start") or inp.probes.get("end")
+    if probe is None:
+        return ("_This run has no machine probe (probe-start.json), so the effective cache size is not measured "
+                "here; sysfs's cache sizes overstate what a process gets on a shared VM._")
+    cache = pk.effective_cache(probe)
+    sysfs = ", ".join(f"{name} {pk.size_text(size)}" for name, size in pk.sysfs_caches(probe)) or "none listed"
+    if cache is None:
+        return f"The pointer chase gave too few sizes to place the effective cache; sysfs lists {sysfs}."
+    chase = ", ".join(f"{pk.size_text(b)} {fmt(ns)}" for b, ns in cache.chase)
+    if cache.spills is None:
+        where = f"no size up to {pk.size_text(cache.chase[-1][0])} left the cache"
+    elif cache.fits is None:
+        where = f"even the smallest size, {pk.size_text(cache.chase[0][0])}, misses"
+    else:
+        where = f"the effective cache lies between {pk.size_text(cache.fits)} and {pk.size_text(cache.spills)}"
+    text = (f"The pointer chase at the start of the run (ns per dependent load: {chase}) puts the cache this process "
+            f"gets here: {where} (rule: the first size whose latency exceeds {pk.CACHE_JUMP:.0f}× the smallest "
+            f"size's). sysfs lists {sysfs}, shared with the VM's neighbours.")
+    per_socket = pk.kernel_bytes_per_socket(inp.run_dir)
+    if per_socket and cache.fits:
+        text += (f" At the {pk.size_text(per_socket)} of kernel memory per watched socketpair that watched_bench "
+                 f"measured in this run, {pk.size_text(cache.fits)} holds about {cache.fits / per_socket:,.0f} "
+                 "sockets' kernel objects" + (f" and {pk.size_text(cache.spills)} about "
+                                              f"{cache.spills / per_socket:,.0f}" if cache.spills else "") + ".")
+    return text

@@ -541,6 +541,102 @@ def median_interval(values, confidence: float = pollbench_stats.CONFIDENCE) -> t
     return xs[ranks.lo - 1], xs[ranks.hi - 1], ranks.coverage
 
 
+@dataclass(frozen=True)
+class PointInterval:
+    """A figure's median with the interval a reader may quote: from precision.json when the
+    precision phase sampled it, else pollbench_stats.median_ci over its per-process medians, else
+    (n < 6) min-max with the coverage it has (93.8% for n = 5)."""
+
+    median: float
+    lo: float | None
+    hi: float | None
+    coverage: float | None
+    n: int
+    source: str  # "precision", "order statistics" or "min–max"
+    status: str | None = None  # precision.json's "reached" or "budget"
+
+    @property
+    def relative_half_width(self) -> float | None:
+        if self.lo is None or self.hi is None or self.median <= 0:
+            return None
+        return max(self.median - self.lo, self.hi - self.median) / self.median
+
+
+def interval_of(values, precision_entry: dict | None = None) -> PointInterval | None:
+    """The PointInterval of a figure whose samples are `values` (one per process), or of its
+    precision.json entry when given. None for no values."""
+    if precision_entry is not None and isinstance(precision_entry.get("median"), (int, float)):
+        e = precision_entry
+        return PointInterval(float(e["median"]), e.get("lo"), e.get("hi"), e.get("coverage"), int(e.get("n", 0)),
+                             "precision", e.get("status"))
+    xs = sorted(values)
+    if not xs:
+        return None
+    ci = pollbench_stats.median_ci(xs)
+    if ci is not None:
+        return PointInterval(ci.median, ci.lo, ci.hi, ci.coverage, len(xs), "order statistics")
+    if len(xs) < 2:
+        return PointInterval(statistics.median(xs), None, None, None, len(xs), "min–max")
+    return PointInterval(statistics.median(xs), xs[0], xs[-1], pollbench_stats.widest_ranks(len(xs)).coverage,
+                         len(xs), "min–max")
+
+
+def samples_by_process(point: Point, values: list[float] | None = None) -> dict[int, float]:
+    """{process_index: that process's figure} of a merged point (the per-call p50 unless `values`,
+    one per sample, are given); the median where a process has several rows; {} unmerged."""
+    values = point.per_call_samples if values is None else values
+    grouped: dict[int, list[float]] = {}
+    for index, value in zip(point.processes, values):
+        if index is not None:
+            grouped.setdefault(index, []).append(value)
+    return {k: statistics.median(v) for k, v in grouped.items()}
+
+
+def paired_samples(a: Point, b: Point, values_a: list[float] | None = None,
+                   values_b: list[float] | None = None) -> tuple[list[float], list[float]]:
+    """The samples of a and b measured in the same process (same process_index), in pairs."""
+    sa, sb = samples_by_process(a, values_a), samples_by_process(b, values_b)
+    common = sorted(set(sa) & set(sb))
+    return [sa[k] for k in common], [sb[k] for k in common]
+
+
+def load_probe(path: str | os.PathLike) -> dict | None:
+    """machine_probe's JSON (probe-start.json, probe-end.json), or None when the run has none
+    (old runs, --skip). A file that is not machine_probe's is an error naming it."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _fail(path, f"is not valid JSON ({e})")
+    if not isinstance(data, dict) or not any(k in data for k in ("pointer_chase", "cpu_loop", "epoll_wait")):
+        raise _fail(path, "is not machine_probe output (no pointer_chase, cpu_loop or epoll_wait)")
+    return data
+
+
+def load_precision(path: str | os.PathLike) -> dict | None:
+    """precision.json (bench.sh's precision phase), or None when the run has none. Its points are
+    keyed by the benchmark name without run options (strip_run_options)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _fail(path, f"is not valid JSON ({e})")
+    if not isinstance(data, dict) or not isinstance(data.get("points"), dict):
+        raise _fail(path, "has no 'points' object; this is not bench.sh's precision.json")
+    return data
+
+
+def precision_entry(precision: dict | None, point: Point) -> dict | None:
+    """The precision.json entry of `point`, if the precision phase sampled it."""
+    if not precision:
+        return None
+    return precision["points"].get(strip_run_options(point.run_name))
+
+
 def format_ns(ns: float | None) -> str:
     """850 ns, 12.3 µs, 1.25 ms, 2.00 s."""
     if ns is None or (isinstance(ns, float) and not math.isfinite(ns)):

@@ -81,7 +81,7 @@ no_partial_in() {
 # The plots the fixture has the data for (it sweeps N at 1 and 100 ready, A densely at one N, the
 # ready fd's position at two N).
 expected_plots=(wait_vs_fds_active1 wait_vs_fds_active100 wait_vs_ready position readiness_cycle epoll_lt_vs_et
-                raw_baseline ctl_cost wakeup tcp tcp_latency herd watched)
+                per_fd raw_baseline ctl_cost wakeup tcp tcp_latency herd watched)
 
 # A bench.sh run small enough for a test: two backends, N <= 20, short timings.
 # shellcheck disable=SC2054  # the commas are bench.sh's list syntax
@@ -99,7 +99,7 @@ new_run() {  # new_run NAME FILE...: a run directory holding copies of the fixtu
 
 case "${1:-}" in
   plot)
-    run=$(new_run plot wait.json tcp.json herd.json watched.json)
+    run=$(new_run plot wait.json tcp.json herd.json watched.json probe-start.json probe-end.json precision.json)
     "$python" "$repo/scripts/pollbench_plot.py" "$run" >"$scratch/written" 2>"$scratch/notes"
     # Every plot shows all its data: the plotter checks each figure's points against its axes.
     if grep -F "outside its axes" "$scratch/notes" >&2; then fail "a plotted point lies outside its axes"; fi
@@ -130,7 +130,8 @@ PY
     ;;
 
   report)
-    run=$(new_run report wait.json tcp.json herd.json watched.json command.txt)
+    run=$(new_run report wait.json tcp.json herd.json watched.json command.txt probe-start.json probe-end.json \
+      precision.json)
     "$python" "$repo/scripts/pollbench_plot.py" "$run" --formats png >/dev/null
     "$python" "$repo/scripts/pollbench_report.py" "$run" >/dev/null
     report=$run/report.md
@@ -147,13 +148,16 @@ PY
       "Ready fds at a fixed N" "Poller layer against the bare syscall" "Registration cost" "Wakeup latency" \
       "TCP server" "Where the ready fd sits" "Crossover: where epoll becomes slower than poll" \
       "The readiness cycle: writer and waiter" "What is surprising here, and why" "Spread across processes" \
-      "Threads sharing one listening socket: the thundering herd" "Past the fd limit: watched sockets" "Reproduce"
+      "Threads sharing one listening socket: the thundering herd" "Past the fd limit: watched sockets" "Reproduce" \
+      "The knee, measured: distinct sockets against the dup control"
     contains "$report" "| Kernel |" "| fd limit (soft) |" "| Compiler |" "| Commit |" "mitigations" \
       "| backend | N = " "**1 ready fd**" "**100 ready fds**" "| backend | slope, 1 ready | BigO, 1 ready |" \
       "| syscall | N | raw |" "| backend | N | add | modify | remove |" "| backend | active |" "/s (" \
       "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
       "adds a wait-queue entry to every fd it checks" "| N | backend | slower than poll from |" \
-      "| backend | N | writer: write() | waiter: wait | round trip |" "cv of every plotted point" \
+      "| backend | N | writer: write() | waiter: wait | round trip |" "cv, interval and n of every plotted point" \
+      "Precision asked: ±5%" "| syscall | N | raw | backend | pollbench | pollbench ÷ raw | n |" \
+      "**Per-round ratios to epoll_lt**" "| probe | at the start | at the end |" "**The precision phase** sampled" \
       "the median over 2 processes" "| wait_bench processes | 2 fresh processes" "| epoll_exclusive |" \
       "| wait p50, 1 ready | 1,000 | 20,000 | 100,000 |" "$(head -n 1 "$fixture/command.txt")"
     for stem in "${expected_plots[@]}"; do contains "$report" "![$stem]($stem.png)"; done
@@ -481,9 +485,12 @@ PY
   report_sections)
     "$python" "$here/test_report_sections.py" -v 2>&1
     ;;
+  report_precision)
+    "$python" "$here/test_report_precision.py" -v 2>&1
+    ;;
 
   *)
-    echo "usage: $0 plot|plot_bounds|report|report_sections|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
+    echo "usage: $0 plot|plot_bounds|report|report_sections|report_precision|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
     echo "       $0 bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill|kill_build" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout|kill_tcp BIN_DIR" >&2

@@ -40,6 +40,20 @@ class TcpPanelsEachFitTheirLines(unittest.TestCase):
         self.assertEqual(plotter.outside, [])
 
 
+class PerFdShowsEveryPoint(unittest.TestCase):
+    def test_the_knee_plot_of_the_fixture(self):
+        # The fixture's dup rows (N = 1,000) and socketpair partners (ready fd last), with the pointer
+        # chase of probe-start.json and watched.json's kernel memory per socket marking the cache.
+        run = pr.load(FIXTURE / "wait.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            plotter = pp.Plotter(Path(tmp), run.context, ["png"], 100)
+            plotter.per_fd(run, FIXTURE)
+            self.assertTrue(Path(tmp, "per_fd.png").stat().st_size > 20000)
+            fig_lines = plotter.written
+        self.assertEqual(plotter.outside, [])
+        self.assertEqual([p.name for p in fig_lines], ["per_fd.png"])
+
+
 class PointsOutside(unittest.TestCase):
     def setUp(self):
         import matplotlib
