@@ -42,7 +42,7 @@ FILTER_MISSES = {
     "herd_bench": (["--quick", "--modes=reuseport", "--benchmark_filter=hred/reuse"], "herd/reuseport"),
     "tcp_bench": (["--backends=poll", "--benchmark_filter=tcp/pol/idle:x"], "tcp/poll"),
 }
-OPTION_LINE = re.compile(r"  (-h, )?--[a-z_*][a-z0-9_*-]*(=[A-Z][A-Z:]*)?")
+OPTION_LINE = re.compile(r"  (-h, )?--[a-z_*][a-z0-9_*-]*(=[A-Z][A-Z_:]*)?")
 
 def check_help(program, binary, benchmark):
     r = pbtest.run([binary, "--help"], timeout=60)

@@ -68,7 +68,7 @@ if(TARGET wait_bench AND TARGET loadgen AND TARGET pollserver AND TARGET tcp_ben
   add_test(NAME common.cli_bench
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cli_test.py $<TARGET_FILE:wait_bench>
                    $<TARGET_FILE:herd_bench> $<TARGET_FILE:watched_bench> $<TARGET_FILE:backends_list>)
-  set_tests_properties(common.cli_bench PROPERTIES LABELS cli TIMEOUT 120)
+  set_tests_properties(common.cli_bench PROPERTIES LABELS smoke TIMEOUT 120)
 endif()
 
 # The README's commands, links, dependency list and test labels are true (tests/readme_test.py).

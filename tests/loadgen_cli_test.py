@@ -9,6 +9,7 @@ No case checks a timing: only exit codes, messages and counts.
 """
 import argparse
 import json
+import os
 import resource
 import signal
 import socket
@@ -280,7 +281,7 @@ def merge(*paths):
 def case_merge_cli():
     # One real report, merged with itself and with altered copies of itself.
     server = test_server()
-    code, out, err = loadgen("--target", server.address, "--active", "2", "--duration", "0.3")
+    code, out, err = loadgen("--target", server.endpoint, "--active", "2", "--duration", "0.3")
     server.stop()
     check(code == 0, f"loadgen exited {code}: {err}")
     rep = report(out, err)
