@@ -68,12 +68,8 @@ def buckets(report):
     return Counter({int(i): int(c) for i, c in (pair.split(":") for pair in text.split())})
 
 
-PROBLEMS = []
-
-
-def check(condition, message):
-    if not condition:
-        PROBLEMS.append(message)
+import pbtest
+from pbtest import expect as check
 
 
 def main():
@@ -132,9 +128,8 @@ def main():
         check(abs(merged["rate"] - args.rate) < 1e-6 * args.rate, f"merged rate {merged['rate']}, asked {args.rate}")
         check(all(abs(a["rate"] * args.agents - args.rate) < 1e-6 * args.rate for a in agents),
               f"agent rates {[a['rate'] for a in agents]} do not split {args.rate}")
-    if PROBLEMS:
-        print("FAIL: " + "\n  ".join(PROBLEMS), file=sys.stderr)
-        sys.exit(1)
+    if pbtest.failures():
+        return 1
     lat = merged["latency_ns"]
     print(f"{len(agents)} agents: {merged['requests']} requests = server's, {merged['requests_per_sec']:.0f}/s, "
           f"p50 {lat['p50']} ns, p99 {lat['p99']} ns, exact against {len(samples)} raw samples; "
@@ -142,4 +137,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    pbtest.main(main)

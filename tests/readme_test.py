@@ -11,12 +11,8 @@ import re
 import subprocess
 import sys
 
-failures = []
-
-
-def check(ok, message):
-    if not ok:
-        failures.append(message)
+import pbtest
+from pbtest import expect as check
 
 
 HELP = {}
@@ -127,10 +123,7 @@ def check_results(readme, source):
 
 
 def main():
-    if len(sys.argv) != 4:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    source, bin_dir, build_dir = sys.argv[1:]
+    source, bin_dir, build_dir = pbtest.usage_args(__doc__, 3)
     readme = open(os.path.join(source, "README.md")).read()
     check("issue" not in readme.lower(), "README talks of issues: history belongs with a run or in git")
     check_commands(readme, source, bin_dir)
@@ -139,11 +132,8 @@ def main():
     check_labels(readme, build_dir)
     check_citation(source)
     check_results(readme, source)
-    for f in failures:
-        print("FAIL:", f)
-    print(f"readme: {len(failures)} failures")
-    return 1 if failures else 0
+    print(f"readme: {len(pbtest.failures())} failures")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    pbtest.main(main)

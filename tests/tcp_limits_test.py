@@ -27,18 +27,10 @@ import subprocess
 import sys
 import time
 
-SKIP = 77
+import pbtest
+from pbtest import SKIP, Failure, check
 GET = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def fd_limit(n):

@@ -19,12 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
+import pbtest
+from pbtest import check, expect
 
 
 def run(binary, *args, timeout=90):
@@ -33,7 +29,7 @@ def run(binary, *args, timeout=90):
 
 def listed(binary, *args):
     r = run(binary, *args, "--benchmark_list_tests=true")
-    check(r.returncode == 0, f"{os.path.basename(binary)} {' '.join(args)} --benchmark_list_tests: exit {r.returncode}: "
+    expect(r.returncode == 0, f"{os.path.basename(binary)} {' '.join(args)} --benchmark_list_tests: exit {r.returncode}: "
           f"{r.stderr[-800:]}")
     return r.stdout.split()
 
@@ -47,19 +43,19 @@ def check_wait_run(wait_bench, name, families):
         out = os.path.join(tmp, "wait.json")
         r = run(wait_bench, f"--backends={name}", "--quick", "--max-fds=20", "--benchmark_repetitions=1",
                 "--benchmark_min_time=0.001", f"--benchmark_out={out}", "--benchmark_out_format=json")
-        check(r.returncode == 0, f"wait_bench run: exit {r.returncode}: {r.stderr[-800:]}")
+        expect(r.returncode == 0, f"wait_bench run: exit {r.returncode}: {r.stderr[-800:]}")
         if r.returncode != 0:
             return
         with open(out) as f:
             results = json.load(f)["benchmarks"]
     errors = [b["name"] + ": " + b.get("error_message", "") for b in results if b.get("error_occurred")]
-    check(not errors, f"wait_bench run: errors {errors[:3]}")
+    expect(not errors, f"wait_bench run: errors {errors[:3]}")
     for family in families:
-        check(any(b["name"].startswith(family) for b in results), f"wait_bench run: no result for {family}")
+        expect(any(b["name"].startswith(family) for b in results), f"wait_bench run: no result for {family}")
     # A family's complexity fit is named <family>_BigO / _RMS.
     others = sorted({b["name"] for b in results
                      if not any(b["name"].startswith(f) or b["name"].startswith(f[:-1] + "_") for f in families)})
-    check(not others, f"wait_bench run: results of other backends: {others[:5]}")
+    expect(not others, f"wait_bench run: results of other backends: {others[:5]}")
 
 
 def main():
@@ -70,29 +66,25 @@ def main():
     tool = lambda program: os.path.join(bin_dir, program)  # noqa: E731
 
     r = run(tool("backends_list"), "--json")
-    check(r.returncode == 0, f"backends_list --json: exit {r.returncode}")
+    expect(r.returncode == 0, f"backends_list --json: exit {r.returncode}")
     entries = [c for c in json.loads(r.stdout or "[]") if c["name"] == name]
     check(len(entries) == 1, f"backends_list --json lists {name} {len(entries)} times")
-    if len(entries) != 1:
-        print("\n".join(failures), file=sys.stderr)
-        return 1
     entry = entries[0]
-    check(entry["available"] and entry["raw"], f"backends_list --json: {entry}")
-    check(f"{name}: available" in run(tool("backends_list")).stdout, f"backends_list: no '{name}: available'")
+    expect(entry["available"] and entry["raw"], f"backends_list --json: {entry}")
+    expect(f"{name}: available" in run(tool("backends_list")).stdout, f"backends_list: no '{name}: available'")
 
     wait = listed(tool("wait_bench"), f"--backends={name}")
     families = [f"{family}/{name}/" for family in ("wait", "ctl", "wakeup")] + [f"raw/{entry['raw']}/"]
     for family in families:
-        check(has(wait, family), f"wait_bench: no {family}")
+        expect(has(wait, family), f"wait_bench: no {family}")
     watched = listed(tool("watched_bench"), "--max-watched=2000")
     for family in ("wait_watched", "ctl_watched"):
-        check(has(watched, f"{family}/{name}/") == (entry["interest"] == "kernel"),
+        expect(has(watched, f"{family}/{name}/") == (entry["interest"] == "kernel"),
               f"watched_bench: {family}/{name}/ listed: {has(watched, f'{family}/{name}/')}, interest {entry['interest']}")
-    check(has(listed(tool("tcp_bench"), f"--backends={name}"), f"tcp/{name}/"), f"tcp_bench: no tcp/{name}/")
+    expect(has(listed(tool("tcp_bench"), f"--backends={name}"), f"tcp/{name}/"), f"tcp_bench: no tcp/{name}/")
     check_wait_run(tool("wait_bench"), name, families)
 
-    if failures:
-        print("\n".join(failures), file=sys.stderr)
+    if pbtest.failures():
         return 1
     print(f"ok: {name} in backends_list, {', '.join(families)}, tcp/{name}/ and (interest {entry['interest']}) "
           f"{'' if entry['interest'] == 'kernel' else 'not '}in watched_bench")
@@ -100,4 +92,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    pbtest.main(main)
