@@ -28,8 +28,11 @@ HIGHER_IS_BETTER = {"requests_per_sec"}
 
 
 def display_name(point: pr.Point) -> str:
-    """The benchmark without Google Benchmark's run options: wait/select/pipe/fds:10/active:1."""
-    return "/".join([point.area, *point.labels, *(f"{k}:{v}" for k, v in point.params.items())])
+    """The benchmark without Google Benchmark's run options:
+    wait/select/pipe/mode:block/pos:spread/fds:10/active:1. The tags (mode, pos) are part of it:
+    without them the position sweep's points would share a name with the N sweep's."""
+    tags = [f"{k}:{point.tag(k)}" for k in ("mode", "pos") if point.tag(k) is not None]
+    return "/".join([point.area, *point.labels, *tags, *(f"{k}:{v}" for k, v in point.params.items())])
 
 
 def compare(old: pr.Run, new: pr.Run, counters: list[str]) -> list[list[str]]:

@@ -139,8 +139,8 @@ class Change:
         return self.verdict in ("better", "worse")
 
     def why(self) -> str:
-        """What the probe says, for a point whose probe moved."""
-        if not self.machine_moved:
+        """What the probe says, for a point beyond its spread whose probe moved."""
+        if not (self.machine_moved and self.beyond_spread):
             return ""
         normalised = (self.normalised.value / self.before.value - 1) * 100
         return (f"; probe {probes_mod.label(self.probe.key)} ×{self.probe.ratio:.2f}, "

@@ -1,7 +1,7 @@
 # Tests of scripts/: plots, report, compare and bench.sh, on the committed fixture
 # (tests/scripts/fixture, a real short run; see its README). Label `scripts`: they run in the
 # release build only (they test Python and shell, not the sanitized C++).
-set(POLLBENCH_SCRIPT_TESTS plot plot_bounds report report_sections report_precision report_without_tcp report_numbers compare fleet
+set(POLLBENCH_SCRIPT_TESTS plot plot_bounds report report_sections report_precision report_without_tcp report_numbers compare compare_probes fleet
     bad_json bench_cli python_units
     stop_term stop_int stop_background stop_kill kill_build)
 foreach(case IN LISTS POLLBENCH_SCRIPT_TESTS)

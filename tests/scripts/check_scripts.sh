@@ -217,9 +217,13 @@ PY
     "$repo/scripts/compare.sh" "$old" "$new" >"$scratch/compare.txt"
     out=$new/compare-vs-old
     [ "$(wc -l <"$scratch/compare.txt")" -le 62 ] || fail "the summary has $(wc -l <"$scratch/compare.txt") lines, not ~60"
-    head -n 1 "$scratch/compare.txt" | grep -q "^old: $old" || fail "the summary does not come first"
-    contains "$scratch/compare.txt" "Headline points" "Fitted log-log slopes" \
+    # The machine probes come first (derived: the fixture has no probe files), then the runs.
+    head -n 1 "$scratch/compare.txt" | grep -q "^Machine probes, old -> new, DERIVED from each run's wait.json" ||
+      fail "the summary does not start with the machine probes"
+    grep -q "^old: $old" "$scratch/compare.txt" || fail "the summary does not name the old run"
+    contains "$scratch/compare.txt" "Headline points" "Fitted log-log slopes" "[derived: wait/epoll_lt/" \
       "Changes larger than both runs' spread: 0 of" "(none: every difference is inside the spread" \
+      "better 0, worse 0, machine 0, unchanged" \
       "Written to $out: compare.md, overlay.png, compare-full.txt"
     for f in compare.md overlay.png compare-full.txt; do [ -s "$out/$f" ] || fail "no $out/$f"; done
     contains "$out/compare-full.txt" "=== wait.json: times (Google Benchmark compare.py) ===" \
@@ -471,6 +475,10 @@ PY
     "$python" "$here/test_results.py" -v 2>&1
     ;;
 
+  compare_probes)  # compare's machine probes: drift marked "machine", a real change still worse, derived probes
+    "$python" "$here/test_compare_probes.py" -v 2>&1
+    ;;
+
   fleet)  # compare.sh --fleet on runs derived by fleet_fixture.py (other machines, kernels, commits)
     "$python" "$here/test_fleet.py" -v 2>&1
     ;;
@@ -490,7 +498,7 @@ PY
     ;;
 
   *)
-    echo "usage: $0 plot|plot_bounds|report|report_sections|report_precision|report_without_tcp|report_numbers|compare|fleet|bad_json" >&2
+    echo "usage: $0 plot|plot_bounds|report|report_sections|report_precision|report_without_tcp|report_numbers|compare|compare_probes|fleet|bad_json" >&2
     echo "       $0 bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill|kill_build" >&2
     echo "       $0 bench_run|bench_step_fails|bench_timeout|kill_tcp BIN_DIR" >&2
