@@ -11,7 +11,8 @@ on probes of the same origin: when either lacks the files, both are derived.
 
 Which probe explains which point (matching_probe): the wait of an O(ready) backend (and its raw
 family's, its wakeup latency, and TCP) goes with epoll_wait at N = 1; the wait of an O(watched)
-backend goes with poll's per-fd cost over distinct sockets at the nearest N and the same mode;
+backend goes with poll's per-fd cost at the nearest N, in the same mode and layout (distinct
+sockets; the dup layout for wait_bench's dup fd kind);
 ctl goes with the CPU loop. Backends are told apart by their capabilities from the run's context
 (pollbench_results.capability), never by name.
 """
@@ -278,8 +279,8 @@ def compare(old: MachineProbes, new: MachineProbes) -> list[ProbeChange]:
     return [ProbeChange(old.probes[k], new.probes[k]) for k in keys]
 
 
-def _nearest_per_fd(changes: dict[tuple, ProbeChange], n: int, mode: str) -> ProbeChange | None:
-    candidates = [k for k in changes if k[0] == "poll_per_fd" and k[2] == "distinct" and k[3] == mode]
+def _nearest_per_fd(changes: dict[tuple, ProbeChange], n: int, layout: str, mode: str) -> ProbeChange | None:
+    candidates = [k for k in changes if k[0] == "poll_per_fd" and k[2] == layout and k[3] == mode]
     if not candidates:
         return None
     best = min(candidates, key=lambda k: (abs(math.log(k[1] / max(n, 1))), k[1]))
@@ -298,4 +299,7 @@ def matching_probe(p: pr.Point, run: pr.Run, changes: dict[tuple, ProbeChange]) 
         return None
     if cost == "O(ready)":
         return changes.get(EPOLL)
-    return _nearest_per_fd(changes, p.params.get("fds", 1), p.tag("mode") or "block")
+    # wait_bench's dup fd kind (N dup()s of one socket) goes with the probe's dup layout.
+    layout = "dup" if len(p.labels) > 1 and p.labels[1] == "dup" else "distinct"
+    return (_nearest_per_fd(changes, p.params.get("fds", 1), layout, p.tag("mode") or "block")
+            or _nearest_per_fd(changes, p.params.get("fds", 1), "distinct", p.tag("mode") or "block"))

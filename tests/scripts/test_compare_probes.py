@@ -88,6 +88,40 @@ def verdict(lines: list[str], name: str) -> str:
     return next(line for line in lines if line.strip().startswith(name + ":"))
 
 
+class Matching(unittest.TestCase):
+    """Each point goes with its probe by the backend's capabilities, whatever its name."""
+
+    def setUp(self):
+        old, new = pp.MachineProbes({}, False, ""), pp.MachineProbes({}, False, "")
+        for source, scale in ((old, 1.0), (new, SLOWER)):
+            for key, reading in pp._probe_figures(probe_json(scale)).items():
+                source.probes[key] = pp.Probe(key, [reading])
+        self.changes = {c.key: c for c in pp.compare(old, new)}
+        # A backend named like none of today's, described by the run's context only.
+        caps = [{"name": "scanner", "wait_cost": "O(watched)", "raw": "poll"},
+                {"name": "ring", "wait_cost": "O(ready)", "raw": "ring"}]
+        self.run = pp.pr.Run(Path("x"), {"backend_capabilities": json.dumps(caps)}, [], {}, [])
+
+    def probe_for(self, name: str):
+        area, labels, params, tags = pp.pr.parse_name_and_tags(name)
+        point = pp.pr.Point(name, area, labels, params, 0, tags)
+        change = pp.matching_probe(point, self.run, self.changes)
+        return change.key if change else None
+
+    def test_each_area_and_capability(self):
+        self.assertEqual(self.probe_for("wait/ring/socketpair/mode:block/pos:spread/fds:5000/active:1"), pp.EPOLL)
+        self.assertEqual(self.probe_for("wait/scanner/socketpair/mode:nonblock/pos:last/fds:5000/active:1"),
+                         pp.per_fd_key(10000, "distinct", "nonblock"))
+        self.assertEqual(self.probe_for("wait/scanner/socketpair/mode:block/pos:spread/fds:100/active:1"),
+                         pp.per_fd_key(1000, "distinct", "block"))
+        self.assertEqual(self.probe_for("wait/scanner/dup/mode:block/pos:last/fds:10000/active:1"),
+                         pp.per_fd_key(10000, "dup", "block"))
+        self.assertEqual(self.probe_for("ctl/ring/add/fds:100"), pp.CPU)
+        self.assertEqual(self.probe_for("tcp/scanner/idle:1000/active:10"), pp.EPOLL)
+        self.assertEqual(self.probe_for("wakeup/scanner/fds:10"), pp.EPOLL)
+        self.assertIsNone(self.probe_for("wait/unknown/socketpair/mode:block/pos:spread/fds:10/active:1"))
+
+
 class Probes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
