@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares two pollbench runs. First a summary (scripts/pollbench_compare.py, about 60 lines at
-# most): the headline points, each family's slope, and the changes larger than both runs' spread;
-# it also writes compare.md and overlay.png. The full comparison goes to a file beside them: for
+# most): the machine probes of both runs, the headline points, each family's slope, and the
+# changes larger than both runs' spread, each better, worse or "machine" (explained by its
+# probe); it also writes compare.md and overlay.png. The full comparison goes to a file beside them: for
 # each result file both hold (wait.json, tcp.json), Google Benchmark's own compare.py (Debian's
 # libbenchmark-tools), the time ratio of every benchmark and its Mann-Whitney U test over the
 # samples, then scripts/compare_counters.py, the counters compare.py ignores.
@@ -14,10 +15,15 @@ usage() {
 usage: scripts/compare.sh [--out DIR] [--all] [--counters LIST] OLD_DIR NEW_DIR
        scripts/compare.sh --fleet [--out DIR] RUN_DIR RUN_DIR [RUN_DIR ...]
 
-Prints a summary of what changed (at most about 60 lines): the headline points of NEW (and
-the largest N) in both runs, each family's fitted log-log slope in both runs, and the changes
-larger than both runs' spread (min-max over the processes, or repetitions, of each point): a
-difference inside the spread a rerun shows is not a change. Then writes into DIR:
+Prints a summary of what changed (about 60 lines): first the machine probes, old -> new, each
+with its ratio and whether it moved beyond both runs' spread (probe-start.json and probe-end.json
+of each run; for a run without them, proxies derived from wait.json, marked "derived"); then the
+headline points (N = 1,000 and the largest N both runs measured) in both runs, each family's
+fitted log-log slope in both runs, and the changes larger than both runs' spread (min-max over
+the processes, or repetitions, of each point): a difference inside the spread a rerun shows is
+not a change. A change whose matching probe moved too counts as better or worse only if it is
+still beyond both spreads once divided by the probe's ratio; else it is "machine". The counts
+better / worse / machine / unchanged follow. Then writes into DIR:
   compare.md        the summary, the overlay plot and every point in both runs
   overlay.png       both runs' time per wait against N on one log-log axis
   compare-full.txt  the full comparison of each result file in both runs (wait.json, tcp.json):
