@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pollbench_analysis as pa  # noqa: E402
+import pollbench_probes as probes_mod  # noqa: E402
 import pollbench_results as pr  # noqa: E402
 
 # The headline N quoted in every run: fixed, so that all runs quote the same figure.
@@ -459,6 +460,28 @@ def crossover_cells(fig: Figures, fr: FleetRun, n: int) -> list[Cell]:
     return [Cell("crossover", "", estimate, share), Cell(None, f"({crossing} of {len(fr.views)} samples cross)")]
 
 
+def probe_lines(runs: list[FleetRun]) -> list[str]:
+    """Each machine probe every run has, one line per probe, one figure per run: from the runs'
+    probe-start.json and probe-end.json, else (a run without them) derived from every run's
+    wait.json, as the two-run compare does (scripts/pollbench_probes.py)."""
+    loaded = {fr.label: probes_mod.load(fr.path) for fr in runs}
+    lacking = [label for label, p in loaded.items() if p is None]
+    if lacking:
+        loaded = {fr.label: probes_mod.derive(pr.load(fr.path / "wait.json")) for fr in runs}
+        head = (f"Machine probes, DERIVED from each run's wait.json ({', '.join(lacking)} "
+                f"{'has' if len(lacking) == 1 else 'have'} no probe files); median [interval]:")
+    else:
+        head = "Machine probes (probe-start and probe-end of each run; median [lowest lo–highest hi]):"
+    keys = sorted(set.intersection(*(set(p.probes) for p in loaded.values())), key=probes_mod._order)
+    if not keys:
+        return ["", "Machine probes: none that every run has."]
+    lines = ["", head]
+    for k in keys:
+        lines.append(f"  {probes_mod.label(k)}: " + "  ".join(f"{label} {p.probes[k].text()}"
+                                                            for label, p in loaded.items()))
+    return lines
+
+
 def summary(runs: list[FleetRun], common: Common, figs: dict[str, Figures]) -> list[str]:
     lines = [f"Fleet of {len(runs)} runs (wait.json: {common.kind}s, 1 ready, blocking; p50 per wait):"]
     for fr in runs:
@@ -476,6 +499,7 @@ def summary(runs: list[FleetRun], common: Common, figs: dict[str, Figures]) -> l
     if single:
         lines.append(f"{', '.join(single)}: samples are repetitions inside one process; the spread between "
                      "processes is not in them, so their intervals are too narrow to judge other runs against.")
+    lines += probe_lines(runs)
     ref = common.reference
     for n in headline_ns(common):
         lines += [""] + figure_block(f"Ratio to {ref} at N = {n:,}, both in the same sample:", runs,
@@ -635,14 +659,14 @@ def main(argv=None) -> int:
     pr.require_modules("matplotlib", "numpy")
     try:
         runs, common = fleet_runs(args.runs, args.fit_min_fds)
+        figs = {fr.label: figures(fr, common) for fr in runs}
+        lines = summary(runs, common, figs)  # reads the probe files: pr.ResultsError for a bad one
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except pr.ResultsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    figs = {fr.label: figures(fr, common) for fr in runs}
-    lines = summary(runs, common, figs)
     print("\n".join(lines))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

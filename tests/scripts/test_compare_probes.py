@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(HERE))
 import known_fixture  # noqa: E402
 import pollbench_compare as pc  # noqa: E402
+import pollbench_fleet as pf  # noqa: E402
 import pollbench_probes as pp  # noqa: E402
 
 SLOWER = 1.5
@@ -206,6 +207,20 @@ class Probes(unittest.TestCase):
         heads = lines[start + 1:lines.index("", start)]
         # The known fixture's steadiest N is 10,000 (select spreads ±30% at 20,000); compare ignores that.
         self.assertEqual([h.split("/fds:")[1].split("/")[0] for h in heads], ["1000"] * 3 + ["20000"] * 3)
+
+    def test_the_fleet_summary_lists_the_probes(self):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = pf.main([str(self.old), str(self.drifted), "--out", str(Path(self.tmp.name) / "fleet")])
+        self.assertEqual(code, 0)
+        text = out.getvalue()
+        self.assertIn("Machine probes (probe-start and probe-end of each run", text)
+        self.assertIn("  epoll_wait N=1 (per wait): A 600 ns [597 ns–603 ns]  B 900 ns [895 ns–905 ns]", text)
+        self.assertLess(text.index("Machine probes"), text.index("Ratio to epoll_lt"))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            pf.main([str(self.bare_old), str(self.old), "--out", str(Path(self.tmp.name) / "fleet2")])
+        self.assertIn("Machine probes, DERIVED from each run's wait.json (A has no probe files)", out.getvalue())
 
     def test_a_broken_probe_file_is_named(self):
         broken = Path(self.tmp.name) / "broken"
