@@ -266,7 +266,7 @@ class ProbeChange:
     def moved(self) -> bool:
         """Moved beyond both runs' spread (each run's envelope of its readings' intervals)."""
         diff = abs(self.new.value - self.old.value)
-        return self.judged and diff > self.old.spread and diff > self.new.spread
+        return self.judged and self.old.value > 0 and diff > self.old.spread and diff > self.new.spread
 
     def line(self, derived: bool) -> str:
         verdict = "MOVED beyond both runs' spread" if self.moved else "within spread"
