@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pollbench_results as pr
 
-# A point is "steady" when its cross-process cv is at most this: the spread section counts them,
-# and headline() (compare.sh's headline points) picks the largest N whose points all are. The
-# report's first page quotes fixed N instead (fixed_headline, HEADLINE_FDS).
-HEADLINE_MAX_CV = 0.05
+# A point is "steady" when its cross-process cv is at most this: the spread section counts them.
+# The headline is quoted at fixed N (fixed_headline, HEADLINE_FDS), never at the steadiest one,
+# so that two runs quote the same figure.
+STEADY_MAX_CV = 0.05
 # The crossover compares the O(ready) backends against this O(watched) one, by choice: poll's
 # array holds exactly the watched fds, so its cost follows N alone (select's follows the highest
 # fd number); the report's prose names it. A run without it has no crossover.
@@ -59,44 +59,6 @@ def point(run: pr.Run, area: str, backend: str, kind: str | None, fds: int, acti
 
 
 # --- headline -------------------------------------------------------------------------------
-
-@dataclass
-class Headline:
-    n: int  # the N quoted
-    n_max: int  # the largest N measured (the fd limit)
-    reference: str
-    slow: list[str]
-    worst_cv: float | None  # the largest cv among the quoted points at n
-    within: bool  # whether worst_cv <= HEADLINE_MAX_CV (False: no N qualified; n is the steadiest)
-
-
-def headline(run: pr.Run, kind: str) -> Headline | None:
-    """The N to quote select/poll against the reference at 1 ready: the largest whose quoted points
-    all have a cross-process cv <= HEADLINE_MAX_CV; if none has, the N with the smallest worst cv;
-    with one sample per point (no cv), the largest N."""
-    reference = next((b for b in references(run) if run.sweep("wait", (b, kind), active=1)), None)
-    slow = [b for b in scanning(run) if run.sweep("wait", (b, kind), active=1)]
-    if reference is None or not slow:
-        return None
-    common = [n for n in run.param_values("wait", "fds", active=1)
-              if point(run, "wait", reference, kind, n, 1) and any(point(run, "wait", b, kind, n, 1) for b in slow)]
-    if not common:
-        return None
-
-    def worst(n: int) -> float | None:
-        cvs = [p.per_call_cv for b in [reference, *slow] if (p := point(run, "wait", b, kind, n, 1))]
-        return None if any(c is None for c in cvs) else max(cvs)
-
-    n_max = max(common)
-    if worst(n_max) is None:
-        chosen, within = n_max, False
-    else:
-        steady = [n for n in common if worst(n) <= HEADLINE_MAX_CV]
-        chosen = max(steady) if steady else min(common, key=lambda n: (worst(n), -n))
-        within = bool(steady)
-    return Headline(chosen, n_max, reference, [b for b in slow if point(run, "wait", b, kind, chosen, 1)],
-                    worst(chosen), within)
-
 
 # The N the report's first page quotes, fixed so that two runs quote the same figure: this one
 # (or the nearest measured below it) and the largest N measured.

@@ -182,12 +182,12 @@ def spread_section(inp: ReportInput) -> str:
         return ("_Each point has one sample (one process, one repetition), so there is no spread to show; "
                 "run scripts/bench.sh with --processes 5._")
     parts = [f"**{title}**\n\n" + _grid_table(inp, points, row_of, column) for title, points, row_of, column in grids]
-    steady = sum(1 for v, _ in everything if v <= pa.HEADLINE_MAX_CV)
+    steady = sum(1 for v, _ in everything if v <= pa.STEADY_MAX_CV)
     worst = sorted(everything, reverse=True)[:3]
     run = inp.wait or inp.tcp
     text = (f"The coefficient of variation (stdev / mean) of each plotted figure across the {run.samples} "
             f"{run.sample_kind} (TCP: across its rounds): what a rerun would move. {steady} of "
-            f"{len(everything)} points are within {pct(pa.HEADLINE_MAX_CV)}; the largest: "
+            f"{len(everything)} points are within {pct(pa.STEADY_MAX_CV)}; the largest: "
             + ", ".join(f"`{name}` {pct(v)}" for v, name in worst) + ".")
     text += (" Each cell of the grids below: cv · ± the larger side of the median's interval relative to the "
              "median · n, the samples (processes; TCP: rounds). The interval is the distribution-free 95% one "

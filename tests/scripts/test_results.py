@@ -176,9 +176,9 @@ class KnownFigures(unittest.TestCase):
         self.assertAlmostEqual(p.aggregates["median"]["p50_ns"], 1e6)
         self.assertAlmostEqual(p.aggregates["max"]["p50_ns"], 1.01e6)
 
-    def test_headline_is_at_the_largest_steady_n(self):
-        h = pa.headline(self.wait, "socketpair")
-        self.assertEqual((h.n, h.n_max, h.reference, h.slow, h.within), (10000, 20000, "epoll_lt", ["select", "poll"], True))
+    def test_headline_is_at_the_fixed_n_and_the_largest(self):
+        h = pa.fixed_headline(self.wait, "socketpair")
+        self.assertEqual((h.ns, h.reference, h.slow), ([1000, 20000], "epoll_lt", ["select", "poll"]))
 
     def test_crossover(self):
         c = pa.crossover(self.wait, "socketpair", 1000, "epoll_lt")
