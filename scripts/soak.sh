@@ -36,8 +36,8 @@ and measure wrk in back-to-back windows from a few seconds in until the attack e
   --out FILE      also append one JSON line per backend there
 
 Prints per backend: clean, matched and under-attack requests/s (mean of the windows, and the
-lowest), the ratios to both baselines, the attackers' CPU share, the server's peak RSS (VmHWM),
-its fds at start and end, and its error counts.
+lowest), the ratios to both baselines, the attackers' CPU share, the server's RSS at start, at
+its peak (VmHWM) and after the attack, its fds at start and end, and its error counts.
 Exits 1 if the server died, or did not get back to its starting fd count once the attack
 ended; throughput is reported, not judged (select and poll pay for every watched fd).
 Loopback only; needs wrk and python3. Everything it starts stops with it.
@@ -151,6 +151,9 @@ for backend in "${backends[@]}"; do
   fds_end=$(rig_fd_count "$server_pid")
   for _ in $(seq 100); do [ "$fds_end" -le "$fds_start" ] && break; sleep 0.1; fds_end=$(rig_fd_count "$server_pid"); done
   peak_rss=$(rig_status_kb "$server_pid" VmHWM)
+  # After the attack: what the server kept (it gives freed buffers back once its connections fall
+  # well below their peak).
+  rss_end=$(rig_status_kb "$server_pid" VmRSS)
   if kill -0 "$server_pid" 2>/dev/null; then
     clean_windows+=("$(measure)")
     [ "$pin" = 1 ] && matched_windows+=("$(measure_matched)")
@@ -166,13 +169,13 @@ for backend in "${backends[@]}"; do
   rig_stop_server
 
   summary=$("$python" - "$backend" "$clean" "$matched" "$hostile_share" "$peak_rss" "$rss_start" "$fds_start" "$fds_end" \
-                     "$peak_fds" "$stats" "$work/hostile.json" "${clean_windows[*]}" "${matched_windows[*]}" "${windows[@]}" <<'PY'
+                     "$peak_fds" "$rss_end" "$stats" "$work/hostile.json" "${clean_windows[*]}" "${matched_windows[*]}" "${windows[@]}" <<'PY'
 import json, sys
-(backend, clean, matched, hostile_share, peak_rss, rss_start, fds_start, fds_end, peak_fds, stats_path, hostile_path,
- clean_windows, matched_windows) = sys.argv[1:14]
+(backend, clean, matched, hostile_share, peak_rss, rss_start, fds_start, fds_end, peak_fds, rss_end, stats_path,
+ hostile_path, clean_windows, matched_windows) = sys.argv[1:15]
 clean_windows = [float(w) for w in clean_windows.split()]
 matched_windows = [float(w) for w in matched_windows.split()]
-windows = [float(w) for w in sys.argv[14:]]
+windows = [float(w) for w in sys.argv[15:]]
 clean, matched = float(clean), float(matched)
 mean = sum(windows) / len(windows) if windows else 0.0
 with open(stats_path) as f:
@@ -189,7 +192,7 @@ result = {
     "attack_rps_min": min(windows) if windows else 0.0, "windows": len(windows),
     "ratio": round(mean / clean, 3) if clean else 0.0,
     "ratio_to_matched": round(mean / matched, 3) if matched else None,
-    "rss_start_kb": int(rss_start or 0), "peak_rss_kb": int(peak_rss or 0),
+    "rss_start_kb": int(rss_start or 0), "peak_rss_kb": int(peak_rss or 0), "rss_end_kb": int(rss_end or 0),
     "fds_start": int(fds_start), "fds_end": int(fds_end), "peak_fds": int(peak_fds),
     "server_errors": stats["errors"], "accepted": stats["connections"]["accepted"], "hostile": hostile,
 }
@@ -198,7 +201,7 @@ matched_text = (f", {100 * result['ratio_to_matched']:.1f}% of matched {matched:
                 f"{100 * float(hostile_share):.0f}% of a CPU)") if matched_windows else ""
 print(f"{backend}: clean {clean:.0f} req/s, under attack {mean:.0f} req/s (lowest {result['attack_rps_min']:.0f}, "
       f"{len(windows)} windows) = {100 * result['ratio']:.1f}% of clean{matched_text}; peak RSS {result['peak_rss_kb'] / 1024:.1f} MiB "
-      f"(start {result['rss_start_kb'] / 1024:.1f}); fds {fds_start} at start, {peak_fds} at peak, {fds_end} at end; "
+      f"(start {result['rss_start_kb'] / 1024:.1f}, after the attack {result['rss_end_kb'] / 1024:.1f}); fds {fds_start} at start, {peak_fds} at peak, {fds_end} at end; "
       f"{result['accepted']} connections accepted; errors {stats['errors']}", file=sys.stderr)
 PY
 )
