@@ -7,7 +7,7 @@
 # agents' and that of every raw sample, and that nothing failed.
 #
 # Nothing escapes and nothing stays: the test re-runs itself under `unshare --net --mount --pid`
-# with private tmpfs on /run (the namespace names) and /tmp (its files), so every address, link,
+# with a private tmpfs on /run (the namespace names and its files), so every address, link,
 # namespace, file and process lives in namespaces of its own, and they all vanish with the
 # test's PID namespace however it ends (--kill-child; setpriv --pdeathsig for the parent).
 #
@@ -39,11 +39,14 @@ require_namespaces() {
     skip "no bridge or veth links here: $err"
 }
 
-# Inside the test's own namespaces: private /run and /tmp, then a bridge with four hosts on it.
+# Inside the test's own namespaces: a private /run (for the namespace names and the test's files),
+# then a bridge with four hosts on it.
 make_hosts() {
   mount -t tmpfs pollbench-run /run || fail "tmpfs on /run"
-  mount -t tmpfs pollbench-tmp /tmp || fail "tmpfs on /tmp"
-  mkdir -p /run/netns
+  # Its files go on that private /run too, not on a tmpfs over /tmp: the build (and so the
+  # binaries under test) may itself live under /tmp.
+  mkdir -p /run/netns /run/tmp
+  export TMPDIR=/run/tmp
   ip link set lo up
   ip link add br0 type bridge || fail "bridge"
   ip link set br0 up
