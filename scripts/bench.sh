@@ -491,7 +491,7 @@ sweep_args() {
   # kind at a time, so a shuffled run reopens the pool at every change of kind, up to 10,000 TCP
   # connections each time: 460 s for one process against 246 s in order, measured. The spread that
   # matters is between processes, and each is fresh.
-  [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1)
+  [ "$count" -gt 1 ] && [ "$1" != tcp ] && args+=(--benchmark_repetitions=1)
   # tcp_bench's rounds: every point once per round, in a shuffled order (Google Benchmark 1.7.1
   # shuffles every instance's repetitions together, so with one repetition it shuffles the points),
   # each on a fresh server; the ratio of a backend to epoll_lt is taken within a round. The sweep
