@@ -666,8 +666,7 @@ show_precision() {
 
 # run_probe NAME: machine_probe (memory latency, a CPU loop, epoll_wait at N = 1, poll's per-fd
 # cost over dups and distinct sockets) -> DIR/NAME.json, pinned as the benchmarks are (its default
-# CPU is theirs: the last allowed one), recorded as a row of steps.tsv. A few seconds; --quick
-# fewer samples.
+# CPU is theirs: the last allowed one), recorded as a row of steps.tsv. Under 10 s; --quick about 1 s.
 run_probe() {
   local name=$1 log=$out/logs/$1.log partial=$partial_dir/$1.json code=0 began=$SECONDS probe_args=()
   if [ ! -x "$bin/machine_probe" ]; then
@@ -675,7 +674,9 @@ run_probe() {
     echo "    $name: skipped (no ${bin#"$repo"/}/machine_probe)"
     return 0
   fi
-  [ "$quick" = 1 ] && probe_args+=(--quick)
+  # Full run: 9 samples a probe (its default of 15 takes about 20 s on the 2-core VM; 9 about 8 s,
+  # and still a 95% interval of each median).
+  if [ "$quick" = 1 ]; then probe_args+=(--quick); else probe_args+=(--repeats=9); fi
   run_bg timeout --kill-after=5 120 "$bin/machine_probe" "${probe_args[@]}" >"$partial" 2>"$log" </dev/null || code=$?
   if [ "$code" -eq 0 ] && "$python" -c 'import json, sys; json.load(open(sys.argv[1]))' "$partial" 2>>"$log"; then
     mv "$partial" "$out/$name.json"

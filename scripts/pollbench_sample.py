@@ -151,10 +151,18 @@ def role_points(listed: list[str], roles: list[str]) -> dict[str, list[str]]:
     return chosen
 
 
+# wait_bench's largest N is what the fd limit leaves after the fds it inherits. bench.sh's sweep
+# processes inherit what bench.sh inherited (a terminal's, a CI runner's fds); the rounds and the
+# listing must see the same, or the largest N of a round differs from the sweep's by a few fds and
+# its samples land on another point. So the binary inherits this process's inheritable fds
+# (close_fds=False; Python's own files are never inheritable).
+CLOSE_FDS = False
+
+
 def list_tests(binary: str, extra_args: list[str]) -> list[str]:
     """The binary's benchmark names as this process's environment (fd limit, open fds) gives them."""
     done = subprocess.run([binary, "--benchmark_list_tests=true", *extra_args], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, close_fds=CLOSE_FDS)
     if done.returncode != 0:
         raise RunError(f"{binary} --benchmark_list_tests exited {done.returncode}: {done.stderr.strip()[-300:]}")
     return done.stdout.split()
@@ -191,7 +199,7 @@ def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: f
         start = time.monotonic()
         try:
             done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                  timeout=timeout_s)
+                                  timeout=timeout_s, close_fds=CLOSE_FDS)
         except subprocess.TimeoutExpired:
             raise RunError(f"{binary} did not finish within {timeout_s:.0f} s") from None
         wall = time.monotonic() - start
@@ -214,7 +222,7 @@ def similar(args, name: str) -> str:
     follows the fd limit and the fds the caller left open, so it can differ between shells."""
     prefix = name.split("/fds:")[0]
     done = subprocess.run([args.binary, f"--benchmark_filter=^{re.escape(prefix)}/", "--benchmark_list_tests",
-                           *args.wait_args], capture_output=True, text=True, timeout=120)
+                           *args.wait_args], capture_output=True, text=True, timeout=120, close_fds=CLOSE_FDS)
     after_n = name.split("/fds:")[-1].partition("/")[2]  # "active:1"
     names = [n for n in map(strip_run_options, done.stdout.split())
              if n.split("/fds:")[-1].partition("/")[2] == after_n]

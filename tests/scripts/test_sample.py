@@ -30,11 +30,11 @@ class FakeRun(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def run_sampler(self, *args, env=None):
+    def run_sampler(self, *args, env=None, pass_fds=()):
         out = os.path.join(self.state, "samples.json")
         full_env = dict(os.environ, FAKE_WAIT_BENCH_STATE=self.state, **(env or {}))
         done = subprocess.run([sys.executable, str(SAMPLER), str(FAKE), "--out", out, *args],
-                              capture_output=True, text=True, env=full_env, timeout=120)
+                              capture_output=True, text=True, env=full_env, timeout=120, pass_fds=pass_fds)
         if done.returncode != 0:
             return done, None
         with open(out) as f:
@@ -134,6 +134,19 @@ class Phase(FakeRun):
                                                        "status", "role"})
         self.assertEqual(prec["points"][STEADY]["n"], 6)
         self.assertGreater(prec["budget_s"], prec["spent_s"])
+
+    def test_rounds_inherit_the_callers_fds(self):
+        # wait_bench's largest N depends on the fds it inherits: a round must inherit what the
+        # sampler's caller gave it, as bench.sh's sweep processes do.
+        read_end, write_end = os.pipe()
+        far = os.dup2(write_end, 243)  # a number no file the fake opens itself takes
+        try:
+            done, _ = self.run_sampler("--point", STEADY, "--max-samples", "6", pass_fds=(far,))
+        finally:
+            for fd in (read_end, write_end, far):
+                os.close(fd)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(all(far in c["fds"] for c in self.calls()), self.calls()[0]["fds"])
 
     def test_roles_from_a_listing(self):
         sys.path.insert(0, str(SAMPLER.parent))
