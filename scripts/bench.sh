@@ -25,7 +25,7 @@ fi
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--processes P] [--skip STEPS] [--skip-build] [options]
+usage: scripts/bench.sh [--quick] [--out DIR] [--backends a,b] [--precision P] [--budget MINUTES] [--skip STEPS] [options]
 
 Runs pollbench's benchmarks and writes a report, in steps:
   1. packages  install missing Debian packages when run as root (apt-get; otherwise names them)
@@ -33,23 +33,36 @@ Runs pollbench's benchmarks and writes a report, in steps:
   3. wait      build/release/bin/wait_bench: per-wait cost against watched fds (select, poll,
                epoll LT/ET, io_uring), registration cost (ctl), wakeup latency, raw syscalls;
                run in P fresh processes (a new fd pool, a new kernel memory layout, each), one
-               repetition each, merged -> DIR/wait.json
-  4. tcp       build/release/bin/tcp_bench: a TCP server under load against idle connections
+               repetition each; then the precision phase (--precision): more fresh processes
+               over the cited points until each median is known to +-P; all merged
+               -> DIR/wait.json, DIR/precision.json. Before it, machine_probe -> DIR/probe-start.json
+  4. tcp       build/release/bin/tcp_bench: a TCP server under load against idle connections,
+               in R rounds (fresh processes, every point once each, in a shuffled order)
                -> DIR/tcp.json
   5. herd      build/release/bin/herd_bench: threads sharing one listening socket (shared
                epoll, EPOLLEXCLUSIVE, SO_REUSEPORT, poll, io_uring), wakeups per connection
                -> DIR/herd.json
-  6. watched   build/release/bin/watched_bench: epoll and io_uring watching up to 100,000
-               sockets, past the fd limit (helper processes hold the files) -> DIR/watched.json
+  6. watched   build/release/bin/watched_bench: epoll and io_uring watching up to 50,000
+               sockets (--max-watched), past the fd limit (helper processes hold the files)
+               -> DIR/watched.json. After it, machine_probe -> DIR/probe-end.json
   7. plots     scripts/pollbench_plot.py -> DIR/*.png and DIR/*.svg
   8. report    scripts/pollbench_report.py -> DIR/report.md
 
 Options:
-  --quick            short sweeps (small N, 2 processes): the whole job in about 2 minutes on
-                     2 cores, for trying things out. Do not cite quick numbers.
-  --processes P      run wait_bench in P fresh processes (default 5; 2 with --quick); every
-                     figure is the median over them, with their min-max and cv as its spread
-                     (1: a single process with wait_bench's own repetitions, as before)
+  --quick            short sweeps (small N, 2 processes, no precision phase): the whole job in
+                     about a minute on 2 cores, for trying things out. Do not cite quick numbers.
+  --budget MINUTES   the whole run's time budget (default 12; 1 with --quick). The steps after
+                     the wait step get fixed shares (their estimated times); the precision phase
+                     gets what the wait step's share leaves after the broad sweep.
+  --precision P      sample the report's cited points (headline, slope, layer, knee, crossover,
+                     in that priority) in more fresh wait_bench processes until the 95% interval
+                     of each median is within +-P, or the budget is spent: a fraction (0.05) or a
+                     percent (5%). Default 5%; off with --quick. 0 or off: no precision phase.
+  --processes P      run wait_bench's broad sweep in P fresh processes (default 3; 2 with
+                     --quick); every figure is the median over all the processes that ran it,
+                     with their min-max and cv as its spread (1: a single process with
+                     wait_bench's own repetitions)
+  --tcp-rounds R     tcp_bench in R rounds (default 3; 2 with --quick), one fresh process each
   --out DIR          write the run there (default: results/<host>-<YYYYmmdd>-<HHMMSS>). An
                      existing non-empty DIR is refused: a run is never overwritten.
   --backends a,b     only these backends (of the names build/release/bin/backends_list prints:
@@ -60,13 +73,17 @@ Options:
   --bin-dir DIR      use the binaries in DIR instead (implies --skip-build)
   --jobs N           parallel build jobs (default: nproc)
   --wait-args ARGS   extra arguments for wait_bench, e.g. '--benchmark_min_time=0.01'
-  --tcp-args ARGS    extra arguments for tcp_bench
+  --tcp-args ARGS    extra arguments for tcp_bench (after bench.sh's own: a flag given here wins,
+                     e.g. --benchmark_filter=. for tcp_bench's whole sweep)
   --step-timeout S   stop a benchmark step (all its processes) after S seconds (default: 600
                      with --quick, else 14400)
   -h, --help         this text
 
 The run directory holds wait.json and tcp.json (Google Benchmark JSON with the machine's
-metadata in "context"), the plots, report.md, command.txt (this command line, for the report's
+metadata in "context"; every row tagged with its process_index, wait.json's also with
+"sampling": "sweep" or "precision"), precision.json (each sampled point's median, interval,
+sample count, status "reached" or "budget" and roles), probe-start.json and probe-end.json
+(machine_probe: memory latency, a CPU loop, epoll_wait at N = 1, poll's per-fd cost), the plots, report.md, command.txt (this command line, for the report's
 "Reproduce" section), steps.tsv (each step's result and time) and logs/ (each step's output;
 Google Benchmark's tables are there). Each JSON file is written outside the run directory
 (.bench-partial-PID beside it) and moved in only when its step succeeded, so a failed or
@@ -94,9 +111,11 @@ pb_prog=scripts/bench.sh
 die_usage() { pb_usage_error "$@"; }
 
 quick=0 out="" backends="" skip_steps="" skip_build=0 bin="" jobs="" wait_args="" tcp_args="" step_timeout="" processes=""
+precision="" budget="" tcp_rounds=""
 original_args=("$@")
 pb_parse_options --quick:quick --skip-build:skip_build --out=out --backends=backends --bin-dir=bin --jobs=jobs \
-  --wait-args=wait_args --tcp-args=tcp_args --step-timeout=step_timeout --processes=processes --skip=skip_steps -- "$@"
+  --wait-args=wait_args --tcp-args=tcp_args --step-timeout=step_timeout --processes=processes --skip=skip_steps \
+  --precision=precision --budget=budget --tcp-rounds=tcp_rounds -- "$@"
 
 # --- validate the options before doing anything ----------------------------------------------
 is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
@@ -104,9 +123,31 @@ is_count() { case "$1" in ''|*[!0-9]*) return 1 ;; *) [ "$1" -gt 0 ] ;; esac; }
 is_count "$jobs" || die_usage "--jobs takes a positive whole number, not '$jobs'"
 [ -z "$step_timeout" ] && { [ "$quick" = 1 ] && step_timeout=600 || step_timeout=14400; }
 is_count "$step_timeout" || die_usage "--step-timeout takes a positive number of seconds, not '$step_timeout'"
-[ -z "$processes" ] && { [ "$quick" = 1 ] && processes=2 || processes=5; }
+[ -z "$processes" ] && { [ "$quick" = 1 ] && processes=2 || processes=3; }
 { is_count "$processes" && [ "$processes" -le 100 ]; } ||
   die_usage "--processes takes a whole number from 1 to 100, not '$processes'"
+[ -z "$tcp_rounds" ] && { [ "$quick" = 1 ] && tcp_rounds=2 || tcp_rounds=3; }
+{ is_count "$tcp_rounds" && [ "$tcp_rounds" -le 100 ]; } ||
+  die_usage "--tcp-rounds takes a whole number from 1 to 100, not '$tcp_rounds'"
+# --precision: a fraction (0.05) or a percent (5%), above 0 and below 1 (100%); 0 or off: none.
+# Kept as a fraction with up to 6 decimals (awk does the arithmetic bash cannot).
+[ -z "$precision" ] && { [ "$quick" = 1 ] && precision=off || precision=5%; }
+case "$precision" in
+  off|0|0%|0.0|0.0%) precision=0 ;;
+  *) fraction=$(awk -v p="$precision" 'BEGIN {
+       pct = (p ~ /%$/); v = p; sub(/%$/, "", v)
+       if (v !~ /^([0-9]+\.?[0-9]*|\.[0-9]+)$/) exit 1
+       v = pct ? v / 100 : v
+       if (v <= 0 || v >= 1) exit 1
+       printf "%.6g\n", v }') ||
+     die_usage "--precision takes a fraction above 0 and below 1 (0.05) or a percent (5%), or 0 or off for none; not '$precision'"
+     precision=$fraction ;;
+esac
+# --budget: minutes, a positive number (decimals allowed), at most a day; kept in seconds.
+[ -z "$budget" ] && { [ "$quick" = 1 ] && budget=1 || budget=12; }
+budget_s=$(awk -v m="$budget" 'BEGIN { if (m !~ /^([0-9]+\.?[0-9]*|\.[0-9]+)$/ || m <= 0 || m > 1440) exit 1
+                                      printf "%d\n", m * 60 + 0.5 }') && [ "$budget_s" -gt 0 ] ||
+  die_usage "--budget takes the run's time budget in minutes, a number above 0 and at most 1440, not '$budget'"
 
 # An empty list is a mistake (a variable that was not set), never "all": refuse it.
 if [ -n "${pb_given[--skip]:-}" ] && [ -z "${skip_steps//,/}" ]; then
@@ -343,7 +384,7 @@ else
     # builds these in well under a minute on 2 cores.
     targets=()
     available=$(cmake --build --preset release --target help 2>/dev/null)
-    for t in wait_bench tcp_bench herd_bench watched_bench loadgen pollserver backends_list; do
+    for t in wait_bench tcp_bench herd_bench watched_bench loadgen pollserver backends_list machine_probe; do
       grep -qE "(^|[ .])$t(\$|[ :])" <<<"$available" && targets+=("$t")
     done
     [ ${#targets[@]} -gt 0 ] || targets=(all)
@@ -450,7 +491,16 @@ sweep_args() {
   # kind at a time, so a shuffled run reopens the pool at every change of kind, up to 10,000 TCP
   # connections each time: 460 s for one process against 246 s in order, measured. The spread that
   # matters is between processes, and each is fresh.
-  [ "$count" -gt 1 ] && args+=(--benchmark_repetitions=1)
+  [ "$count" -gt 1 ] && [ "$1" != tcp ] && args+=(--benchmark_repetitions=1)
+  # tcp_bench's rounds: every point once per round, in a shuffled order (Google Benchmark 1.7.1
+  # shuffles every instance's repetitions together, so with one repetition it shuffles the points),
+  # each on a fresh server; the ratio of a backend to epoll_lt is taken within a round. The sweep
+  # is bench.sh's own (tcp_points), shorter than tcp_bench's whole one: --tcp-args can widen it.
+  if [ "$1" = tcp ]; then
+    args+=(--benchmark_repetitions=1 --benchmark_enable_random_interleaving=true)
+    # shellcheck disable=SC2206  # bench.sh's own words, no spaces inside
+    args+=($tcp_points)
+  fi
   # shellcheck disable=SC2206  # extra arguments are split on spaces, as documented in --help
   [ -n "$extra" ] && args+=($extra)  # after ours: a flag given again there wins
   return 0
@@ -507,19 +557,152 @@ run_sweep() {
     finish failed "$(tail -n 1 "$log")"
     return
   fi
+  local detail=""
+  if [ "$name" = wait ] && [ "$precision" != 0 ]; then
+    precision_phase "$partial" "${parts[@]}" || return  # it says why it failed
+  fi
   if ! check_result "$name" "$partial" "$has_own"; then
     finish failed "$(tail -n 1 "$log")"
     return
   fi
   # A rename: the partial files sit beside the run directory, so the result appears whole or
   # not at all.
-  mv "$partial" "$out/$name.json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")"
+  mv "$partial" "$out/$name.json" && finish ok "$(tail -n 1 "$log" | sed "s|^$partial: ||")$detail"
 }
 
+# The time the steps after the wait step are expected to take (seconds; full run / --quick, from
+# measured runs on the 2-core VM), so the precision phase leaves them their share of --budget.
+# A skipped step needs none.
+after_wait_s() {
+  local total=0 entry name est_full est_quick
+  for entry in tcp:80:5 herd:35:6 watched:50:6 probe:10:3 plots:20:11 report:5:2; do
+    IFS=: read -r name est_full est_quick <<<"$entry"
+    case "$name" in tcp|herd|watched) skipping "$name" && continue ;; esac
+    if [ "$quick" = 1 ]; then total=$((total + est_quick)); else total=$((total + est_full)); fi
+  done
+  echo "$total"
+}
+
+# precision_phase MERGED PARTS...: after the wait step's broad sweep (merged into MERGED), more
+# fresh wait_bench processes over the cited points (pollbench_sample.py --roles) until each
+# median is known to +-$precision or the wait step's share of --budget is spent; then MERGED is
+# remade from PARTS and the rounds (tagged sampling=precision) and precision.json is written.
+# Sets `detail` for the step's line. Returns 1 after finish failed.
+precision_phase() {
+  local merged=$1 left code=0 rounds_dir=$partial_dir/wait.rounds plog=$out/logs/wait.precision.log
+  shift
+  left=$((start + budget_s - $(after_wait_s) - SECONDS))
+  [ $((step_deadline - SECONDS)) -lt "$left" ] && left=$((step_deadline - SECONDS))
+  if [ "$left" -lt 5 ]; then
+    echo "    precision: no time left in the --budget of $((budget_s / 60))m$((budget_s % 60))s after the broad sweep; no precision phase"
+    detail="; precision phase: no time left in the budget"
+    return 0
+  fi
+  mkdir -p "$rounds_dir"
+  echo "    precision: sampling the cited points to +-$(awk -v p="$precision" 'BEGIN { printf "%g%%", p * 100 }') in fresh processes, up to ${left}s (log: logs/wait.precision.log)"
+  # The sampler resolves the points from wait_bench's own listing, run by it, in this environment
+  # (the largest N depends on the fds the caller leaves open). Its round lines go to the log and,
+  # every few rounds, to the console.
+  local sampler own=()
+  [ "$quick" = 1 ] && own+=(--quick)
+  [ -n "$backends" ] && own+=("--backends=$backends")
+  # shellcheck disable=SC2206  # --wait-args is split on spaces, as documented
+  own+=($wait_args)
+  # In a watched session of its own, as run_binary runs a benchmark (a round may outlive its
+  # budget by one round: the timeout leaves it a minute).
+  setsid timeout --kill-after=10 $((left + 60)) "$python" "$repo/scripts/pollbench_sample.py" "$bin/wait_bench" \
+    --roles headline,slope,layer,knee,crossover --seed "$merged" --precision "$precision" --budget-s "$left" \
+    --keep-rounds "$rounds_dir" --precision-json "$partial_dir/precision.json" --out "$partial_dir/samples.json" \
+    -- "${own[@]}" >"$plog" 2>&1 </dev/null &
+  sampler=$!
+  start_watchdog "$sampler"
+  while kill -0 "$sampler" 2>/dev/null; do
+    show_precision "$plog"
+    sleep 0.5
+  done
+  wait "$sampler" || code=$?
+  stop_watchdog
+  end_progress
+  if [ "$code" -ne 0 ]; then
+    finish failed "precision phase: $(why "$code" "$plog")"
+    return 1
+  fi
+  local rounds_files=()
+  mapfile -t rounds_files < <(ls "$rounds_dir"/round-*.json 2>/dev/null | sort -t- -k2 -n)
+  if ! run_bg "$python" "$repo/scripts/pollbench_results.py" --merge "$merged" "$@" "${rounds_files[@]}" \
+         --precision-from "$#" >>"$out/logs/wait.log" 2>&1; then
+    finish failed "$(tail -n 1 "$out/logs/wait.log")"
+    return 1
+  fi
+  detail="; $(precision_line "$partial_dir/precision.json")"
+  echo "    precision: ${detail#; }"
+  mv "$partial_dir/precision.json" "$out/precision.json"
+}
+# precision_line FILE: "precision +-5%: 40 points, 12 of 40 stopped on budget, 8 rounds in 95 of 100 s"
+precision_line() {
+  "$python" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+pts = list(d["points"].values())
+budget = sum(p["status"] == "budget" for p in pts)
+print("precision +-%g%%: %d of %d points stopped on budget, %d rounds in %.0f of %.0f s"
+      % (d["precision"] * 100, budget, len(pts), d["rounds"], d["spent_s"], d["budget_s"]))' "$1" 2>/dev/null ||
+    echo "precision: no summary (see logs/wait.precision.log)"
+}
+# show_precision LOG: the sampler's last round line as the progress line.
+show_precision() {
+  local line
+  line=$(grep '^round ' "$1" 2>/dev/null | tail -n 1)
+  [ -n "$line" ] || return 0
+  line="    precision: $line"
+  if [ -t 1 ]; then
+    printf '\r%s\033[K' "${line:0:150}"
+    progress_drawn=1
+  elif [ "$line" != "${last_precision_line:-}" ] && [[ "$line" =~ round\ ([0-9]+): ]] &&
+       [ $((BASH_REMATCH[1] % 5)) -eq 1 ]; then
+    echo "$line"
+  fi
+  last_precision_line=$line
+}
+
+# run_probe NAME: machine_probe (memory latency, a CPU loop, epoll_wait at N = 1, poll's per-fd
+# cost over dups and distinct sockets) -> DIR/NAME.json, pinned as the benchmarks are (its default
+# CPU is theirs: the last allowed one), recorded as a row of steps.tsv. Under 10 s; --quick about 1 s.
+run_probe() {
+  local name=$1 log=$out/logs/$1.log partial=$partial_dir/$1.json code=0 began=$SECONDS probe_args=()
+  if [ ! -x "$bin/machine_probe" ]; then
+    printf '%s\tskipped\t0\t%s\n' "$name" "no $bin/machine_probe" >>"$out/steps.tsv"
+    echo "    $name: skipped (no ${bin#"$repo"/}/machine_probe)"
+    return 0
+  fi
+  # Full run: 9 samples a probe (its default of 15 takes about 20 s on the 2-core VM; 9 about 8 s,
+  # and still a 95% interval of each median).
+  if [ "$quick" = 1 ]; then probe_args+=(--quick); else probe_args+=(--repeats=9); fi
+  run_bg timeout --kill-after=5 120 "$bin/machine_probe" "${probe_args[@]}" >"$partial" 2>"$log" </dev/null || code=$?
+  if [ "$code" -eq 0 ] && "$python" -c 'import json, sys; json.load(open(sys.argv[1]))' "$partial" 2>>"$log"; then
+    mv "$partial" "$out/$name.json"
+    printf '%s\tok\t%s\t%s\n' "$name" $((SECONDS - began)) "$name.json" >>"$out/steps.tsv"
+    echo "    $name: machine_probe -> $name.json in $((SECONDS - began))s"
+  else
+    # A probe is context, not a result: its failure is named, and the run goes on.
+    printf '%s\tfailed\t%s\t%s\n' "$name" $((SECONDS - began)) "$(why "$code" "$log")" >>"$out/steps.tsv"
+    echo "warning: $name: machine_probe failed: $(why "$code" "$log")" >&2
+  fi
+}
+probes_wanted=0
+for s in wait tcp herd watched; do skipping "$s" || probes_wanted=1; done
+
+# tcp_bench's points in bench.sh's rounds: idle 0, 1,000 and the most the fd limit allows, active
+# 10 and 100 (--quick: idle 0 and 1,000, active 10), 0.1 s of turns each (--quick 0.05): opening
+# the idle connections costs more than the timed turns (about 1 s at the most), and it is the
+# rounds, not longer turns, that narrow the ratios.
+tcp_points="--seconds=0.1 --benchmark_filter=-(/idle:(2000|5000|10000)/|/active:1/)"
+[ "$quick" = 1 ] && tcp_points="--seconds=0.05 --benchmark_filter=/idle:(0|1000)/"
+
 step wait "per-wait, registration, wakeup and raw-syscall sweeps (wait_bench, $processes processes)"
+[ "$probes_wanted" = 1 ] && run_probe probe-start && step_start=$SECONDS  # the probe has its own row
 if skipping wait; then skip "--skip wait"; else run_sweep wait wait_bench "$wait_args" "$processes"; fi
-step tcp "TCP server sweep against idle connections (tcp_bench)"
-if skipping tcp; then skip "--skip tcp"; else run_sweep tcp tcp_bench "$tcp_args" 1; fi
+step tcp "TCP server rounds against idle connections (tcp_bench, $tcp_rounds rounds)"
+if skipping tcp; then skip "--skip tcp"; else run_sweep tcp tcp_bench "$tcp_args" "$tcp_rounds"; fi
 step herd "threads sharing one listening socket: the thundering herd (herd_bench)"
 herd_own=""
 [ "$quick" = 1 ] && herd_own=--quick
@@ -540,11 +723,18 @@ if skipping watched; then
 elif [ -n "$backends" ] && [ -z "$watched_backends" ]; then
   skip "--backends names no backend that watches files (${watching// /, })"
 else
-  # --quick: just past the fd limit, one repetition.
-  watched_own=${watched_backends:+--backends=$watched_backends}
-  [ "$quick" = 1 ] && watched_own+=" --max-watched=25000 --benchmark_repetitions=1"
+  # One repetition up to 50,000 (the sweep's spread is small next to its steps). --quick: just
+  # past the fd limit (21,000) only, epoll_lt and io_uring unless --backends: each backend's
+  # start-up measures 20,000 sockets, and each point opens all its sockets, a few seconds each.
+  if [ "$quick" = 1 ]; then
+    watched_own="--backends=${watched_backends:-epoll_lt,io_uring} --max-watched=21000 --benchmark_filter=watched:21000/"
+  else
+    watched_own="${watched_backends:+--backends=$watched_backends }--max-watched=50000"
+  fi
+  watched_own+=" --benchmark_repetitions=1"
   run_sweep watched watched_bench "" 1 "$watched_own"
 fi
+[ "$probes_wanted" = 1 ] && run_probe probe-end
 
 # --- 5. and 6. plots and report: from whatever finished -------------------------------------
 have_results() { [ -f "$out/wait.json" ] || [ -f "$out/tcp.json" ] || [ -f "$out/herd.json" ] || [ -f "$out/watched.json" ]; }

@@ -752,7 +752,11 @@ def _merged_fits(rows: list[dict]) -> list[dict]:
     return out
 
 
-def merge_processes(sources: list[Path], target: Path) -> str:
+# What names a point in a Google Benchmark file (a precision round's rows take the sweep's).
+_IDENTITY_FIELDS = ("name", "run_name", "family_index", "per_family_instance_index")
+
+
+def merge_processes(sources: list[Path], target: Path, precision_from: int | None = None) -> str:
     """Merges the result files of several processes of one binary into one Google Benchmark file.
 
     Every process's rows are kept, each tagged with its process_index (0-based, in the order given),
@@ -761,7 +765,15 @@ def merge_processes(sources: list[Path], target: Path) -> str:
     cv (as Google Benchmark names them; cv is a fraction) and min, max, of the time and of every
     counter. BigO / RMS rows: the median coefficient over the processes that fitted the family's
     most common big_o. The context is the first process's, plus pollbench_processes and each
-    process's date and load average. Returns a one-line description; raises ResultsError."""
+    process's date and load average.
+
+    precision_from: the sources from this index on are the precision phase's rounds (bench.sh
+    --precision): fresh processes of the same binary over a few named points. Every row is tagged
+    "sampling": "sweep" or "precision". A round runs a filtered process, whose family_index and
+    per_family_instance_index count only the families it ran, and its names may carry other run
+    options: its rows take the identity (name, run_name, family and instance index) of the sweep's
+    row of the same point (same name without run options), so each point's samples stay one
+    point. Returns a one-line description; raises ResultsError."""
     datas = [_read_json(Path(s)) for s in sources]
     for s in sources:
         load(s)  # the same checks as any result file
@@ -769,11 +781,22 @@ def merge_processes(sources: list[Path], target: Path) -> str:
     by_name: dict[str, list[dict]] = {}
     order: list[str] = []
     fits: dict[int, list[dict]] = {}
+    identity: dict[str, dict] = {}  # plain name -> the first row's identity fields
+    first_round = len(datas) if precision_from is None else precision_from
     for index, data in enumerate(datas):
+        sampling = "sweep" if index < first_round else "precision"
         for row in data["benchmarks"]:
             if not isinstance(row, dict):
                 continue
-            row = dict(row, process_index=index)
+            row = dict(row, process_index=index, sampling=sampling)
+            if row.get("run_type") != "aggregate":
+                plain = strip_run_options(str(row.get("run_name", row.get("name"))))
+                if sampling == "precision" and plain in identity:
+                    row.update(identity[plain])
+                else:
+                    identity.setdefault(plain, {k: row[k] for k in _IDENTITY_FIELDS if k in row})
+            elif sampling == "precision":
+                continue  # a filtered process's fits cover only its own points
             if row.get("run_type") == "aggregate":
                 if row.get("aggregate_name") in ("BigO", "RMS"):
                     fits.setdefault(int(row.get("family_index", -1)), []).append(row)
@@ -793,6 +816,8 @@ def merge_processes(sources: list[Path], target: Path) -> str:
         rows_out += _merged_fits(rows)
     context = dict(datas[0]["context"])
     context["pollbench_processes"] = str(len(datas))
+    if precision_from is not None:
+        context["pollbench_sweep_processes"] = str(min(first_round, len(datas)))
     context["process_dates"] = [d["context"].get("date", "?") for d in datas]
     context["process_load_avg"] = [d["context"].get("load_avg", []) for d in datas]
     tmp = target.with_name(target.name + ".tmp")
@@ -801,7 +826,8 @@ def merge_processes(sources: list[Path], target: Path) -> str:
             + ",\n".join(json.dumps(row, separators=(",", ":")) for row in rows_out) + "\n]\n}\n")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    return f"{len(datas)} processes merged into {target}"
+    rounds = f" ({len(datas) - first_round} of them precision rounds)" if first_round < len(datas) else ""
+    return f"{len(datas)} processes merged into {target}{rounds}"
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -829,11 +855,18 @@ def main(argv=None) -> int:
     parser.add_argument("--merge", metavar="OUT.json",
                         help="merge the FILEs, one per process of one binary, into OUT.json: every row kept with "
                              "its process_index, plus median, mean, stddev, cv, min and max over the processes")
+    parser.add_argument("--precision-from", metavar="K", type=int,
+                        help="with --merge: the FILEs from the K-th (0-based) on are precision rounds "
+                             "(bench.sh --precision): their rows are tagged sampling=precision, the others "
+                             "sampling=sweep, and they take the sweep's names for the same points")
     args = parser.parse_args(argv)
+    if args.precision_from is not None and (not args.merge or not 0 <= args.precision_from <= len(args.files)):
+        parser.error(f"--precision-from {args.precision_from} needs --merge and a value from 0 to the number "
+                     f"of FILEs ({len(args.files)})")
     status = 0
     if args.merge:
         try:
-            print(merge_processes([Path(f) for f in args.files], Path(args.merge)))
+            print(merge_processes([Path(f) for f in args.files], Path(args.merge), args.precision_from))
             print(_describe(load(args.merge)))
         except ResultsError as e:
             print(f"error: {e}", file=sys.stderr)

@@ -2,8 +2,10 @@
 """Samples chosen wait_bench points in fresh processes until each median is known to +-P.
 
     pollbench_sample.py WAIT_BENCH --point NAME [--point NAME ...] [--points-file FILE]
+                        [--roles headline,slope,layer,knee,crossover] [--seed WAIT.json]
                         [--precision 0.05] [--budget-s 300] [--min-samples 6] [--max-samples 200]
-                        [--out samples.json] [-- WAIT_BENCH_ARGS...]
+                        [--keep-rounds DIR] [--precision-json FILE] [--out samples.json]
+                        [-- WAIT_BENCH_ARGS...]
 
 Each round starts one fresh wait_bench process over the points still open (--benchmark_filter
 built from their exact names, --benchmark_repetitions=1), so every round gives each open point
@@ -16,6 +18,21 @@ stops as "reached" before --min-samples (at least 6: below that no 95% interval 
 
 The sampling unit is the fresh process (--unit process, the only one implemented): it covers
 the variance a new process brings (where its fd pool's sockets land in memory).
+
+--roles picks the points of the report's cited figures from WAIT_BENCH --benchmark_list_tests,
+run here with the same WAIT_BENCH_ARGS as the rounds (the largest N follows the fd limit and the
+fds this process leaves open): headline (select, poll, epoll_lt; block, spread, active:1 at
+N = 1,000 and the largest socketpair N), slope (those three at every N >= 100), layer (wait and
+raw at N = 1, 1,000 and the largest, for every backend whose raw family runs), knee (the dup
+points and their socketpair partners), crossover (poll and epoll dense-ready points at N = 1,000).
+The roles are in priority order: the time left is planned for the first role's points first, and
+what they do not need goes to the next.
+--seed WAIT.json counts a merged sweep's processes (rows with a process_index) as the first
+samples of each point it has. --keep-rounds DIR keeps each round's Google Benchmark JSON as
+DIR/round-K.json (K from 0) for pollbench_results.py --merge --precision-from.
+--precision-json FILE writes the summary bench.sh keeps as DIR/precision.json:
+  {"precision", "confidence", "budget_s", "spent_s", "unit",
+   "points": {NAME: {"n", "median", "lo", "hi", "coverage", "relative_half_width", "status", "role"}}}
 
 Writes JSON (--out, else stdout):
   {"binary", "unit", "precision", "confidence", "budget_s", "min_samples", "max_samples",
@@ -77,8 +94,104 @@ def filter_for(names: list[str]) -> str:
     return "^(" + "|".join(re.escape(n) for n in names) + ")(/|$)"
 
 
-def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: float) -> tuple[dict, dict]:
-    """One fresh wait_bench process over `names`: {name: (ns, wall share s)}, its context."""
+ROLES = ("headline", "slope", "layer", "knee", "crossover")  # in priority order
+HEADLINE_BACKENDS = ("select", "poll", "epoll_lt")
+# The raw family each backend is the wait loop of (wait_bench runs a raw family once, as the
+# baseline of its first backend: the layer pairs that backend with it).
+RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll",
+          "io_uring": "io_uring", "io_uring_plain": "io_uring"}
+_SPREAD = re.compile(r"^wait/([a-z0-9_]+)/socketpair/mode:block/pos:spread/fds:(\d+)/active:(\d+)$")
+
+
+def role_points(listed: list[str], roles: list[str]) -> dict[str, list[str]]:
+    """{name: [roles]} of the points each role needs, from a --benchmark_list_tests listing,
+    in the order of `roles` (a point keeps the first role's place)."""
+    names = list(dict.fromkeys(strip_run_options(n) for n in listed))
+    have = set(names)
+    sweep: dict[str, list[int]] = {}  # backend -> its socketpair block/spread N at active:1
+    for n in names:
+        m = _SPREAD.match(n)
+        if m and m.group(3) == "1":
+            sweep.setdefault(m.group(1), []).append(int(m.group(2)))
+    largest = max((max(v) for v in sweep.values()), default=None)
+
+    def wait(b: str, n: int, active: int = 1) -> str:
+        return f"wait/{b}/socketpair/mode:block/pos:spread/fds:{n}/active:{active}"
+
+    chosen: dict[str, list[str]] = {}
+
+    def add(role: str, candidates) -> None:
+        for c in candidates:
+            if c in have:
+                chosen.setdefault(c, [])
+                if role not in chosen[c]:
+                    chosen[c].append(role)
+
+    for role in roles:
+        if role == "headline":
+            add(role, (wait(b, n) for b in HEADLINE_BACKENDS for n in (1000, largest)))
+        elif role == "slope":
+            add(role, (wait(b, n) for b in HEADLINE_BACKENDS for n in sorted(sweep.get(b, [])) if n >= 100))
+        elif role == "layer":
+            raws = [r for r in dict.fromkeys(RAW_OF.values())
+                    if any(x.startswith(f"raw/{r}/socketpair/") for x in names)]
+            for r in raws:
+                first = next((b for b in sweep if RAW_OF.get(b) == r), None)  # in wait_bench's order
+                if first is None:
+                    continue
+                for n in (1, 1000, largest):
+                    add(role, [wait(first, n), f"raw/{r}/socketpair/mode:block/pos:spread/fds:{n}/active:1"])
+        elif role == "knee":
+            for n in names:
+                if n.startswith("wait/") and "/dup/" in n:
+                    add(role, [n, n.replace("/dup/", "/socketpair/")])
+        elif role == "crossover":
+            add(role, (n for n in names if (m := _SPREAD.match(n)) and m.group(1) in ("poll", "epoll_lt", "epoll_et")
+                       and m.group(2) == "1000" and m.group(3) != "1"))
+    return chosen
+
+
+# wait_bench's largest N is what the fd limit leaves after the fds it inherits. bench.sh's sweep
+# processes inherit what bench.sh inherited (a terminal's, a CI runner's fds); the rounds and the
+# listing must see the same, or the largest N of a round differs from the sweep's by a few fds and
+# its samples land on another point. So the binary inherits this process's inheritable fds
+# (close_fds=False; Python's own files are never inheritable).
+CLOSE_FDS = False
+
+
+def list_tests(binary: str, extra_args: list[str]) -> list[str]:
+    """The binary's benchmark names as this process's environment (fd limit, open fds) gives them."""
+    done = subprocess.run([binary, "--benchmark_list_tests=true", *extra_args], capture_output=True, text=True,
+                          timeout=120, close_fds=CLOSE_FDS)
+    if done.returncode != 0:
+        raise RunError(f"{binary} --benchmark_list_tests exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return done.stdout.split()
+
+
+def seed_samples(path: str, names: list[str]) -> dict[str, list[tuple[float, float]]]:
+    """{name: [(ns, timed seconds)...]} of a merged sweep's processes (rows with a process_index),
+    one sample per process, for the named points it has."""
+    try:
+        data = json.load(open(path))
+    except (OSError, ValueError) as e:
+        raise UsageError(f"--seed {path}: {e}") from None
+    wanted = set(names)
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    for r in data.get("benchmarks", []):
+        if r.get("run_type", "iteration") != "iteration" or r.get("error_occurred"):
+            continue
+        name = strip_run_options(r.get("run_name", r.get("name", "")))
+        if name not in wanted or not isinstance(r.get("process_index"), int):
+            continue
+        ns = r["real_time"] * TO_NS[r.get("time_unit", "ns")]
+        out.setdefault(name, {})[r["process_index"]] = (ns, ns * r.get("iterations", 1) * 1e-9)
+    return {n: [v for _k, v in sorted(per.items())] for n, per in out.items()}
+
+
+def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: float,
+              keep: str | None = None) -> tuple[dict, dict]:
+    """One fresh wait_bench process over `names`: {name: (ns, wall share s)}, its context. keep: a
+    path to copy the process's JSON to."""
     with tempfile.TemporaryDirectory(prefix="pollbench-sample.") as tmp:
         out = os.path.join(tmp, "round.json")
         cmd = [binary, f"--benchmark_filter={filter_for(names)}", "--benchmark_repetitions=1",
@@ -86,7 +199,7 @@ def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: f
         start = time.monotonic()
         try:
             done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                  timeout=timeout_s)
+                                  timeout=timeout_s, close_fds=CLOSE_FDS)
         except subprocess.TimeoutExpired:
             raise RunError(f"{binary} did not finish within {timeout_s:.0f} s") from None
         wall = time.monotonic() - start
@@ -99,6 +212,8 @@ def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: f
             data = json.load(open(out))
         except (OSError, ValueError) as e:
             raise RunError(f"{binary} wrote no readable JSON: {e}") from None
+        if keep:
+            os.replace(out, keep)
     return measurements(data, wall), data.get("context", {})
 
 
@@ -107,7 +222,7 @@ def similar(args, name: str) -> str:
     follows the fd limit and the fds the caller left open, so it can differ between shells."""
     prefix = name.split("/fds:")[0]
     done = subprocess.run([args.binary, f"--benchmark_filter=^{re.escape(prefix)}/", "--benchmark_list_tests",
-                           *args.wait_args], capture_output=True, text=True, timeout=120)
+                           *args.wait_args], capture_output=True, text=True, timeout=120, close_fds=CLOSE_FDS)
     after_n = name.split("/fds:")[-1].partition("/")[2]  # "active:1"
     names = [n for n in map(strip_run_options, done.stdout.split())
              if n.split("/fds:")[-1].partition("/")[2] == after_n]
@@ -134,22 +249,38 @@ def measurements(data: dict, wall_s: float) -> dict:
 def plan_limits(points: list[Point], args, remaining_s: float) -> dict[str, int]:
     """Samples each open point may have in all: allocate() over the time left, each point's cost
     per sample being its mean share of the rounds so far (start-up included, so the estimate is
-    rough; the whole budget is a hard stop besides)."""
-    costs = {p.name: (p.samples, sum(p.seconds) / len(p.seconds)) for p in points}
-    limits = ps.allocate(costs, args.precision, max(0.0, remaining_s), args.min_samples)
-    return {n: min(v, args.max_samples) for n, v in limits.items()}
+    rough; the whole budget is a hard stop besides). With --roles, role by role in priority order:
+    each role's points are planned first, and the next role gets the time they leave."""
+    tiers: dict[int, list[Point]] = {}
+    for p in points:
+        tiers.setdefault(args.priority.get(p.name, 0), []).append(p)
+    limits: dict[str, int] = {}
+    for _rank, tier in sorted(tiers.items()):
+        costs = {p.name: (p.samples, sum(p.seconds) / len(p.seconds)) for p in tier}
+        got = ps.allocate(costs, args.precision, max(0.0, remaining_s), args.min_samples)
+        for p in tier:
+            limits[p.name] = min(got[p.name], args.max_samples)
+            remaining_s -= max(0, limits[p.name] - len(p.samples)) * costs[p.name][1]
+    return limits
 
 
 def sample(args) -> dict:
     points = {n: Point(n) for n in args.names}
+    for name, got in (seed_samples(args.seed, args.names) if args.seed else {}).items():
+        points[name].samples += [ns for ns, _s in got]
+        points[name].seconds += [s for _ns, s in got]
     start = time.monotonic()
     context, rounds = {}, 0
+    spent = False
     while True:
         open_points = [p for p in points.values() if p.status == ps.CONTINUE]
+        if not open_points and not spent:
+            open_points = reopen(points, args, args.budget_s - (time.monotonic() - start))
         if not open_points:
             break
         rounds += 1
-        got, ctx = run_round(args.binary, [p.name for p in open_points], args.wait_args, args.round_timeout_s)
+        keep = os.path.join(args.keep_rounds, f"round-{rounds - 1}.json") if args.keep_rounds else None
+        got, ctx = run_round(args.binary, [p.name for p in open_points], args.wait_args, args.round_timeout_s, keep)
         context = context or ctx
         missing = [p.name for p in open_points if p.name not in got]
         if missing:
@@ -172,7 +303,29 @@ def sample(args) -> dict:
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,
             "budget_s": args.budget_s, "min_samples": args.min_samples, "max_samples": args.max_samples,
             "rounds": rounds, "elapsed_s": round(time.monotonic() - start, 3), "context": context,
-            "points": {n: p.report() for n, p in points.items()}}
+            "points": {n: dict(p.report(), role=args.roles_of.get(n, [])) for n, p in points.items()}}
+
+
+def precision_summary(result: dict) -> dict:
+    """The contract's precision.json from a sample() result."""
+    keys = ("n", "median", "lo", "hi", "coverage", "relative_half_width", "status", "role")
+    return {"precision": result["precision"], "confidence": result["confidence"], "budget_s": result["budget_s"],
+            "spent_s": result["elapsed_s"], "unit": result["unit"], "rounds": result["rounds"],
+            "points": {n: {k: p.get(k) for k in keys} for n, p in result["points"].items()}}
+
+
+def reopen(points: dict, args, remaining_s: float) -> list[Point]:
+    """Once every point has stopped, the points stopped at their share of the budget get the time
+    the others left, planned again (priority first): a share is a plan made when the noise of
+    every point was still unknown. Empty when nothing more fits."""
+    stopped = [p for p in points.values() if p.status == ps.BUDGET and p.seconds and len(p.samples) < args.max_samples]
+    if not stopped or remaining_s < sum(statistics.fmean(p.seconds) for p in stopped):
+        return []
+    limits = plan_limits(stopped, args, remaining_s)
+    again = [p for p in stopped if limits[p.name] > len(p.samples)]
+    for p in again:
+        p.status = ps.CONTINUE
+    return again
 
 
 def progress(rounds: int, points: dict, elapsed: float, args) -> None:
@@ -206,15 +359,36 @@ def parse_args(argv: list[str]):
     p.add_argument("--round-timeout-s", type=float, default=600.0, help="give up on a process after this long")
     p.add_argument("--unit", choices=["process"], default="process",
                    help="sampling unit: a fresh process per round (fresh pools in one process: not implemented)")
+    p.add_argument("--roles", help="comma-separated roles whose points to sample, in priority order, of: "
+                                   + ", ".join(ROLES))
+    p.add_argument("--seed", metavar="WAIT.json", help="a merged sweep whose processes are the first samples")
+    p.add_argument("--keep-rounds", metavar="DIR", help="keep each round's JSON as DIR/round-K.json")
+    p.add_argument("--precision-json", metavar="FILE", help="also write the precision.json summary here")
     p.add_argument("--out", help="write the JSON here (default stdout)")
     args = p.parse_args(argv)
     args.wait_args = extra
+    args.roles_of, args.priority = {}, {}
     names = list(args.point)
     if args.points_file:
         try:
             names += [ln.strip() for ln in open(args.points_file) if ln.strip() and not ln.lstrip().startswith("#")]
         except OSError as e:
             p.error(f"--points-file: {e}")
+    if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
+        p.error(f"{args.binary} is not an executable file")
+    if args.roles is not None:
+        roles = [r for r in args.roles.split(",") if r]
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown or not roles:
+            p.error(f"--roles: {args.roles!r}: give roles of {', '.join(ROLES)}")
+        try:
+            args.roles_of = role_points(list_tests(args.binary, extra), roles)
+        except (RunError, subprocess.TimeoutExpired) as e:
+            p.error(f"--roles: {e}")
+        args.priority = {n: roles.index(r[0]) for n, r in args.roles_of.items()}
+        names += sorted(args.roles_of, key=lambda n: args.priority[n])
+    if args.keep_rounds and not os.path.isdir(args.keep_rounds):
+        p.error(f"--keep-rounds: {args.keep_rounds} is not a directory")
     args.names = list(dict.fromkeys(strip_run_options(n) for n in names))
     if not args.names:
         p.error("no points: give --point NAME or --points-file FILE")
@@ -227,8 +401,6 @@ def parse_args(argv: list[str]):
     if args.min_samples < 1 or args.max_samples < max(args.min_samples, ps.MIN_SAMPLES_95):
         p.error(f"--max-samples {args.max_samples} must be at least --min-samples {args.min_samples} and at least "
                 f"{ps.MIN_SAMPLES_95}")
-    if not (os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)):
-        p.error(f"{args.binary} is not an executable file")
     return args
 
 
@@ -242,6 +414,8 @@ def main(argv: list[str]) -> int:
     except RunError as e:
         print(f"pollbench_sample.py: {e}", file=sys.stderr)
         return 1
+    if args.precision_json:
+        Path(args.precision_json).write_text(json.dumps(precision_summary(result), indent=1) + "\n")
     text = json.dumps(result, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")

@@ -12,7 +12,7 @@ endforeach()
 
 # bench.sh end to end, with the binaries of this build: a tiny run, a failing step, a timeout.
 if(TARGET wait_bench AND TARGET tcp_bench)
-  foreach(case bench_run bench_step_fails bench_timeout kill_tcp)
+  foreach(case bench_run bench_precision bench_step_fails bench_timeout kill_tcp)
     add_test(NAME scripts.${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/scripts/check_scripts.sh ${case} ${CMAKE_BINARY_DIR}/bin)
     set_tests_properties(scripts.${case} PROPERTIES LABELS scripts TIMEOUT 180 RUN_SERIAL TRUE)

@@ -128,8 +128,16 @@ std::vector<const Backend*> raw_families(const Options& options) {
 
 void register_raw_family(const Plan& plan) {
   const Options& options = plan.options;
-  const std::vector<std::size_t> points =
-      decades_of(reachable_points(options, "raw", "socketpair", options.quick ? 10000 : 1000000), options.quick);
+  const std::vector<std::size_t> reachable =
+      reachable_points(options, "raw", "socketpair", options.quick ? 10000 : 1000000);
+  const std::vector<std::size_t> decades = decades_of(reachable, options.quick);
+  std::vector<std::size_t> points = decades;
+  // N = 1,000 always, when reachable: the report's layer table pairs wait and raw at N = 1,
+  // 1,000 and the largest N (--quick's decades skip it).
+  if (std::find(reachable.begin(), reachable.end(), 1000) != reachable.end() &&
+      std::find(points.begin(), points.end(), 1000) == points.end()) {
+    points.insert(std::upper_bound(points.begin(), points.end(), std::size_t{1000}), 1000);
+  }
   for (const Backend* entry : raw_families(options)) {
     const std::string backend = entry->traits.name;
     const MeasuredWaitCost& cost = plan.wait_cost.at(backend);  // the backend it is the baseline of
@@ -147,7 +155,7 @@ void register_raw_family(const Plan& plan) {
     };
     add({WaitMode::block, Position::spread}, points, true);
     // One fd has no position: the position points leave out N = 1.
-    std::vector<std::size_t> positioned = points;
+    std::vector<std::size_t> positioned = decades;
     std::erase_if(positioned, [](std::size_t n) { return n < 2; });
     for (WaitMode mode : {WaitMode::block, WaitMode::nonblock}) {
       for (Position position : {Position::first, Position::middle, Position::last}) add({mode, position}, positioned, false);

@@ -324,6 +324,14 @@ PY
     expect_error 2 "--skip needs at least one step, of: wait, tcp, herd, watched \(got ''\)" "$repo/scripts/bench.sh" --skip ""
     expect_error 2 "--skip needs at least one step" "$repo/scripts/bench.sh" --skip=
     expect_error 2 "--quick takes no value" "$repo/scripts/bench.sh" --quick=1
+    expect_error 2 "--precision takes a fraction above 0 and below 1 \(0.05\) or a percent \(5%\), or 0 or off for none; not '5'" \
+      "$repo/scripts/bench.sh" --precision 5
+    expect_error 2 "--precision takes a fraction .*not '100%'" "$repo/scripts/bench.sh" --precision=100%
+    expect_error 2 "--precision takes a fraction .*not 'tight'" "$repo/scripts/bench.sh" --precision tight
+    expect_error 2 "--budget takes the run's time budget in minutes, a number above 0 and at most 1440, not '0'" \
+      "$repo/scripts/bench.sh" --budget 0
+    expect_error 2 "--budget takes .*not '12m'" "$repo/scripts/bench.sh" --budget 12m
+    expect_error 2 "--tcp-rounds takes a whole number from 1 to 100, not '0'" "$repo/scripts/bench.sh" --tcp-rounds 0
     run=$(new_run earlier_run wait.json)
     expect_error 2 "refusing to overwrite" "$repo/scripts/bench.sh" --out "$run"
     cmp -s "$run/wait.json" "$fixture/wait.json" || fail "bench.sh touched an earlier run"
@@ -353,9 +361,63 @@ PY
     sections "$run/report.md" "TCP server" "Threads sharing one listening socket: the thundering herd" \
       "Past the fd limit: watched sockets"
     for f in herd.png herd.svg watched.png watched.svg; do [ -s "$run/$f" ] || fail "no $f: $(ls "$run")"; done
+    # The machine probes around the benchmarks, and tcp_bench's rounds merged like wait's processes.
+    for f in probe-start probe-end; do
+      "$python" -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["cpu_loop"]["ns_per_step"]["median"] > 0' \
+        "$run/$f.json" || fail "no usable $f.json"
+      grep -q $'^'"$f"$'\tok\t' "$run/steps.tsv" || fail "steps.tsv has no $f row: $(cat "$run/steps.tsv")"
+    done
+    "$python" - "$run/tcp.json" <<'PY' || fail "tcp.json is not two interleaved rounds"
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1]))["benchmarks"] if r["run_type"] == "iteration"]
+by_point = {}
+for r in rows:
+    by_point.setdefault(r["run_name"], []).append(r["process_index"])
+assert by_point and all(sorted(v) == [0, 1] for v in by_point.values()), by_point
+PY
+    grep -qE "tcp_bench .*--benchmark_repetitions=1 --benchmark_enable_random_interleaving=true" "$scratch/log" ||
+      fail "the tcp rounds do not run one repetition in a shuffled order"
+    [ ! -e "$run/precision.json" ] || fail "--quick ran a precision phase (it is off unless --precision)"
     [ -z "$(find "$run" -maxdepth 1 -name '*partial*')" ] || fail "a partial file is left in the run directory"
     ! cut -f2 "$run/steps.tsv" | grep -vqE '^(ok|skipped)$' || fail "a step did not succeed: $(cat "$run/steps.tsv")"
     echo "ok: bench.sh wrote $(ls "$run" | wc -l) files; steps: $(cut -f1,2 "$run/steps.tsv" | tr '\t\n' ': ')"
+    ;;
+
+  # The precision phase on the real wait_bench, kept tiny: poll only, N <= 1,000, short timings,
+  # a loose +-50% and a budget that leaves it a few seconds.
+  bench_precision)
+    bin=${2:?bench_precision needs the binaries directory}
+    run=$scratch/run
+    "$repo/scripts/bench.sh" --quick --backends poll --skip tcp,herd,watched --precision 50% --budget 0.5 \
+      --wait-args "--max-fds=1000 --benchmark_min_time=0.002" --bin-dir "$bin" --out "$run" >"$scratch/log" 2>&1 ||
+      { cat "$scratch/log" >&2; fail "bench.sh --precision failed"; }
+    grep -E '^    precision: ' "$scratch/log" | sed 's/^/progress: /'
+    grep -qE $'^wait\tok\t[0-9]+\t.*precision \\+-50%: [0-9]+ of [0-9]+ points stopped on budget' "$run/steps.tsv" ||
+      fail "the wait step's row does not count the points stopped on budget: $(cat "$run/steps.tsv")"
+    "$python" - "$run" <<'PY' || fail "precision.json or wait.json does not follow the contract"
+import json, sys
+run = sys.argv[1]
+prec = json.load(open(f"{run}/precision.json"))
+assert (prec["precision"], prec["confidence"], prec["unit"]) == (0.5, 0.95, "process"), prec
+assert 0 < prec["spent_s"] and prec["budget_s"] > 0, prec
+points = prec["points"]
+head = "wait/poll/socketpair/mode:block/pos:spread/fds:1000/active:1"
+assert "headline" in points[head]["role"] and "layer" in points[head]["role"], points[head]
+assert "raw/poll/socketpair/mode:block/pos:spread/fds:1000/active:1" in points, sorted(points)
+for name, p in points.items():
+    assert p["status"] in ("reached", "budget") and p["n"] >= 2, (name, p)
+    assert p["status"] == "budget" or (p["lo"] <= p["median"] <= p["hi"] and p["relative_half_width"] <= 0.5), (name, p)
+rows = [r for r in json.load(open(f"{run}/wait.json"))["benchmarks"] if r["run_type"] == "iteration"]
+sweep = {r["process_index"] for r in rows if r["sampling"] == "sweep"}
+rounds = {r["process_index"] for r in rows if r["sampling"] == "precision"}
+assert sweep == {0, 1} and rounds and min(rounds) == 2, (sweep, rounds)
+# The rounds' rows join the sweep's points (same names), one sample per process.
+head_rows = [r for r in rows if r["run_name"].split("/min_time")[0] == head]
+assert len({r["run_name"] for r in head_rows}) == 1, {r["run_name"] for r in head_rows}
+assert len(head_rows) == points[head]["n"], (len(head_rows), points[head]["n"])
+print(f"ok: {len(points)} points, {sum(p['status'] == 'reached' for p in points.values())} reached, "
+      f"{len(rounds)} rounds merged as processes {min(rounds)}-{max(rounds)}")
+PY
     ;;
 
   bench_step_fails)
@@ -366,13 +428,13 @@ PY
       "$repo/scripts/bench.sh" "${tiny_run[@]}" --tcp-args "--no-such-flag" --skip herd,watched --bin-dir "$bin" --out "$run"
     "$python" "$repo/scripts/pollbench_results.py" "$run/wait.json" || fail "the finished step's JSON is not valid"
     [ ! -e "$run/tcp.json" ] || fail "the failed step left a tcp.json"
-    [ -s "$run/logs/tcp.log" ] || fail "no log of the failed step"
+    [ -s "$run/logs/tcp.p0.log" ] || fail "no log of the failed step's first round: $(ls "$run/logs")"
     contains "$run/report.md" "This run is incomplete: step 'tcp' failed" "No TCP results"
     sections "$run/report.md" "Time per wait against the number of watched fds"
     grep -q "1 step(s) failed: tcp" "$scratch/err" || fail "the summary does not name the failed step"
     # To a pipe: plain lines, a few a step, and none of Google Benchmark's table.
     lines=$(cat "$scratch/out" "$scratch/err" | wc -l)
-    [ "$lines" -le 40 ] || { cat "$scratch/out" >&2; fail "$lines lines of output for three steps"; }
+    [ "$lines" -le 45 ] || { cat "$scratch/out" >&2; fail "$lines lines of output for three steps and two probes"; }
     ! grep -q $'\r' "$scratch/out" || fail "a carriage return in the output to a pipe"
     ! grep -qE '^Benchmark +Time' "$scratch/out" || fail "Google Benchmark's table reached the output"
     ;;
@@ -382,7 +444,8 @@ PY
     run=$scratch/run
     # A step cut short (here by --step-timeout) leaves no half JSON where a result belongs.
     expect_error 1 "step 3/8 \(wait\) failed: timed out after 1s" \
-      "$repo/scripts/bench.sh" --quick --backends select --skip herd,watched --step-timeout 1 --bin-dir "$bin" --out "$run"
+      "$repo/scripts/bench.sh" --quick --backends select --skip herd,watched --step-timeout 1 --tcp-args "--seconds=5" \
+      --bin-dir "$bin" --out "$run"
     if [ -e "$run/wait.json" ] || [ -e "$run/tcp.json" ]; then fail "a timed-out step left its JSON"; fi
     [ ! -e "$run/report.md" ] || fail "a report from no results"
     grep -q $'^plots\tskipped' "$run/steps.tsv" || fail "plots were not skipped: $(cat "$run/steps.tsv")"
@@ -501,7 +564,7 @@ PY
     echo "usage: $0 plot|plot_bounds|report|report_sections|report_precision|report_without_tcp|report_numbers|compare|compare_probes|fleet|bad_json" >&2
     echo "       $0 bench_cli|python_units" >&2
     echo "       $0 stop_term|stop_int|stop_background|stop_kill|kill_build" >&2
-    echo "       $0 bench_run|bench_step_fails|bench_timeout|kill_tcp BIN_DIR" >&2
+    echo "       $0 bench_run|bench_precision|bench_step_fails|bench_timeout|kill_tcp BIN_DIR" >&2
     exit 2
     ;;
 esac

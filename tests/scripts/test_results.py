@@ -1,5 +1,7 @@
 """Unit tests of scripts/pollbench_results.py: name parsing, the slope fit, formatting."""
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -234,6 +236,40 @@ class Merge(unittest.TestCase):
         self.assertEqual(data["context"]["process_dates"], ["d0", "d1", "d2"])
         p = run.points[0]
         self.assertEqual((p.per_call_ns, p.per_call_spread_ns, p.process_count), (200.0, (100.0, 300.0), 3))
+
+    def test_precision_rounds_continue_the_processes_under_the_sweeps_names(self):
+        # A precision round is a filtered process: other family indexes, other run options in its
+        # names. Its rows must join the sweep's point, tagged sampling=precision.
+        def row(name, family, t):
+            return {"name": name, "run_name": name, "run_type": "iteration", "family_index": family,
+                    "per_family_instance_index": family, "real_time": t, "cpu_time": t, "time_unit": "ns"}
+        sweep_name = "wait/poll/socketpair/mode:block/pos:spread/fds:1000/active:1/min_time:0.040/manual_time"
+        other = "ctl/poll/add/fds:10/manual_time"
+        with tempfile.TemporaryDirectory() as d:
+            files = [(Path(d) / "p0.json", [row(other, 0, 5.0), row(sweep_name, 3, 100.0)]),
+                     (Path(d) / "p1.json", [row(other, 0, 6.0), row(sweep_name, 3, 110.0)]),
+                     (Path(d) / "round-0.json",
+                      [row("wait/poll/socketpair/mode:block/pos:spread/fds:1000/active:1/min_time:0.015/manual_time",
+                           0, 90.0)])]
+            for path, rows in files:
+                path.write_text(json.dumps({"context": {}, "benchmarks": rows}))
+            out = Path(d) / "merged.json"
+            self.assertIn("1 of them precision rounds", pr.merge_processes([f for f, _ in files], out, precision_from=2))
+            data = json.loads(out.read_text())
+            run = pr.load(out)
+        rows = [r for r in data["benchmarks"] if r["run_type"] == "iteration"]
+        self.assertEqual([(r["process_index"], r["sampling"], r["family_index"]) for r in rows if "fds:1000" in r["name"]],
+                         [(0, "sweep", 3), (1, "sweep", 3), (2, "precision", 3)])
+        self.assertEqual({r["name"] for r in rows if "fds:1000" in r["name"]}, {sweep_name})
+        self.assertEqual({r["sampling"] for r in rows if r["name"] == other}, {"sweep"})
+        self.assertEqual(data["context"]["pollbench_sweep_processes"], "2")
+        point = next(p for p in run.points if p.run_name == sweep_name)
+        self.assertEqual((point.process_count, point.per_call_ns), (3, 100.0))
+
+    def test_precision_from_needs_merge(self):
+        with self.assertRaises(SystemExit) as e, contextlib.redirect_stderr(io.StringIO()):
+            pr.main(["a.json", "--precision-from", "1"])
+        self.assertEqual(e.exception.code, 2)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,11 @@ class FakeRun(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def run_sampler(self, *args, env=None):
+    def run_sampler(self, *args, env=None, pass_fds=()):
         out = os.path.join(self.state, "samples.json")
         full_env = dict(os.environ, FAKE_WAIT_BENCH_STATE=self.state, **(env or {}))
         done = subprocess.run([sys.executable, str(SAMPLER), str(FAKE), "--out", out, *args],
-                              capture_output=True, text=True, env=full_env, timeout=120)
+                              capture_output=True, text=True, env=full_env, timeout=120, pass_fds=pass_fds)
         if done.returncode != 0:
             return done, None
         with open(out) as f:
@@ -102,6 +102,77 @@ class Sampler(FakeRun):
                                         "--max-samples", "6")
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(list(result["points"]), [STEADY])
+
+
+class Phase(FakeRun):
+    """What bench.sh's precision phase uses: seeding from the sweep, kept rounds, precision.json."""
+
+    def test_seed_rounds_and_summary(self):
+        seed = os.path.join(self.state, "wait.json")
+        rows = [{"name": STEADY + "/min_time:0.040/manual_time", "run_name": STEADY + "/min_time:0.040/manual_time",
+                 "run_type": "iteration", "iterations": 10, "real_time": 0.7, "time_unit": "us", "process_index": i}
+                for i in range(3)]
+        rows.append(dict(rows[0], run_type="aggregate", aggregate_name="median", process_index=None))
+        with open(seed, "w") as f:
+            json.dump({"context": {}, "benchmarks": rows}, f)
+        rounds = os.path.join(self.state, "rounds")
+        os.mkdir(rounds)
+        summary = os.path.join(self.state, "precision.json")
+        done, result = self.run_sampler("--point", STEADY, "--seed", seed, "--keep-rounds", rounds,
+                                        "--precision-json", summary, "--budget-s", "60")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        point = result["points"][STEADY]
+        # Three samples from the sweep's three processes (in ns), three rounds to the minimum of 6.
+        self.assertEqual(point["samples"][:3], [700.0] * 3)
+        self.assertEqual((point["n"], point["status"], result["rounds"]), (6, "reached", 3))
+        self.assertEqual(sorted(os.listdir(rounds)), ["round-0.json", "round-1.json", "round-2.json"])
+        with open(summary) as f:
+            prec = json.load(f)
+        self.assertEqual({k: prec[k] for k in ("precision", "confidence", "unit")},
+                         {"precision": 0.05, "confidence": 0.95, "unit": "process"})
+        self.assertEqual(set(prec["points"][STEADY]), {"n", "median", "lo", "hi", "coverage", "relative_half_width",
+                                                       "status", "role"})
+        self.assertEqual(prec["points"][STEADY]["n"], 6)
+        self.assertGreater(prec["budget_s"], prec["spent_s"])
+
+    def test_rounds_inherit_the_callers_fds(self):
+        # wait_bench's largest N depends on the fds it inherits: a round must inherit what the
+        # sampler's caller gave it, as bench.sh's sweep processes do.
+        read_end, write_end = os.pipe()
+        far = os.dup2(write_end, 243)  # a number no file the fake opens itself takes
+        try:
+            done, _ = self.run_sampler("--point", STEADY, "--max-samples", "6", pass_fds=(far,))
+        finally:
+            for fd in (read_end, write_end, far):
+                os.close(fd)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(all(far in c["fds"] for c in self.calls()), self.calls()[0]["fds"])
+
+    def test_roles_from_a_listing(self):
+        sys.path.insert(0, str(SAMPLER.parent))
+        import pollbench_sample as sampler
+        spread = "wait/{}/socketpair/mode:block/pos:spread/fds:{}/active:{}/min_time:0.04/manual_time"
+        listed = [spread.format(b, n, 1) for b in ("select", "poll", "epoll_lt", "epoll_et")
+                  for n in (1, 10, 100, 1000, 10000, 19930)]
+        listed += [f"raw/{r}/socketpair/mode:block/pos:spread/fds:{n}/active:1" for r in ("poll", "epoll")
+                   for n in (1, 10, 1000, 19930)]
+        listed += [spread.format("poll", 1000, a) for a in (10, 1000)] + [spread.format("select", 1000, 10)]
+        listed += ["wait/poll/dup/mode:nonblock/pos:last/fds:10000/active:1",
+                   "wait/poll/socketpair/mode:nonblock/pos:last/fds:10000/active:1"]
+        roles = sampler.role_points(listed, list(sampler.ROLES))
+        w = "wait/{}/socketpair/mode:block/pos:spread/fds:{}/active:{}"
+        self.assertEqual([n for n, r in roles.items() if r[0] == "headline"],
+                         [w.format(b, n, 1) for b in ("select", "poll", "epoll_lt") for n in (1000, 19930)])
+        self.assertEqual(roles[w.format("poll", 1000, 1)], ["headline", "slope", "layer"])
+        self.assertEqual(roles[w.format("select", 100, 1)], ["slope"])
+        self.assertNotIn(w.format("select", 10, 1), roles)          # slope: N >= 100 only
+        self.assertNotIn(w.format("epoll_et", 1000, 1), roles)      # layer: raw/epoll pairs with epoll_lt
+        self.assertEqual(roles["raw/epoll/socketpair/mode:block/pos:spread/fds:1000/active:1"], ["layer"])
+        self.assertEqual(roles[w.format("epoll_lt", 1, 1)], ["layer"])
+        self.assertEqual(roles["wait/poll/dup/mode:nonblock/pos:last/fds:10000/active:1"], ["knee"])
+        self.assertEqual(roles["wait/poll/socketpair/mode:nonblock/pos:last/fds:10000/active:1"], ["knee"])
+        self.assertEqual(roles[w.format("poll", 1000, 1000)], ["crossover"])
+        self.assertNotIn(w.format("select", 1000, 10), roles)       # crossover: poll and epoll only
 
 
 class Failures(FakeRun):
