@@ -107,8 +107,13 @@ class ReportInput:
         return pr.interval_of(per_process, pr.precision_entry(self.precision, p))
 
     def samples_text(self) -> str:
-        """'the median over 5 processes' (or repetitions, for a single process's file)."""
+        """'the median over 5 processes' (or repetitions, for a single process's file); with a
+        precision phase, the sweep's process count and the most any sampled point reached."""
         run = self.wait or self.tcp
+        sweep = (run.context or {}).get("pollbench_sweep_processes")
+        if sweep and str(sweep).isdigit() and int(sweep) < run.samples:
+            return (f"the median over the sweep's {int(sweep)} processes (up to {run.samples} for the points "
+                    f"the precision phase sampled further)")
         return f"the median over {run.samples} {run.sample_kind}"
 
     def pngs(self, stem: str) -> list[Path]:

@@ -9,8 +9,8 @@
 
 Each round starts one fresh wait_bench process over the points still open (--benchmark_filter
 built from their exact names, --benchmark_repetitions=1), so every round gives each open point
-one sample: that process's time per wait (Google Benchmark's real_time, in ns). After the round
-each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
+one sample: that process's median wait (its p50_ns counter; real_time where it has none), in
+ns. After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
 of its median lies within +-P of the median; "budget" once it has the samples its share of the
 time budget allows (pollbench_stats.allocate: cheap and steady points get what they need, the
 rest of the budget goes to the noisy ones), or when the whole budget is spent. A point never
@@ -183,9 +183,19 @@ def seed_samples(path: str, names: list[str]) -> dict[str, list[tuple[float, flo
         name = strip_run_options(r.get("run_name", r.get("name", "")))
         if name not in wanted or not isinstance(r.get("process_index"), int):
             continue
-        ns = r["real_time"] * TO_NS[r.get("time_unit", "ns")]
-        out.setdefault(name, {})[r["process_index"]] = (ns, ns * r.get("iterations", 1) * 1e-9)
+        mean_ns = r["real_time"] * TO_NS[r.get("time_unit", "ns")]
+        out.setdefault(name, {})[r["process_index"]] = (figure_ns(r), mean_ns * r.get("iterations", 1) * 1e-9)
     return {n: [v for _k, v in sorted(per.items())] for n, per in out.items()}
+
+
+def figure_ns(row: dict) -> float:
+    """A process's figure for a point: its median wait (the p50_ns counter), the figure the report
+    quotes and the sweep merges, so the interval the phase stops on is the interval of what is cited.
+    Google Benchmark's real_time is the mean, which a few slow waits pull up; it is the fallback
+    for rows without the counter."""
+    if isinstance(row.get("p50_ns"), (int, float)):
+        return float(row["p50_ns"])
+    return row["real_time"] * TO_NS[row.get("time_unit", "ns")]
 
 
 def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: float,
@@ -239,9 +249,8 @@ def measurements(data: dict, wall_s: float) -> dict:
         name = strip_run_options(r["name"])
         if r.get("error_occurred"):
             raise RunError(f"{name}: {r.get('error_message', 'error')}")
-        ns = r["real_time"] * TO_NS[r.get("time_unit", "ns")]
-        out[name] = ns
-        timed[name] = ns * r.get("iterations", 1)
+        out[name] = figure_ns(r)
+        timed[name] = r["real_time"] * TO_NS[r.get("time_unit", "ns")] * r.get("iterations", 1)
     total = sum(timed.values()) or 1.0
     return {n: (ns, wall_s * timed[n] / total) for n, ns in out.items()}
 
