@@ -180,6 +180,12 @@ def pick_columns(values: list[int], most: int = 6) -> list[int]:
     return sorted(picks)
 
 
+def ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 32nd ..."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def times(r: float) -> str:
     """'164×', '19,400×', '2.5×', '0.85×': three significant figures at most (the samples' spread
     leaves no more)."""
@@ -256,7 +262,8 @@ def interval_note(inp: ReportInput) -> str:
     if interval is None:
         return "One sample per point: no interval (run more processes)."
     lo, hi, coverage = interval
-    which = "their min–max" if (lo, hi) == (0, run.samples - 1) else f"their {lo + 1}th-lowest to {lo + 1}th-highest"
+    which = ("their min–max" if (lo, hi) == (0, run.samples - 1)
+             else f"their {ordinal(lo + 1)}-lowest to {ordinal(lo + 1)}-highest")
     return (f"[brackets]: a distribution-free {100 * coverage:.1f}% interval of the median over {run.samples} "
             f"{run.sample_kind} ({which}).")
 
