@@ -501,7 +501,9 @@ class Plotter:
             return
         latency, latency_meaning = pr.tcp_latency_counter(run)
         reps = max(p.repetitions for p in run.select("tcp"))
-        spread = f"median of {reps} repetitions, bars: min–max" if reps > 1 else "one repetition: no spread"
+        # bench.sh runs tcp in interleaved rounds, one fresh process each, merged as processes.
+        unit = "rounds" if run.sample_kind == "processes" else "repetitions"
+        spread = f"median of {reps} {unit}, bars: min–max" if reps > 1 else "one repetition: no spread"
         for stem, counter, what, logy in (
                 ("tcp", "requests_per_sec", "thousand requests/s (higher is better)", False),
                 ("tcp_latency", latency, f"{latency_meaning} (µs, log scale; lower is better)", True)):
