@@ -258,14 +258,17 @@ def interval_text(iv: pr.PointInterval | None, unit=fmt) -> str:
 def interval_note(inp: ReportInput) -> str:
     """What the bracketed intervals are, for this run's sample count."""
     run = inp.wait or inp.tcp
-    interval = pr.median_interval(range(run.samples))
+    # With a precision phase, most points have only the sweep's processes; the sampled ones say their own n.
+    sweep = str((run.context or {}).get("pollbench_sweep_processes", ""))
+    n = int(sweep) if sweep.isdigit() and 0 < int(sweep) < run.samples else run.samples
+    over = f"the sweep's {n} processes" if n < run.samples else f"{n} {run.sample_kind}"
+    interval = pr.median_interval(range(n))
     if interval is None:
         return "One sample per point: no interval (run more processes)."
     lo, hi, coverage = interval
-    which = ("their min–max" if (lo, hi) == (0, run.samples - 1)
+    which = ("their min–max" if (lo, hi) == (0, n - 1)
              else f"their {ordinal(lo + 1)}-lowest to {ordinal(lo + 1)}-highest")
-    return (f"[brackets]: a distribution-free {100 * coverage:.1f}% interval of the median over {run.samples} "
-            f"{run.sample_kind} ({which}).")
+    return f"[brackets]: a distribution-free {100 * coverage:.1f}% interval of the median over {over} ({which})."
 
 
 def words(text: str) -> int:
