@@ -365,7 +365,8 @@ def _fail(path: Path, problem: str) -> ResultsError:
     return ResultsError(f"{path}: {problem}")
 
 
-def _read_json(path: Path) -> dict:
+def _read_json_file(path: Path):
+    """The parsed JSON of `path`; ResultsError naming the file when it is missing, empty or broken."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -379,6 +380,12 @@ def _read_json(path: Path) -> dict:
     except json.JSONDecodeError as e:
         hint = "; it looks truncated (a run cut short?)" if not text.rstrip().endswith("}") else ""
         raise _fail(path, f"is not valid JSON ({e.msg}: line {e.lineno} column {e.colno}){hint}") from None
+    return data
+
+
+def _read_json(path: Path) -> dict:
+    """Google Benchmark JSON: an object with a 'context' object and a 'benchmarks' list."""
+    data = _read_json_file(path)
     if (not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list)
             or not isinstance(data.get("context"), dict)):
         found = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
@@ -606,10 +613,7 @@ def load_probe(path: str | os.PathLike) -> dict | None:
     path = Path(path)
     if not path.exists():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _fail(path, f"is not valid JSON ({e})")
+    data = _read_json_file(path)
     if not isinstance(data, dict) or not any(k in data for k in ("pointer_chase", "cpu_loop", "epoll_wait")):
         raise _fail(path, "is not machine_probe output (no pointer_chase, cpu_loop or epoll_wait)")
     return data
@@ -621,10 +625,7 @@ def load_precision(path: str | os.PathLike) -> dict | None:
     path = Path(path)
     if not path.exists():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _fail(path, f"is not valid JSON ({e})")
+    data = _read_json_file(path)
     if not isinstance(data, dict) or not isinstance(data.get("points"), dict):
         raise _fail(path, "has no 'points' object; this is not bench.sh's precision.json")
     return data

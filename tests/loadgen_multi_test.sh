@@ -19,6 +19,8 @@
 set -u
 pollserver=$1 loadgen=$2 multi=$3 python=$4 checker=$5 mode=$6
 self=$(realpath "$0")
+# shellcheck source=scripts/lib/rig.sh
+. "$(dirname "$self")/../scripts/lib/rig.sh"  # rig_listening
 
 skip() {
   echo "SKIP: $*"
@@ -70,11 +72,7 @@ start_server() {
   # pollserver exits when this shell does (today by default; the PID namespace in any case).
   "$@" "$pollserver" --backend epoll_lt --bind "$bind" --port 0 >"$work/server.out" 2>"$work/server.err" &
   server_pid=$!
-  for _ in $(seq 100); do
-    grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  endpoint=$(sed -n 's/^listening on //p' "$work/server.out" | head -n 1)
+  endpoint=$(rig_listening "$work/server.out")
   [ -n "$endpoint" ] || fail "pollserver did not start: $(cat "$work/server.err")"
 }
 

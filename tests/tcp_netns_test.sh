@@ -6,6 +6,8 @@
 #
 #   tcp_netns_test.sh POLLSERVER LOADGEN [PYTHON]
 set -u
+# shellcheck source=scripts/lib/rig.sh
+. "$(dirname "$(realpath "$0")")/../scripts/lib/rig.sh"  # rig_listening
 pollserver=$1
 loadgen=$2
 python=${3:-python3}
@@ -55,11 +57,7 @@ ip -n "$ns_client" link set "$veth_client" up || fail "bringing $veth_client up"
 ip netns exec "$ns_server" "$pollserver" --exit-with-parent --backend epoll_et --bind "$server_ip" --port 0 \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$work/server.out" 2>/dev/null && break
-  sleep 0.05
-done
-endpoint=$(sed -n 's/^listening on //p' "$work/server.out" | head -n 1)
+endpoint=$(rig_listening "$work/server.out")
 [ -n "$endpoint" ] || fail "pollserver did not start: $(cat "$work/server.err")"
 case "$endpoint" in "$server_ip":*) ;; *) fail "pollserver listens on $endpoint, not $server_ip" ;; esac
 grep -q 'not a loopback address' "$work/server.err" || fail "pollserver did not note that $endpoint is reachable from other hosts"

@@ -12,6 +12,9 @@
 #                           pollserver on the server CPU at a free port: $rig_server_pid,
 #                           $rig_address (HOST:PORT), $rig_port; returns 1 with its stderr if it
 #                           did not start
+#   rig_listening FILE      waits (up to 5 s) for a server's first line 'listening on HOST:PORT' in
+#                           FILE and prints HOST:PORT, or nothing if it never came (also for
+#                           tests that start pollserver in a network namespace of their own)
 #   rig_stop_server         SIGINT, then waits for it
 #   rig_wrk SECONDS CONNS   one `wrk -t1` window on the client CPU: its whole output
 #   rig_rps                 requests/s from wrk's output on stdin (0 if wrk failed)
@@ -50,22 +53,25 @@ rig_init() {
   rig_client+=(taskset -c "$rig_client_cpu")
 }
 
+rig_listening() {
+  for _ in $(seq 100); do grep -q '^listening on ' "$1" 2>/dev/null && break; sleep 0.05; done
+  sed -n '1s/^listening on //p' "$1" 2>/dev/null
+}
+
 rig_start_server() {
-  local binary=$1 backend=$2 line
+  local binary=$1 backend=$2
   shift 2
   # setpriv and taskset exec the server, so $! is the server's own pid.
   "${rig_server[@]}" "$binary" --backend "$backend" --port 0 "$@" >"$rig_work/server.out" 2>"$rig_work/server.err" &
   rig_server_pid=$!
-  for _ in $(seq 50); do grep -q '^listening on' "$rig_work/server.out" 2>/dev/null && break; sleep 0.1; done
-  line=$(head -n 1 "$rig_work/server.out")
-  if [[ "$line" != "listening on "* ]]; then
+  rig_address=$(rig_listening "$rig_work/server.out")
+  if [ -z "$rig_address" ]; then
     echo "pollserver --backend $backend did not start: $(cat "$rig_work/server.err")" >&2
     kill "$rig_server_pid" 2>/dev/null || true
     rig_server_pid=""
     return 1
   fi
-  rig_address=${line#listening on }
-  rig_port=${line##*:}
+  rig_port=${rig_address##*:}
 }
 
 rig_stop_server() {
