@@ -575,7 +575,7 @@ run_sweep() {
 # A skipped step needs none.
 after_wait_s() {
   local total=0 entry name est_full est_quick
-  for entry in tcp:80:5 herd:35:6 watched:50:6 probe:10:3 plots:20:11 report:5:2; do
+  for entry in tcp:70:5 herd:35:6 watched:45:6 probe:10:3 plots:15:11 report:5:2; do
     IFS=: read -r name est_full est_quick <<<"$entry"
     case "$name" in tcp|herd|watched) skipping "$name" && continue ;; esac
     if [ "$quick" = 1 ]; then total=$((total + est_quick)); else total=$((total + est_full)); fi

@@ -3,14 +3,17 @@
 
     pollbench_sample.py WAIT_BENCH --point NAME [--point NAME ...] [--points-file FILE]
                         [--roles headline,slope,layer,knee,crossover] [--seed WAIT.json]
-                        [--precision 0.05] [--budget-s 300] [--min-samples 6] [--max-samples 200]
+                        [--precision 0.05] [--budget-s 300] [--min-samples 6] [--max-samples 400]
                         [--keep-rounds DIR] [--precision-json FILE] [--out samples.json]
                         [-- WAIT_BENCH_ARGS...]
 
-Each round starts one fresh wait_bench process over the points still open (--benchmark_filter
-built from their exact names, --benchmark_repetitions=1), so every round gives each open point
-one sample: that process's median wait (its p50_ns counter; real_time where it has none), in
-ns. After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
+Each round gives each point still open one sample: that of a fresh wait_bench process over the
+open points (--benchmark_filter built from their exact names, --benchmark_repetitions=1), its
+median wait (the p50_ns counter; real_time where it has none), in ns. A round is two processes
+when its points need fd pools on both sides of POOL_SPLIT (10,000 fds), so that the small points
+never wait for the largest pool to be built; each process gets --backends with only the backends
+its points need (start-up probes every backend given), taken from the run's capabilities (the
+seed's context, else backends_list beside WAIT_BENCH). After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
 of its median lies within +-P of the median; "budget" once it has the samples its share of the
 time budget allows (pollbench_stats.allocate: cheap and steady points get what they need, the
 rest of the budget goes to the noisy ones), or when the whole budget is spent. A point never
@@ -26,17 +29,19 @@ N = 1,000 and the largest socketpair N), slope (those three at every N >= 100), 
 raw at N = 1, 1,000 and the largest, for every backend whose raw family runs), knee (the dup
 points and their socketpair partners), crossover (poll and epoll dense-ready points at N = 1,000).
 The roles are in priority order: the time left is planned for the first role's points first, and
-what they do not need goes to the next.
+what they do not need goes to the next; headline and slope are planned together (the headline
+points are slope points too, and a noisy, costly headline point at the largest N must not starve
+the cheap slope points: the plan meets cheap needs first and shares the rest).
 --seed WAIT.json counts a merged sweep's processes (rows with a process_index) as the first
 samples of each point it has. --keep-rounds DIR keeps each round's Google Benchmark JSON as
-DIR/round-K.json (K from 0) for pollbench_results.py --merge --precision-from.
+DIR/round-K.json (K from 0, one per process) for pollbench_results.py --merge --precision-from.
 --precision-json FILE writes the summary bench.sh keeps as DIR/precision.json:
-  {"precision", "confidence", "budget_s", "spent_s", "unit",
+  {"precision", "confidence", "budget_s", "spent_s", "unit", "rounds", "processes",
    "points": {NAME: {"n", "median", "lo", "hi", "coverage", "relative_half_width", "status", "role"}}}
 
 Writes JSON (--out, else stdout):
   {"binary", "unit", "precision", "confidence", "budget_s", "min_samples", "max_samples",
-   "rounds", "elapsed_s", "context" (the first process's),
+   "rounds", "processes", "elapsed_s", "context" (the first process's),
    "points": {NAME: {"samples": [ns...], "n", "median", "lo", "hi", "coverage",
                      "relative_half_width", "status": "reached"|"budget", "time_unit": "ns"}}}
 lo/hi/coverage/relative_half_width are null below 6 samples. One progress line per round on stderr.
@@ -96,16 +101,14 @@ def filter_for(names: list[str]) -> str:
 
 ROLES = ("headline", "slope", "layer", "knee", "crossover")  # in priority order
 HEADLINE_BACKENDS = ("select", "poll", "epoll_lt")
-# The raw family each backend is the wait loop of (wait_bench runs a raw family once, as the
-# baseline of its first backend: the layer pairs that backend with it).
-RAW_OF = {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll",
-          "io_uring": "io_uring", "io_uring_plain": "io_uring"}
 _SPREAD = re.compile(r"^wait/([a-z0-9_]+)/socketpair/mode:block/pos:spread/fds:(\d+)/active:(\d+)$")
 
 
-def role_points(listed: list[str], roles: list[str]) -> dict[str, list[str]]:
+def role_points(listed: list[str], roles: list[str], raw_of: dict[str, str]) -> dict[str, list[str]]:
     """{name: [roles]} of the points each role needs, from a --benchmark_list_tests listing,
-    in the order of `roles` (a point keeps the first role's place)."""
+    in the order of `roles` (a point keeps the first role's place). raw_of: each backend's raw
+    family (its "raw" capability): wait_bench runs a raw family once, as the baseline of its first
+    backend, and the layer pairs that backend with it."""
     names = list(dict.fromkeys(strip_run_options(n) for n in listed))
     have = set(names)
     sweep: dict[str, list[int]] = {}  # backend -> its socketpair block/spread N at active:1
@@ -133,10 +136,10 @@ def role_points(listed: list[str], roles: list[str]) -> dict[str, list[str]]:
         elif role == "slope":
             add(role, (wait(b, n) for b in HEADLINE_BACKENDS for n in sorted(sweep.get(b, [])) if n >= 100))
         elif role == "layer":
-            raws = [r for r in dict.fromkeys(RAW_OF.values())
+            raws = [r for r in dict.fromkeys(raw_of.values())
                     if any(x.startswith(f"raw/{r}/socketpair/") for x in names)]
             for r in raws:
-                first = next((b for b in sweep if RAW_OF.get(b) == r), None)  # in wait_bench's order
+                first = next((b for b in sweep if raw_of.get(b) == r), None)  # in wait_bench's order
                 if first is None:
                     continue
                 for n in (1, 1000, largest):
@@ -196,6 +199,65 @@ def figure_ns(row: dict) -> float:
     if isinstance(row.get("p50_ns"), (int, float)):
         return float(row["p50_ns"])
     return row["real_time"] * TO_NS[row.get("time_unit", "ns")]
+
+
+def capabilities(binary: str, seed: str | None) -> list[dict]:
+    """Every backend's capabilities as `backends_list --json` prints them, in its order: from the
+    seed's context (the sweep's processes wrote them there), else from the backends_list beside the
+    binary; [] when neither has them."""
+    if seed:
+        try:
+            caps = json.load(open(seed)).get("context", {}).get("backend_capabilities")
+            caps = json.loads(caps) if isinstance(caps, str) else caps
+            if isinstance(caps, list):
+                return caps
+        except (OSError, ValueError):
+            pass  # seed_samples says what is wrong with the file
+    lister = os.path.join(os.path.dirname(os.path.abspath(binary)), "backends_list")
+    if os.access(lister, os.X_OK):
+        done = subprocess.run([lister, "--json"], capture_output=True, text=True, timeout=60)
+        try:
+            caps = json.loads(done.stdout) if done.returncode == 0 else None
+        except ValueError:
+            caps = None
+        if isinstance(caps, list):
+            return caps
+    return []
+
+
+def backends_for(names: list[str], caps: list[dict]) -> list[str] | None:
+    """The --backends a process over `names` needs, in capability order, or None when a name's
+    backend is not among `caps`. wait_bench probes every backend it is given at start-up, and
+    io_uring's probe (a ring set up and torn down) takes 0.3 s: most of a round of small points."""
+    order = [c.get("name") for c in caps]
+    wanted = set()
+    for name in names:
+        family, _, rest = name.partition("/")
+        mechanism = rest.split("/")[0]
+        if family == "raw":  # registered as the baseline of the first backend given of that family
+            backend = next((c.get("name") for c in caps if c.get("raw") == mechanism), None)
+        else:
+            backend = mechanism if mechanism in order else None
+        if backend is None:
+            return None
+        wanted.add(backend)
+    return [b for b in order if b in wanted]
+
+
+# A process whose points all watch at most this many fds never builds the largest pool: setting up
+# and closing 20,000 sockets takes 0.4-0.9 s of a 1.4 s round of the headline and slope points on
+# the 2-core VM (measured: 1.43 s for those 24 points, 1.08 s without the 6 at N = 19,930). So each
+# round runs its points in two processes, split here, and the large points pay for their own pool.
+POOL_SPLIT = 10000
+
+
+def pool_groups(names: list[str]) -> list[list[str]]:
+    """`names` split by the fd pool they need (at most POOL_SPLIT fds, or more), each in order."""
+    def fds(name: str) -> int:
+        m = re.search(r"/fds:(\d+)", name)
+        return int(m.group(1)) if m else 0
+    groups = [[n for n in names if fds(n) <= POOL_SPLIT], [n for n in names if fds(n) > POOL_SPLIT]]
+    return [g for g in groups if g]
 
 
 def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: float,
@@ -279,7 +341,7 @@ def sample(args) -> dict:
         points[name].samples += [ns for ns, _s in got]
         points[name].seconds += [s for _ns, s in got]
     start = time.monotonic()
-    context, rounds = {}, 0
+    context, rounds, processes = {}, 0, 0
     spent = False
     while True:
         open_points = [p for p in points.values() if p.status == ps.CONTINUE]
@@ -288,9 +350,15 @@ def sample(args) -> dict:
         if not open_points:
             break
         rounds += 1
-        keep = os.path.join(args.keep_rounds, f"round-{rounds - 1}.json") if args.keep_rounds else None
-        got, ctx = run_round(args.binary, [p.name for p in open_points], args.wait_args, args.round_timeout_s, keep)
-        context = context or ctx
+        got = {}
+        for group in pool_groups([p.name for p in open_points]):
+            keep = os.path.join(args.keep_rounds, f"round-{processes}.json") if args.keep_rounds else None
+            processes += 1
+            backends = backends_for(group, args.caps)
+            own = [f"--backends={','.join(backends)}"] if backends else []  # after the caller's: it wins
+            got_group, ctx = run_round(args.binary, group, args.wait_args + own, args.round_timeout_s, keep)
+            got.update(got_group)
+            context = context or ctx
         missing = [p.name for p in open_points if p.name not in got]
         if missing:
             raise UsageError(f"{args.binary} has no point named: {', '.join(missing)}{similar(args, missing[0])}")
@@ -311,7 +379,7 @@ def sample(args) -> dict:
         progress(rounds, points, elapsed, args)
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,
             "budget_s": args.budget_s, "min_samples": args.min_samples, "max_samples": args.max_samples,
-            "rounds": rounds, "elapsed_s": round(time.monotonic() - start, 3), "context": context,
+            "rounds": rounds, "processes": processes, "elapsed_s": round(time.monotonic() - start, 3), "context": context,
             "points": {n: dict(p.report(), role=args.roles_of.get(n, [])) for n, p in points.items()}}
 
 
@@ -320,6 +388,7 @@ def precision_summary(result: dict) -> dict:
     keys = ("n", "median", "lo", "hi", "coverage", "relative_half_width", "status", "role")
     return {"precision": result["precision"], "confidence": result["confidence"], "budget_s": result["budget_s"],
             "spent_s": result["elapsed_s"], "unit": result["unit"], "rounds": result["rounds"],
+            "processes": result["processes"],
             "points": {n: {k: p.get(k) for k in keys} for n, p in result["points"].items()}}
 
 
@@ -364,19 +433,20 @@ def parse_args(argv: list[str]):
     p.add_argument("--precision", type=float, default=0.05, help="target relative half-width P (default 0.05: +-5%%)")
     p.add_argument("--budget-s", type=float, default=300.0, help="wall-time budget in seconds (default 300)")
     p.add_argument("--min-samples", type=int, default=ps.MIN_SAMPLES_95, help="never stop before (at least 6)")
-    p.add_argument("--max-samples", type=int, default=200, help="never take more per point (default 200)")
+    p.add_argument("--max-samples", type=int, default=400, help="never take more per point (default 400)")
     p.add_argument("--round-timeout-s", type=float, default=600.0, help="give up on a process after this long")
     p.add_argument("--unit", choices=["process"], default="process",
                    help="sampling unit: a fresh process per round (fresh pools in one process: not implemented)")
     p.add_argument("--roles", help="comma-separated roles whose points to sample, in priority order, of: "
                                    + ", ".join(ROLES))
     p.add_argument("--seed", metavar="WAIT.json", help="a merged sweep whose processes are the first samples")
-    p.add_argument("--keep-rounds", metavar="DIR", help="keep each round's JSON as DIR/round-K.json")
+    p.add_argument("--keep-rounds", metavar="DIR", help="keep each process's JSON as DIR/round-K.json")
     p.add_argument("--precision-json", metavar="FILE", help="also write the precision.json summary here")
     p.add_argument("--out", help="write the JSON here (default stdout)")
     args = p.parse_args(argv)
     args.wait_args = extra
     args.roles_of, args.priority = {}, {}
+    args.caps = capabilities(args.binary, args.seed) if os.path.isfile(args.binary) else []
     names = list(args.point)
     if args.points_file:
         try:
@@ -391,10 +461,12 @@ def parse_args(argv: list[str]):
         if unknown or not roles:
             p.error(f"--roles: {args.roles!r}: give roles of {', '.join(ROLES)}")
         try:
-            args.roles_of = role_points(list_tests(args.binary, extra), roles)
+            args.roles_of = role_points(list_tests(args.binary, extra), roles,
+                                        {c["name"]: c["raw"] for c in args.caps if c.get("name") and c.get("raw")})
         except (RunError, subprocess.TimeoutExpired) as e:
             p.error(f"--roles: {e}")
-        args.priority = {n: roles.index(r[0]) for n, r in args.roles_of.items()}
+        rank = {r: roles.index("headline" if r == "slope" and "headline" in roles else r) for r in roles}
+        args.priority = {n: rank[r[0]] for n, r in args.roles_of.items()}
         names += sorted(args.roles_of, key=lambda n: args.priority[n])
     if args.keep_rounds and not os.path.isdir(args.keep_rounds):
         p.error(f"--keep-rounds: {args.keep_rounds} is not a directory")

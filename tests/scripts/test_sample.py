@@ -72,13 +72,19 @@ class Sampler(FakeRun):
         self.assertEqual(result["unit"], "process")
         self.assertEqual(result["context"]["fake"], True)
 
-        # One process per round, each over the points still open, one repetition each.
+        # Each round: one process over the open points of at most 10,000 fds, one over the larger
+        # (NOISY, at 19,930), so the small ones never wait for the big pool. One repetition each.
         calls = self.calls()
-        self.assertEqual(len(calls), 25)
-        for i, call in enumerate(calls, start=1):
-            self.assertIn("--benchmark_repetitions=1", call["argv"])
-            want = {NOISY} | ({STEADY} if i <= 6 else set()) | ({MODERATE} if i <= points[MODERATE]["n"] else set())
+        self.assertEqual(result["processes"], len(calls))
+        big = [c for c in calls if NOISY in c["matched"]]
+        small = [c for c in calls if NOISY not in c["matched"]]
+        self.assertEqual(len(big), 25)
+        self.assertTrue(all(c["matched"] == [NOISY] for c in big))
+        self.assertEqual(len(small), points[MODERATE]["n"])
+        for i, call in enumerate(small, start=1):
+            want = ({STEADY} if i <= 6 else set()) | {MODERATE}
             self.assertEqual(set(call["matched"]), want, f"round {i}")
+        self.assertTrue(all("--benchmark_repetitions=1" in c["argv"] for c in calls))
         # One progress line per round.
         progress = [ln for ln in done.stderr.splitlines() if ln.startswith("round ")]
         self.assertEqual(len(progress), 25)
@@ -148,6 +154,20 @@ class Phase(FakeRun):
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertTrue(all(far in c["fds"] for c in self.calls()), self.calls()[0]["fds"])
 
+    def test_backends_and_pool_groups_of_a_round(self):
+        sys.path.insert(0, str(SAMPLER.parent))
+        import pollbench_sample as sampler
+        caps = [{"name": "select", "raw": "select"}, {"name": "poll", "raw": "poll"},
+                {"name": "epoll_lt", "raw": "epoll"}, {"name": "epoll_et", "raw": "epoll"}]
+        names = ["wait/poll/socketpair/mode:block/pos:spread/fds:1000/active:1",
+                 "raw/epoll/socketpair/mode:block/pos:spread/fds:19930/active:1",
+                 "wait/select/dup/mode:block/pos:last/fds:10000/active:1"]
+        # In capability order; raw/epoll is the baseline of the first epoll backend.
+        self.assertEqual(sampler.backends_for(names, caps), ["select", "poll", "epoll_lt"])
+        self.assertIsNone(sampler.backends_for(names + ["wait/newone/socketpair/fds:1"], caps))
+        self.assertEqual(sampler.pool_groups(names), [[names[0], names[2]], [names[1]]])
+        self.assertEqual(sampler.pool_groups(names[:1]), [names[:1]])
+
     def test_roles_from_a_listing(self):
         sys.path.insert(0, str(SAMPLER.parent))
         import pollbench_sample as sampler
@@ -159,7 +179,7 @@ class Phase(FakeRun):
         listed += [spread.format("poll", 1000, a) for a in (10, 1000)] + [spread.format("select", 1000, 10)]
         listed += ["wait/poll/dup/mode:nonblock/pos:last/fds:10000/active:1",
                    "wait/poll/socketpair/mode:nonblock/pos:last/fds:10000/active:1"]
-        roles = sampler.role_points(listed, list(sampler.ROLES))
+        roles = sampler.role_points(listed, list(sampler.ROLES), {"select": "select", "poll": "poll", "epoll_lt": "epoll", "epoll_et": "epoll"})
         w = "wait/{}/socketpair/mode:block/pos:spread/fds:{}/active:{}"
         self.assertEqual([n for n, r in roles.items() if r[0] == "headline"],
                          [w.format(b, n, 1) for b in ("select", "poll", "epoll_lt") for n in (1000, 19930)])
