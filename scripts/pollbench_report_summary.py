@@ -35,11 +35,15 @@ def headline(inp: ReportInput) -> str:
         else:
             sentences.append(f"At {n:,}, the largest N of this run, {costs}, against {with_interval(ref, inp)} with "
                              f"{h.reference}: {ratios} slower.")
-    return "**" + " ".join(sentences) + "** " + interval_note(inp) + precision_note(inp, points)
+    precision = precision_note(inp, points)
+    # The sweep's bracket applies only where a cited point was not sampled further.
+    if inp.precision is None or any(pr.precision_entry(inp.precision, p) is None for p in points):
+        precision = " " + interval_note(inp) + precision
+    return "**" + " ".join(sentences) + "**" + precision
 
 
 def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
-    """' Precision asked: ±5% at 95%; 4 of 6 cited points reached it (...).' or what is missing."""
+    """' [brackets]: the 95% ... interval of each median ...; 4 of 6 cited points reached ±5%; stopped on budget: ...'"""
     if inp.precision is None:
         return (" This run has no precision phase (no precision.json): each interval above is over its "
                 f"{inp.wait.samples} {inp.wait.sample_kind} only.")
@@ -52,9 +56,12 @@ def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
              for p, e in sampled if e.get("status") != "reached" and isinstance(e.get("relative_half_width"),
                                                                                   (int, float))]
     asked_text = f"±{100 * asked:.0f}%" if isinstance(asked, (int, float)) else "?"
-    text = (f" Precision asked: {asked_text} at {100 * conf:.0f}% confidence; {len(reached)} of {len(cited)} "
-            f"cited points reached it (a point the precision phase sampled quotes its median and "
-            f"{100 * conf:.0f}% interval from precision.json)")
+    counts = sorted(e["n"] for _p, e in sampled if isinstance(e.get("n"), int))
+    over = (f", over {counts[0]}–{counts[-1]} fresh processes each" if counts and counts[0] != counts[-1]
+            else f", over {counts[0]} fresh processes each" if counts else "")
+    text = (f" [brackets]: the {100 * conf:.0f}% distribution-free interval of each median{over}, sampled until "
+            f"it lay within {asked_text} or its share of the time budget was spent (precision.json); "
+            f"{len(reached)} of {len(cited)} cited points reached {asked_text}")
     if len(sampled) < len(cited):
         text += f" ({len(cited) - len(sampled)} not sampled by the precision phase)"
     if short:

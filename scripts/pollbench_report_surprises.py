@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 
 import pollbench_analysis as pa
+import pollbench_results as pr
 from pollbench_report_base import ReportInput, fmt
 
 # A finding longer than this many words is a list, not a finding (the tests hold the report to it).
@@ -135,10 +136,62 @@ def wrong_turns(inp: ReportInput, dips: list[pa.Dip], what: tuple[str, tuple[str
     return out
 
 
+def two_states(values: list[float]) -> tuple[list[bool], float, float] | None:
+    """Whether a point's per-process figures fall into two states, a low and a high one at least
+    twice as slow: split at the geometric middle of the 10th and 90th percentiles, each state
+    holding at least 15% of the processes. (high flags in process order, low median, high median)."""
+    xs = sorted(values)
+    if len(xs) < 20:
+        return None
+    p10, p90 = xs[len(xs) // 10], xs[(9 * len(xs)) // 10]
+    if p10 <= 0 or p90 < 2 * p10:
+        return None
+    split = (p10 * p90) ** 0.5
+    high = [v > split for v in values]
+    lows, highs = [v for v in values if v <= split], [v for v in values if v > split]
+    if min(len(lows), len(highs)) < 0.15 * len(values):
+        return None
+    return high, statistics.median(lows), statistics.median(highs)
+
+
+def unsettled(inp: ReportInput) -> list[str]:
+    """Cited points that stopped on budget because their processes fall into two states that last
+    in time: why more samples would not narrow them."""
+    if not inp.precision:
+        return []
+    found = []  # (backend, N, half-width, n, low share, low, high, same, expected)
+    for b in pa.scanning(inp.wait) + pa.reference_family(inp.wait):
+        for n in inp.wait.param_values("wait", "fds", active=1):
+            point = inp.wait_point(b, n, 1)
+            entry = pr.precision_entry(inp.precision, point) if point else None
+            if not entry or entry.get("status") != "budget":
+                continue
+            by_process = pr.samples_by_process(point)
+            states = two_states([by_process[k] for k in sorted(by_process)])
+            if states is None:
+                continue
+            high, low_ns, high_ns = states
+            share = sum(high) / len(high)
+            same = sum(a == b2 for a, b2 in zip(high, high[1:])) / (len(high) - 1)
+            found.append((b, n, entry["relative_half_width"], entry["n"], 1 - share, low_ns, high_ns, same,
+                          share ** 2 + (1 - share) ** 2))
+    if not found:
+        return []
+    ns = sorted({f[1] for f in found})
+    who = " and ".join(dict.fromkeys(f[0] for f in found))
+    at = " and ".join(f"{n:,}" for n in ns)
+    widths = ", ".join(f"±{100 * f[2]:.0f}%" for f in found)
+    f = max(found, key=lambda x: x[3])
+    return [f"**At N = {at}, {who} never settle** ({widths}, n = {f[3]}): each process's median is near "
+            f"{fmt(f[5])} or near {fmt(f[6])} ({100 * f[4]:.0f}% low), and consecutive processes share a state "
+            f"{100 * f[7]:.0f}% of the time ({100 * f[8]:.0f}% if independent). The state is the moment's, not the "
+            f"process's, so more samples cannot narrow that median."]
+
+
 def findings(inp: ReportInput) -> list[str]:
     items = []
     if inp.has_waits:
-        items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp)
+        items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp) + unsettled(inp)
         falls = ("wait curve step", ("falls", "fall"), "as N grows")
         items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), falls, fmt, "N =", "wait_vs_fds_active1", "wait")
     if inp.tcp is not None:

@@ -317,18 +317,27 @@ def measurements(data: dict, wall_s: float) -> dict:
     return {n: (ns, wall_s * timed[n] / total) for n, ns in out.items()}
 
 
+# The least share of the time left that the roles after a role keep (see plan_limits).
+LOWER_SHARE = 0.25
+
+
 def plan_limits(points: list[Point], args, remaining_s: float) -> dict[str, int]:
     """Samples each open point may have in all: allocate() over the time left, each point's cost
     per sample being its mean share of the rounds so far (start-up included, so the estimate is
     rough; the whole budget is a hard stop besides). With --roles, role by role in priority order:
-    each role's points are planned first, and the next role gets the time they leave."""
+    each role's points are planned first, and the next role gets the time they leave, and at least
+    LOWER_SHARE of it: a point that cannot converge (bimodal in time at the knee) projects a need
+    of thousands of samples and would otherwise take every second the roles after it could use."""
     tiers: dict[int, list[Point]] = {}
     for p in points:
         tiers.setdefault(args.priority.get(p.name, 0), []).append(p)
     limits: dict[str, int] = {}
-    for _rank, tier in sorted(tiers.items()):
+    ranks = sorted(tiers)
+    for rank in ranks:
+        tier = tiers[rank]
         costs = {p.name: (p.samples, sum(p.seconds) / len(p.seconds)) for p in tier}
-        got = ps.allocate(costs, args.precision, max(0.0, remaining_s), args.min_samples)
+        share = 1.0 if rank == ranks[-1] else 1.0 - LOWER_SHARE
+        got = ps.allocate(costs, args.precision, max(0.0, remaining_s * share), args.min_samples)
         for p in tier:
             limits[p.name] = min(got[p.name], args.max_samples)
             remaining_s -= max(0, limits[p.name] - len(p.samples)) * costs[p.name][1]

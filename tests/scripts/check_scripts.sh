@@ -138,7 +138,7 @@ PY
     # The first page: the headline at N = 1,000 with its interval, the machine and citation lines, the
     # key ratios, the story's figures; then numbered sections.
     contains "$report" "# pollbench results" "With 1,000 watched socketpairs and 1 ready, a blocking wait took" \
-      "slower than epoll_lt" "interval of the median over 2 processes" "Machine: " "Cite this run as: pollbench" \
+      "slower than epoll_lt" "distribution-free interval of each median" "Machine: " "Cite this run as: pollbench" \
       "| key figure | value | range | from |" "| select / epoll_lt, N = 1,000, 1 ready |" \
       '<img src="wait_vs_fds_active1.png"' "Sections: 1. Time per wait"
     head -n 1 "$report" | grep -q "^# pollbench results" || fail "the report does not open with its title"
@@ -156,7 +156,7 @@ PY
       "| backend | blocking, first | blocking, middle | blocking, last | timeout 0, first" \
       "adds a wait-queue entry to every fd it checks" "| N | backend | slower than poll from |" \
       "| backend | N | writer: write() | waiter: wait | round trip |" "cv, interval and n of every plotted point" \
-      "Precision asked: ±5%" "| syscall | N | raw | backend | pollbench | pollbench ÷ raw | n |" \
+      "cited points reached ±5%" "| syscall | N | raw | backend | pollbench | pollbench ÷ raw | n |" \
       "**Per-round ratios to epoll_lt**" "| probe | at the start | at the end |" "**The precision phase** sampled" \
       "the median over 2 processes" "| wait_bench processes | 2 fresh processes" "| epoll_exclusive |" \
       "| wait p50, 1 ready | 1,000 | 20,000 | 100,000 |" "$(head -n 1 "$fixture/command.txt")"

@@ -42,7 +42,8 @@ class Fixture(unittest.TestCase):
                       f"{pr.format_ns(entry['hi'])}] with select", text)
         reached = sum(1 for b in ("select", "poll", "epoll_lt")
                       if self.inp.precision["points"][SPREAD.replace("select", b)]["status"] == "reached")
-        self.assertIn(f"Precision asked: ±5% at 95% confidence; {reached} of 3 cited points reached it", text)
+        self.assertIn(f"the 95% distribution-free interval of each median", text)
+        self.assertIn(f"{reached} of 3 cited points reached ±5%", text)
 
     def test_spread_section_shows_n_interval_and_status(self):
         text = meta.spread_section(self.inp)
@@ -161,3 +162,22 @@ class OldRun(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TwoStates(unittest.TestCase):
+    """The finding for points that never settle: two states that last in time."""
+
+    def test_two_lasting_states_are_found(self):
+        import pollbench_report_surprises as surprises
+        values = [600.0 + i % 7 for i in range(30)] + [2600.0 + i % 5 for i in range(30)]
+        high, low, high_median = surprises.two_states(values)
+        self.assertEqual(sum(high), 30)
+        self.assertEqual(high[:30], [False] * 30)
+        self.assertAlmostEqual(low, 603, delta=3)
+        self.assertAlmostEqual(high_median, 2602, delta=2)
+
+    def test_one_state_is_not_two(self):
+        import pollbench_report_surprises as surprises
+        self.assertIsNone(surprises.two_states([1000.0 + 10 * (i % 9) for i in range(60)]))  # spread < 2x
+        self.assertIsNone(surprises.two_states([600.0] * 57 + [2600.0] * 3))  # the high state under 15%
+        self.assertIsNone(surprises.two_states([600.0, 2600.0] * 5))  # too few processes to tell
