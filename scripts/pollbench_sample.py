@@ -9,11 +9,14 @@
 
 Each round gives each point still open one sample: that of a fresh wait_bench process over the
 open points (--benchmark_filter built from their exact names, --benchmark_repetitions=1), its
-median wait (the p50_ns counter; real_time where it has none), in ns. A round is two processes
-when its points need fd pools on both sides of POOL_SPLIT (10,000 fds), so that the small points
-never wait for the largest pool to be built; each process gets --backends with only the backends
-its points need (start-up probes every backend given), taken from the run's capabilities (the
-seed's context, else backends_list beside WAIT_BENCH). After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
+median wait (the p50_ns counter; real_time where it has none), in ns. Processes are per role
+(headline and slope together; layer; knee; crossover) and fd-pool side of POOL_SPLIT (10,000 fds):
+a round runs the first open role's processes, or, whenever the later roles have had less than a
+quarter of the time, one of theirs; so the cheap cited points get rounds of about a second. Each
+process gets --backends with only the backends its points need (start-up probes every backend
+given), taken from the run's capabilities (the seed's context, else backends_list beside
+WAIT_BENCH). A point stops on budget once it has 100 samples and its interval projects a need
+beyond --max-samples: it does not settle. After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
 of its median lies within +-P of the median; "budget" once it has the samples its share of the
 time budget allows (pollbench_stats.allocate: cheap and steady points get what they need, the
 rest of the budget goes to the noisy ones), or when the whole budget is spent. A point never
@@ -249,15 +252,57 @@ def backends_for(names: list[str], caps: list[dict]) -> list[str] | None:
 # the 2-core VM (measured: 1.43 s for those 24 points, 1.08 s without the 6 at N = 19,930). So each
 # round runs its points in two processes, split here, and the large points pay for their own pool.
 POOL_SPLIT = 10000
+# Which processes run which points. Slope shares the headline's processes (its points are headline
+# points too); every other role runs in processes of its own, so a round of the cheap cited points
+# never waits for io_uring's start-up probe, the raw loops or the knee's pool switches, and each
+# role's points carry what their own processes cost. A point of several roles is sampled in each's
+# processes. The layer pairs wait with raw in one process, so its processes run all its points
+# while any is open, the wait points that already reached their interval too.
+SHARES_PROCESS_WITH = {"slope": "headline"}
+PAIRED_ROLES = {"layer"}
 
 
-def pool_groups(names: list[str]) -> list[list[str]]:
-    """`names` split by the fd pool they need (at most POOL_SPLIT fds, or more), each in order."""
+def pool_groups(names: list[str], role_of: dict[str, list[str]] | None = None) -> list[list[str]]:
+    """`names`, all open, split by the processes that run them (process_groups), each in order."""
+    return list(process_groups({n: ps.CONTINUE for n in names}, role_of).values())
+
+
+def process_groups(status: dict[str, str], role_of: dict[str, list[str]] | None = None) -> dict[tuple, list[str]]:
+    """{(role, large pool): names} of the processes a round may run, from every point's status:
+    each point in the group of each of its roles (SHARES_PROCESS_WITH), split by the fd pool it
+    needs (at most POOL_SPLIT fds, or more). A group runs its open points (a PAIRED_ROLES group:
+    all its points), and only while one of them is open."""
     def fds(name: str) -> int:
         m = re.search(r"/fds:(\d+)", name)
         return int(m.group(1)) if m else 0
-    groups = [[n for n in names if fds(n) <= POOL_SPLIT], [n for n in names if fds(n) > POOL_SPLIT]]
-    return [g for g in groups if g]
+    members: dict[tuple[str, bool], list[str]] = {}
+    for name in status:
+        for role in dict.fromkeys(SHARES_PROCESS_WITH.get(r, r) for r in (role_of or {}).get(name) or [""]):
+            members.setdefault((role, fds(name) > POOL_SPLIT), []).append(name)
+    return {key: [n for n in names if status[n] == ps.CONTINUE or key[0] in PAIRED_ROLES]
+            for key, names in members.items() if any(status[n] == ps.CONTINUE for n in names)}
+
+
+def next_groups(groups: dict[tuple, list[str]], args, wall: dict[tuple, list[float]],
+                remaining_s: float) -> list[tuple[tuple, list[str]]]:
+    """The processes of the next round. The groups of the first role (the first open point's, in
+    priority order) run together, one process each; a later role's group runs alone, the one that
+    has had least time, whenever the later roles have had less than LOWER_SHARE of the time (or the
+    first role is done). So the cheap cited points get rounds of about a second while the knee's
+    costlier processes take their quarter in between. A group whose processes took longer than the
+    time left is not started; [] when none fits."""
+    fits = {k: g for k, g in groups.items() if statistics.fmean(wall.get(k, [0.0])) <= remaining_s}
+    if not fits:
+        return []
+    top_role = min((k[0] for k in fits), key=lambda r: args.role_rank.get(r, 0))
+    top = [(k, g) for k, g in fits.items() if k[0] == top_role]
+    lower = [(k, g) for k, g in fits.items() if k[0] != top_role]
+    spent = {k: sum(v) for k, v in wall.items()}
+    lower_s = sum(t for k, t in spent.items() if k[0] != top_role)
+    total_s = sum(spent.values())
+    if lower and lower_s <= LOWER_SHARE * total_s:
+        return [min(lower, key=lambda kg: spent.get(kg[0], 0.0))]
+    return top
 
 
 def run_round(binary: str, names: list[str], extra_args: list[str], timeout_s: float,
@@ -340,8 +385,21 @@ def plan_limits(points: list[Point], args, remaining_s: float) -> dict[str, int]
         got = ps.allocate(costs, args.precision, max(0.0, remaining_s * share), args.min_samples)
         for p in tier:
             limits[p.name] = min(got[p.name], args.max_samples)
+            if unsettled(p, args):
+                limits[p.name] = len(p.samples)
             remaining_s -= max(0, limits[p.name] - len(p.samples)) * costs[p.name][1]
     return limits
+
+
+# After this many samples a point whose interval projects a need beyond --max-samples stops: its
+# samples fall into states that last in time (the knee at N = 5,000: 0.7 or 2.6 ms per wait, in runs
+# of consecutive processes), and the time goes to the points more samples do narrow.
+SETTLE_AFTER = 100
+
+
+def unsettled(p: Point, args) -> bool:
+    return (len(p.samples) >= SETTLE_AFTER and
+            ps.projected_samples(p.samples, args.precision, args.min_samples) > args.max_samples)
 
 
 def sample(args) -> dict:
@@ -351,6 +409,7 @@ def sample(args) -> dict:
         points[name].seconds += [s for _ns, s in got]
     start = time.monotonic()
     context, rounds, processes = {}, 0, 0
+    wall: dict[tuple, list[float]] = {}  # each process group's process times
     spent = False
     while True:
         open_points = [p for p in points.values() if p.status == ps.CONTINUE]
@@ -358,33 +417,37 @@ def sample(args) -> dict:
             open_points = reopen(points, args, args.budget_s - (time.monotonic() - start))
         if not open_points:
             break
+        remaining = args.budget_s - (time.monotonic() - start)
+        chosen = next_groups(process_groups({n: p.status for n, p in points.items()}, args.roles_of), args, wall,
+                             remaining)
+        if not chosen:
+            spent = True
+            for p in open_points:
+                p.status = ps.BUDGET  # no process fits in the time left: stop even below the minimum
+            break
         rounds += 1
-        got = {}
-        for group in pool_groups([p.name for p in open_points]):
+        got = []
+        for key, group in chosen:
             keep = os.path.join(args.keep_rounds, f"round-{processes}.json") if args.keep_rounds else None
             processes += 1
             backends = backends_for(group, args.caps)
             own = [f"--backends={','.join(backends)}"] if backends else []  # after the caller's: it wins
+            began = time.monotonic()
             got_group, ctx = run_round(args.binary, group, args.wait_args + own, args.round_timeout_s, keep)
-            got.update(got_group)
+            wall.setdefault(key, []).append(time.monotonic() - began)
+            missing = [n for n in group if n not in got_group]
+            if missing:
+                raise UsageError(f"{args.binary} has no point named: {', '.join(missing)}{similar(args, missing[0])}")
+            got += got_group.items()
             context = context or ctx
-        missing = [p.name for p in open_points if p.name not in got]
-        if missing:
-            raise UsageError(f"{args.binary} has no point named: {', '.join(missing)}{similar(args, missing[0])}")
-        for p in open_points:
-            ns, seconds = got[p.name]
-            p.samples.append(ns)
-            p.seconds.append(seconds)
+        for name, (ns, seconds) in got:
+            points[name].samples.append(ns)
+            points[name].seconds.append(seconds)
         elapsed = time.monotonic() - start
         remaining = args.budget_s - elapsed
         limits = plan_limits(open_points, args, remaining)
-        # The budget is spent when the next round would not fit: each point costs about what it did.
-        spent = remaining < sum(statistics.fmean(p.seconds) for p in open_points)
         for p in open_points:
-            p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name],
-                                 budget_spent=spent).status
-            if spent and p.status == ps.CONTINUE:
-                p.status = ps.BUDGET  # the whole budget is spent: stop even below the minimum
+            p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name]).status
         progress(rounds, points, elapsed, args)
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,
             "budget_s": args.budget_s, "min_samples": args.min_samples, "max_samples": args.max_samples,
@@ -454,7 +517,7 @@ def parse_args(argv: list[str]):
     p.add_argument("--out", help="write the JSON here (default stdout)")
     args = p.parse_args(argv)
     args.wait_args = extra
-    args.roles_of, args.priority = {}, {}
+    args.roles_of, args.priority, args.role_rank = {}, {}, {}
     args.caps = capabilities(args.binary, args.seed) if os.path.isfile(args.binary) else []
     names = list(args.point)
     if args.points_file:
@@ -476,6 +539,7 @@ def parse_args(argv: list[str]):
             p.error(f"--roles: {e}")
         rank = {r: roles.index("headline" if r == "slope" and "headline" in roles else r) for r in roles}
         args.priority = {n: rank[r[0]] for n, r in args.roles_of.items()}
+        args.role_rank = rank
         names += sorted(args.roles_of, key=lambda n: args.priority[n])
     if args.keep_rounds and not os.path.isdir(args.keep_rounds):
         p.error(f"--keep-rounds: {args.keep_rounds} is not a directory")

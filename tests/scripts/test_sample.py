@@ -167,6 +167,27 @@ class Phase(FakeRun):
         self.assertIsNone(sampler.backends_for(names + ["wait/newone/socketpair/fds:1"], caps))
         self.assertEqual(sampler.pool_groups(names), [[names[0], names[2]], [names[1]]])
         self.assertEqual(sampler.pool_groups(names[:1]), [names[:1]])
+        # Layer shares the headline's processes (its pairs); the knee gets its own.
+        roles = {names[0]: ["headline", "slope"], names[1]: ["layer"], names[2]: ["knee"]}
+        self.assertEqual(sampler.pool_groups(names, roles), [[names[0]], [names[1]], [names[2]]])
+        # A point of several roles runs in each's processes; the layer's run all its points while
+        # one is open (its pairs), the others only their open ones.
+        small_raw = "raw/poll/socketpair/mode:block/pos:spread/fds:1000/active:1"
+        roles = {names[0]: ["headline", "slope", "layer"], small_raw: ["layer"]}
+        self.assertEqual(sampler.pool_groups([names[0], small_raw], roles), [[names[0]], [names[0], small_raw]])
+        groups = sampler.process_groups({names[0]: "reached", small_raw: "continue"}, roles)
+        self.assertEqual(groups, {("layer", False): [names[0], small_raw]})
+
+    def test_a_point_that_does_not_settle_stops(self):
+        sys.path.insert(0, str(SAMPLER.parent))
+        import pollbench_sample as sampler
+        args = type("Args", (), {"precision": 0.05, "min_samples": 6, "max_samples": 400})()
+        two_states = sampler.Point("x", samples=[600.0, 2600.0] * 50)  # 100 samples, median between
+        steady = sampler.Point("y", samples=[1000.0 + i % 10 for i in range(100)])
+        few = sampler.Point("z", samples=[600.0, 2600.0] * 10)
+        self.assertTrue(sampler.unsettled(two_states, args))
+        self.assertFalse(sampler.unsettled(steady, args))
+        self.assertFalse(sampler.unsettled(few, args))  # too early to tell
 
     def test_roles_from_a_listing(self):
         sys.path.insert(0, str(SAMPLER.parent))
