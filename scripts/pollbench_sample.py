@@ -443,12 +443,20 @@ def sample(args) -> dict:
         for name, (ns, seconds) in got:
             points[name].samples.append(ns)
             points[name].seconds.append(seconds)
+        # A stopped point sampled again (a layer process runs its pairs' stopped wait points) is
+        # judged again on all its samples: its status always says what its interval is.
+        open_points += [points[n] for n in dict.fromkeys(n for n, _ in got) if points[n].status == ps.REACHED
+                        and ps.decide(points[n].samples, args.precision, args.min_samples).status != ps.REACHED]
         elapsed = time.monotonic() - start
         remaining = args.budget_s - elapsed
         limits = plan_limits(open_points, args, remaining)
         for p in open_points:
             p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name]).status
         progress(rounds, points, elapsed, args)
+    for p in points.values():  # the time ran out: what each interval is now decides its status
+        if p.status != ps.CONTINUE:
+            reached = ps.decide(p.samples, args.precision, args.min_samples).status == ps.REACHED
+            p.status = ps.REACHED if reached else ps.BUDGET
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,
             "budget_s": args.budget_s, "min_samples": args.min_samples, "max_samples": args.max_samples,
             "rounds": rounds, "processes": processes, "elapsed_s": round(time.monotonic() - start, 3), "context": context,
