@@ -126,7 +126,6 @@ nlohmann::ordered_json histogram_layout() {
 }
 
 nlohmann::ordered_json histogram_to_json(const Histogram& h) {
-  using Json = nlohmann::ordered_json;
   // One string, not an array of pairs: an indented report would spend four lines on each of
   // a thousand buckets (HdrHistogram's logs likewise keep a histogram in one string).
   std::string buckets;
