@@ -453,7 +453,7 @@ def sample(args) -> dict:
         for p in open_points:
             p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name]).status
         progress(rounds, points, elapsed, args)
-    for p in points.values():  # the time ran out: what each interval is now decides its status
+    for p in points.values():  # at the end, what each interval is decides its status
         if p.status != ps.CONTINUE:
             reached = ps.decide(p.samples, args.precision, args.min_samples).status == ps.REACHED
             p.status = ps.REACHED if reached else ps.BUDGET
