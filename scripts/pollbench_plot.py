@@ -200,6 +200,8 @@ class Plotter:
     # --- the plots -------------------------------------------------------------------------
 
     def spread_label(self, run: pr.Run) -> str:
+        if run.sweep_samples < run.samples:  # the precision phase sampled the cited points further
+            return f"median of {run.sweep_samples}–{run.samples} processes, bars: min–max"
         return f"median of {run.samples} {run.sample_kind}, bars: min–max"
 
     def wait_vs_fds(self, run: pr.Run, kind: str, active: int) -> None:

@@ -110,9 +110,8 @@ class ReportInput:
         """'the median over 5 processes' (or repetitions, for a single process's file); with a
         precision phase, the sweep's process count and the most any sampled point reached."""
         run = self.wait or self.tcp
-        sweep = (run.context or {}).get("pollbench_sweep_processes")
-        if sweep and str(sweep).isdigit() and int(sweep) < run.samples:
-            return (f"the median over the sweep's {int(sweep)} processes (up to {run.samples} for the points "
+        if run.sweep_samples < run.samples:
+            return (f"the median over the sweep's {run.sweep_samples} processes (up to {run.samples} for the points "
                     f"the precision phase sampled further)")
         return f"the median over {run.samples} {run.sample_kind}"
 
@@ -259,8 +258,7 @@ def interval_note(inp: ReportInput) -> str:
     """What the bracketed intervals are, for this run's sample count."""
     run = inp.wait or inp.tcp
     # With a precision phase, most points have only the sweep's processes; the sampled ones say their own n.
-    sweep = str((run.context or {}).get("pollbench_sweep_processes", ""))
-    n = int(sweep) if sweep.isdigit() and 0 < int(sweep) < run.samples else run.samples
+    n = run.sweep_samples
     over = f"the sweep's {n} processes" if n < run.samples else f"{n} {run.sample_kind}"
     interval = pr.median_interval(range(n))
     if interval is None:

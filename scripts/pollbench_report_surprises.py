@@ -6,6 +6,7 @@ that share a cause are one finding, never listed one by one."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 
 import pollbench_analysis as pa
 import pollbench_results as pr
@@ -154,12 +155,25 @@ def two_states(values: list[float]) -> tuple[list[bool], float, float] | None:
     return high, statistics.median(lows), statistics.median(highs)
 
 
-def unsettled(inp: ReportInput) -> list[str]:
+@dataclass(frozen=True)
+class TwoStatePoint:
+    backend: str
+    fds: int
+    half_width: float  # the precision phase's ±, relative
+    n: int
+    low_share: float
+    low_ns: float
+    high_ns: float
+    same: float        # the share of consecutive processes in the same state
+    independent: float  # what `same` would be if the states did not last
+
+
+def never_settle(inp: ReportInput) -> list[str]:
     """Cited points that stopped on budget because their processes fall into two states that last
     in time: why more samples would not narrow them."""
     if not inp.precision:
         return []
-    found = []  # (backend, N, half-width, n, low share, low, high, same, expected)
+    found = []
     for b in pa.scanning(inp.wait) + pa.reference_family(inp.wait):
         for n in inp.wait.param_values("wait", "fds", active=1):
             point = inp.wait_point(b, n, 1)
@@ -172,26 +186,25 @@ def unsettled(inp: ReportInput) -> list[str]:
                 continue
             high, low_ns, high_ns = states
             share = sum(high) / len(high)
-            same = sum(a == b2 for a, b2 in zip(high, high[1:])) / (len(high) - 1)
-            found.append((b, n, entry["relative_half_width"], entry["n"], 1 - share, low_ns, high_ns, same,
-                          share ** 2 + (1 - share) ** 2))
+            same = sum(x == y for x, y in zip(high, high[1:])) / (len(high) - 1)
+            found.append(TwoStatePoint(b, n, entry["relative_half_width"], entry["n"], 1 - share, low_ns, high_ns,
+                                       same, share ** 2 + (1 - share) ** 2))
     if not found:
         return []
-    ns = sorted({f[1] for f in found})
-    who = " and ".join(dict.fromkeys(f[0] for f in found))
-    at = " and ".join(f"{n:,}" for n in ns)
-    widths = ", ".join(f"±{100 * f[2]:.0f}%" for f in found)
-    f = max(found, key=lambda x: x[3])
-    return [f"**At N = {at}, {who} never settle** ({widths}, n = {f[3]}): each process's median is near "
-            f"{fmt(f[5])} or near {fmt(f[6])} ({100 * f[4]:.0f}% low), and consecutive processes share a state "
-            f"{100 * f[7]:.0f}% of the time ({100 * f[8]:.0f}% if independent). The state is the moment's, not the "
-            f"process's, so more samples cannot narrow that median."]
+    at = " and ".join(f"{n:,}" for n in sorted({f.fds for f in found}))
+    who = " and ".join(dict.fromkeys(f.backend for f in found))
+    widths = ", ".join(f"±{100 * f.half_width:.0f}%" for f in found)
+    f = max(found, key=lambda x: x.n)
+    return [f"**At N = {at}, {who} never settle** ({widths}, n = {f.n}): each process's median is near "
+            f"{fmt(f.low_ns)} or near {fmt(f.high_ns)} ({100 * f.low_share:.0f}% low), and consecutive processes "
+            f"share a state {100 * f.same:.0f}% of the time ({100 * f.independent:.0f}% if independent). The state "
+            f"is the moment's, not the process's, so more samples cannot narrow that median."]
 
 
 def findings(inp: ReportInput) -> list[str]:
     items = []
     if inp.has_waits:
-        items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp) + unsettled(inp)
+        items += one_vs_ten(inp) + all_ready(inp) + small_waits(inp) + never_settle(inp)
         falls = ("wait curve step", ("falls", "fall"), "as N grows")
         items += wrong_turns(inp, pa.wait_dips(inp.wait, inp.kind), falls, fmt, "N =", "wait_vs_fds_active1", "wait")
     if inp.tcp is not None:

@@ -238,6 +238,13 @@ class Run:
             return max(p.process_count for p in self.points)
         return max(p.repetitions for p in self.points)
 
+    @property
+    def sweep_samples(self) -> int:
+        """The samples every point has: the broad sweep's processes when a precision phase sampled
+        some points further (bench.sh's context says how many), else `samples`."""
+        sweep = str((self.context or {}).get("pollbench_sweep_processes", ""))
+        return int(sweep) if sweep.isdigit() and 0 < int(sweep) < self.samples else self.samples
+
     def tag_values(self, area: str, key: str) -> list[str]:
         return sorted({p.tag(key) for p in self.points if p.area == area and p.tag(key) is not None})
 

@@ -15,12 +15,13 @@ a round runs the first open role's processes, or, whenever the later roles have 
 quarter of the time, one of theirs; so the cheap cited points get rounds of about a second. Each
 process gets --backends with only the backends its points need (start-up probes every backend
 given), taken from the run's capabilities (the seed's context, else backends_list beside
-WAIT_BENCH). A point stops on budget once it has 100 samples and its interval projects a need
-beyond --max-samples: it does not settle. After the round each point is judged by pollbench_stats.decide: "reached" once the 95% order-statistic interval
-of its median lies within +-P of the median; "budget" once it has the samples its share of the
+WAIT_BENCH). After the round each point is judged by pollbench_stats.decide: "reached" once the
+95% order-statistic interval of its median lies within +-P of the median; "budget" once it has the samples its share of the
 time budget allows (pollbench_stats.allocate: cheap and steady points get what they need, the
 rest of the budget goes to the noisy ones), or when the whole budget is spent. A point never
-stops as "reached" before --min-samples (at least 6: below that no 95% interval exists).
+stops as "reached" before --min-samples (at least 6: below that no 95% interval exists). A point
+also stops on budget once it has 100 samples and its interval projects a need beyond
+--max-samples: it does not settle.
 
 The sampling unit is the fresh process (--unit process, the only one implemented): it covers
 the variance a new process brings (where its fd pool's sockets land in memory).
@@ -249,8 +250,8 @@ def backends_for(names: list[str], caps: list[dict]) -> list[str] | None:
 
 # A process whose points all watch at most this many fds never builds the largest pool: setting up
 # and closing 20,000 sockets takes 0.4-0.9 s of a 1.4 s round of the headline and slope points on
-# the 2-core VM (measured: 1.43 s for those 24 points, 1.08 s without the 6 at N = 19,930). So each
-# round runs its points in two processes, split here, and the large points pay for their own pool.
+# the 2-core VM (measured: 1.43 s for those 24 points, 1.08 s without the 6 at N = 19,930). So a
+# role's points run in two processes, split here, and the large points pay for their own pool.
 POOL_SPLIT = 10000
 # Which processes run which points. Slope shares the headline's processes (its points are headline
 # points too); every other role runs in processes of its own, so a round of the cheap cited points
@@ -410,10 +411,9 @@ def sample(args) -> dict:
     start = time.monotonic()
     context, rounds, processes = {}, 0, 0
     wall: dict[tuple, list[float]] = {}  # each process group's process times
-    spent = False
     while True:
         open_points = [p for p in points.values() if p.status == ps.CONTINUE]
-        if not open_points and not spent:
+        if not open_points:
             open_points = reopen(points, args, args.budget_s - (time.monotonic() - start))
         if not open_points:
             break
@@ -421,7 +421,6 @@ def sample(args) -> dict:
         chosen = next_groups(process_groups({n: p.status for n, p in points.items()}, args.roles_of), args, wall,
                              remaining)
         if not chosen:
-            spent = True
             for p in open_points:
                 p.status = ps.BUDGET  # no process fits in the time left: stop even below the minimum
             break
@@ -545,7 +544,8 @@ def parse_args(argv: list[str]):
                                         {c["name"]: c["raw"] for c in args.caps if c.get("name") and c.get("raw")})
         except (RunError, subprocess.TimeoutExpired) as e:
             p.error(f"--roles: {e}")
-        rank = {r: roles.index("headline" if r == "slope" and "headline" in roles else r) for r in roles}
+        # A role that shares another's processes is planned with it (slope with headline).
+        rank = {r: roles.index(SHARES_PROCESS_WITH[r] if SHARES_PROCESS_WITH.get(r) in roles else r) for r in roles}
         args.priority = {n: rank[r[0]] for n, r in args.roles_of.items()}
         args.role_rank = rank
         names += sorted(args.roles_of, key=lambda n: args.priority[n])
