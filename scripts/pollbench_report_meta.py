@@ -192,7 +192,8 @@ def spread_section(inp: ReportInput) -> str:
     text += (" Each cell of the grids below: cv · ± the larger side of the median's interval relative to the "
              "median · n, the samples (processes; TCP: rounds). The interval is the distribution-free 95% one "
              "from order statistics for n ≥ 6, else min–max, which covers the median with 1 − 2/2ⁿ (93.8% at "
-             "n = 5, 50% at n = 2); precision.json's where the precision phase sampled the point "
+             "n = 5, 50% at n = 2); precision.json's where the precision phase sampled the point (its "
+             "samples taken in order, the interval widened where consecutive processes came in spells) "
              "(✓ reached its target, ⏱ stopped on budget).")
     return "\n\n".join(t for t in (text, precision_table(inp), budget_paragraph(inp)) if t) + (
         "\n\n<details><summary>cv, interval and n of every plotted point</summary>\n\n" + "\n\n".join(parts)

@@ -59,7 +59,8 @@ def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
     counts = sorted(e["n"] for _p, e in sampled if isinstance(e.get("n"), int))
     over = (f", over {counts[0]}–{counts[-1]} fresh processes each" if counts and counts[0] != counts[-1]
             else f", over {counts[0]} fresh processes each" if counts else "")
-    text = (f" [brackets]: the {100 * conf:.0f}% distribution-free interval of each median{over}, sampled until "
+    text = (f" [brackets]: the {100 * conf:.0f}% distribution-free interval of each median{over} (widened where "
+            "consecutive processes came in spells), sampled until "
             f"it lay within {asked_text} or its share of the time budget was spent (precision.json); "
             f"{len(reached)} of {len(cited)} cited points reached {asked_text}")
     if len(sampled) < len(cited):

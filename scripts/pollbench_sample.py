@@ -16,9 +16,11 @@ quarter of the time, one of theirs; so the cheap cited points get rounds of abou
 process gets --backends with only the backends its points need (start-up probes every backend
 given), taken from the run's capabilities (the seed's context, else backends_list beside
 WAIT_BENCH). After the round each point is judged by pollbench_stats.decide: "reached" once the
-95% order-statistic interval of its median lies within +-P of the median; "budget" once it has the samples its share of the
-time budget allows (pollbench_stats.allocate: cheap and steady points get what they need, the
-rest of the budget goes to the noisy ones), or when the whole budget is spent. A point never
+95% order-statistic interval of its median, its samples taken in the order they came
+(pollbench_stats.serial_median_ci: widened where consecutive processes came in spells), lies
+within +-P of the median; "budget" once it has the samples its share of the time budget allows
+(pollbench_stats.allocate: cheap and steady points get what they need, the rest of the budget
+goes to the noisy ones), or when the whole budget is spent. A point never
 stops as "reached" before --min-samples (at least 6: below that no 95% interval exists). A point
 also stops on budget once it has 100 samples and its interval projects a need beyond
 --max-samples: it does not settle.
@@ -90,7 +92,7 @@ class Point:
     status: str = ps.CONTINUE
 
     def report(self) -> dict:
-        ci = ps.median_ci(self.samples)
+        ci = ps.serial_median_ci(self.samples)
         median = statistics.median(self.samples) if self.samples else None
         return {"samples": self.samples, "n": len(self.samples), "median": median,
                 "lo": ci.lo if ci else None, "hi": ci.hi if ci else None, "coverage": ci.coverage if ci else None,
@@ -383,7 +385,7 @@ def plan_limits(points: list[Point], args, remaining_s: float) -> dict[str, int]
         tier = tiers[rank]
         costs = {p.name: (p.samples, sum(p.seconds) / len(p.seconds)) for p in tier}
         share = 1.0 if rank == ranks[-1] else 1.0 - LOWER_SHARE
-        got = ps.allocate(costs, args.precision, max(0.0, remaining_s * share), args.min_samples)
+        got = ps.allocate(costs, args.precision, max(0.0, remaining_s * share), args.min_samples, serial=True)
         for p in tier:
             limits[p.name] = min(got[p.name], args.max_samples)
             if unsettled(p, args):
@@ -400,7 +402,7 @@ SETTLE_AFTER = 100
 
 def unsettled(p: Point, args) -> bool:
     return (len(p.samples) >= SETTLE_AFTER and
-            ps.projected_samples(p.samples, args.precision, args.min_samples) > args.max_samples)
+            ps.projected_samples(p.samples, args.precision, args.min_samples, serial=True) > args.max_samples)
 
 
 def sample(args) -> dict:
@@ -445,16 +447,17 @@ def sample(args) -> dict:
         # A stopped point sampled again (a layer process runs its pairs' stopped wait points) is
         # judged again on all its samples: its status always says what its interval is.
         open_points += [points[n] for n in dict.fromkeys(n for n, _ in got) if points[n].status == ps.REACHED
-                        and ps.decide(points[n].samples, args.precision, args.min_samples).status != ps.REACHED]
+                        and ps.decide(points[n].samples, args.precision, args.min_samples,
+                                      serial=True).status != ps.REACHED]
         elapsed = time.monotonic() - start
         remaining = args.budget_s - elapsed
         limits = plan_limits(open_points, args, remaining)
         for p in open_points:
-            p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name]).status
+            p.status = ps.decide(p.samples, args.precision, args.min_samples, limits[p.name], serial=True).status
         progress(rounds, points, elapsed, args)
     for p in points.values():  # at the end, what each interval is decides its status
         if p.status != ps.CONTINUE:
-            reached = ps.decide(p.samples, args.precision, args.min_samples).status == ps.REACHED
+            reached = ps.decide(p.samples, args.precision, args.min_samples, serial=True).status == ps.REACHED
             p.status = ps.REACHED if reached else ps.BUDGET
     return {"binary": args.binary, "unit": args.unit, "precision": args.precision, "confidence": ps.CONFIDENCE,
             "budget_s": args.budget_s, "min_samples": args.min_samples, "max_samples": args.max_samples,
@@ -487,7 +490,7 @@ def reopen(points: dict, args, remaining_s: float) -> list[Point]:
 
 def progress(rounds: int, points: dict, elapsed: float, args) -> None:
     counts = {s: sum(p.status == s for p in points.values()) for s in (ps.CONTINUE, ps.REACHED, ps.BUDGET)}
-    open_widths = [(ps.decide(p.samples, args.precision).relative_half_width, p.name)
+    open_widths = [(ps.decide(p.samples, args.precision, serial=True).relative_half_width, p.name)
                    for p in points.values() if p.status == ps.CONTINUE]
     widest = max(open_widths, default=None)
     worst = "" if widest is None else (

@@ -12,6 +12,12 @@ pool's). Nothing here assumes a distribution:
                            distribution. The largest j that still reaches 95% is taken, and the
                            exact coverage is reported with it. n < 6 cannot reach 95% (the widest
                            interval, min to max, covers 1 - 2/2^n: 93.75% at n = 5): None.
+  serial_median_ci(xs)     the same interval for samples in the order they were taken, when neighbours
+                           share the machine's state (consecutive processes in a spell of a noisy
+                           neighbour): the ranks are those of the effective sample count n / f,
+                           where f (serial_factor) is how much the batch means of the series
+                           "sample below the median" vary beyond what independent samples give.
+                           Independent samples keep f near 1 and the interval of median_ci.
   bootstrap_median_ci(xs)  the percentile bootstrap, as an alternative (it does give an interval
                            below n = 6, but one that is too narrow there).
   paired_ratio(a, b)       the ratio of two points measured in pairs (same process, same pool,
@@ -114,6 +120,52 @@ def median_ci(samples: Iterable[float], confidence: float = CONFIDENCE) -> Inter
                     "order_statistics")
 
 
+# Serial correlation: samples taken one after another on a shared machine are not independent.
+
+# Below this many samples the batch means cannot tell a spell from chance: serial_factor is 1.
+SERIAL_MIN_SAMPLES = 16
+
+
+def serial_factor(samples: Sequence[float]) -> float:
+    """How many times correlation between neighbouring samples inflates the variance of their median
+    (at least 1): the method of batch means on the indicator "below the median".
+
+    The sample median's rank spread comes from how many samples fall below the true median; for
+    independent samples that count is Binomial(n, 1/2). When samples come in spells (a neighbour
+    takes the cache for a minute), the count of a batch of consecutive samples varies more than a
+    binomial's: b x Var(batch means) / Var(indicator), with batches of b = floor(sqrt(n)), estimates
+    the factor (about 1 for independent samples; never taken below 1). The samples must be in the
+    order taken."""
+    n = len(samples)
+    if n < SERIAL_MIN_SAMPLES:
+        return 1.0
+    mid = statistics.median(samples)
+    below = [1.0 if x < mid else 0.0 if x > mid else 0.5 for x in samples]
+    spread = statistics.pvariance(below)
+    if spread == 0:
+        return 1.0
+    b = math.isqrt(n)
+    means = [statistics.fmean(below[i * b:(i + 1) * b]) for i in range(n // b)]
+    return max(1.0, b * statistics.variance(means) / spread)
+
+
+def serial_median_ci(samples: Sequence[float], confidence: float = CONFIDENCE) -> Interval | None:
+    """median_ci for samples in the order they were taken: the order-statistic ranks of n / f
+    samples (f = serial_factor), placed at the same quantiles of all n, and their coverage. None
+    when n / f is below MIN_SAMPLES_95: the samples are too few for the spells they came in."""
+    n = len(samples)
+    factor = serial_factor(samples)
+    if factor == 1.0:
+        return median_ci(samples, confidence)
+    effective = math.floor(n / factor)
+    ranks = order_statistic_ranks(effective, confidence)
+    if ranks is None:
+        return None
+    xs = sorted(samples)
+    lo = max(1, math.floor(ranks.lo * (n + 1) / (effective + 1)))
+    return Interval(statistics.median(xs), xs[lo - 1], xs[n - lo], ranks.coverage, n, "order_statistics_serial")
+
+
 def bootstrap_median_ci(samples: Sequence[float], confidence: float = CONFIDENCE, resamples: int = 2000,
                         seed: int = 1) -> Interval | None:
     """The percentile bootstrap of the median (seeded: the same samples give the same interval)."""
@@ -179,15 +231,21 @@ class Decision:
         return self.interval.relative_half_width if self.interval else math.inf
 
 
+def interval_for(samples: Sequence[float], serial: bool) -> Interval | None:
+    """serial_median_ci for samples in the order taken (serial), else median_ci."""
+    return serial_median_ci(samples) if serial else median_ci(samples)
+
+
 def decide(samples: Sequence[float], precision: float, min_samples: int = MIN_SAMPLES_95,
-           max_samples: int | None = None, budget_spent: bool = False) -> Decision:
+           max_samples: int | None = None, budget_spent: bool = False, serial: bool = False) -> Decision:
     """Whether a point needs more samples: REACHED when its 95% interval lies within +-precision of
     its median, BUDGET when it has max_samples or its share of time is spent (budget_spent), else
-    CONTINUE. Neither stop comes before min_samples (raised to MIN_SAMPLES_95: no interval below)."""
+    CONTINUE. Neither stop comes before min_samples (raised to MIN_SAMPLES_95: no interval below).
+    serial: the samples are in the order taken and the interval is serial_median_ci's."""
     if precision <= 0:
         raise ValueError(f"precision must be above 0, got {precision}")
     floor = max(min_samples, MIN_SAMPLES_95)
-    interval = median_ci(samples)
+    interval = interval_for(samples, serial)
     if len(samples) < floor:
         return Decision(CONTINUE, interval)
     if interval is not None and interval.relative_half_width <= precision:
@@ -197,14 +255,18 @@ def decide(samples: Sequence[float], precision: float, min_samples: int = MIN_SA
     return Decision(CONTINUE, interval)
 
 
-def projected_samples(samples: Sequence[float], precision: float, min_samples: int = MIN_SAMPLES_95) -> int:
+def projected_samples(samples: Sequence[float], precision: float, min_samples: int = MIN_SAMPLES_95,
+                      serial: bool = False) -> int:
     """About how many samples the point needs in all to reach +-precision: the median's interval
     narrows as 1/sqrt(n), so n * (width / precision)^2, at least one more than now while it has
-    not reached it. Below MIN_SAMPLES_95 there is no width yet: min_samples."""
+    not reached it. Below MIN_SAMPLES_95 there is no width yet: min_samples. With serial, samples
+    too few for their spells (no interval) need twice as many."""
     floor = max(min_samples, MIN_SAMPLES_95)
-    interval = median_ci(samples)
-    if interval is None or len(samples) < floor:
+    interval = interval_for(samples, serial)
+    if len(samples) < floor:
         return floor
+    if interval is None:
+        return max(floor, 2 * len(samples))
     width = interval.relative_half_width
     if width <= precision:
         return len(samples)
@@ -212,7 +274,7 @@ def projected_samples(samples: Sequence[float], precision: float, min_samples: i
 
 
 def allocate(points: dict[str, tuple[Sequence[float], float]], precision: float, budget_s: float,
-             min_samples: int = MIN_SAMPLES_95) -> dict[str, int]:
+             min_samples: int = MIN_SAMPLES_95, serial: bool = False) -> dict[str, int]:
     """How many samples in all each point may have, given `budget_s` seconds left.
 
     points: name -> (samples so far, seconds one more sample costs). Each point's remaining need
@@ -221,13 +283,13 @@ def allocate(points: dict[str, tuple[Sequence[float], float]], precision: float,
     samples), and the points above it each get the level. A point's minimum always fits."""
     need_cost = {}
     for name, (samples, cost) in points.items():
-        need = max(0, projected_samples(samples, precision, min_samples) - len(samples))
+        need = max(0, projected_samples(samples, precision, min_samples, serial) - len(samples))
         need_cost[name] = need * max(cost, 0.0)
     level = _water_level(list(need_cost.values()), budget_s)
     floor = max(min_samples, MIN_SAMPLES_95)
     out = {}
     for name, (samples, cost) in points.items():
-        need = max(0, projected_samples(samples, precision, min_samples) - len(samples))
+        need = max(0, projected_samples(samples, precision, min_samples, serial) - len(samples))
         extra = need if cost <= 0 else min(need, math.floor(min(need_cost[name], level) / cost + 1e-9))
         out[name] = max(len(samples) + extra, floor)
     return out

@@ -14,6 +14,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SAMPLER = HERE.parents[1] / "scripts" / "pollbench_sample.py"
 FAKE = HERE / "fake_wait_bench"
+sys.path.insert(0, str(HERE.parents[1] / "scripts"))
+import pollbench_stats as ps  # noqa: E402
+
 STEADY = "wait/epoll_lt/socketpair/mode:block/pos:middle/fds:1000/active:1"     # sigma 0.4%
 MODERATE = "wait/poll/socketpair/mode:block/pos:middle/fds:1000/active:1"       # sigma 5%, in us
 NOISY = "wait/poll/socketpair/mode:block/pos:middle/fds:19930/active:1"         # sigma 80%
@@ -89,6 +92,22 @@ class Sampler(FakeRun):
         progress = [ln for ln in done.stderr.splitlines() if ln.startswith("round ")]
         self.assertEqual(len(progress), 25)
         self.assertIn("1 open, 2 reached, 0 on budget", progress[-2])
+
+    def test_samples_in_spells_get_the_serial_interval(self):
+        # Every other spell of 5 processes 30% slower: the interval is the serial one over the
+        # samples in the order taken, wider than independent samples' would be.
+        done, result = self.run_sampler("--point", MODERATE, "--precision", "0.001", "--budget-s", "60",
+                                        "--max-samples", "40", env={"FAKE_WAIT_BENCH_SPELL": "5"})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        p = result["points"][MODERATE]
+        self.assertEqual((p["status"], p["n"]), ("budget", 40))
+        self.assertGreater(ps.serial_factor(p["samples"]), 1.5)
+        serial, plain = ps.serial_median_ci(p["samples"]), ps.median_ci(p["samples"])
+        if serial is None:
+            self.assertIsNone(p["lo"])
+        else:
+            self.assertEqual((p["lo"], p["hi"], p["coverage"]), (serial.lo, serial.hi, serial.coverage))
+            self.assertGreater(serial.hi - serial.lo, plain.hi - plain.lo)
 
     def test_the_time_budget_stops_every_point(self):
         done, result = self.run_sampler("--point", STEADY, "--point", NOISY, "--precision", "0.001",

@@ -56,6 +56,66 @@ class OrderStatistics(unittest.TestCase):
                 self.assertTrue(0.93 <= rate <= 0.97, rate)
 
 
+def ar1_lognormal(rng, n, phi, sigma=0.1, median=1000.0):
+    """n samples in the order taken, each lag-1 correlated with the one before (coefficient phi) in
+    log space, stationary lognormal with true median `median`: samples that come in spells."""
+    y, out = rng.gauss(0.0, 1.0), []
+    for _ in range(n):
+        y = phi * y + math.sqrt(1 - phi * phi) * rng.gauss(0.0, 1.0)
+        out.append(median * math.exp(sigma * y))
+    return out
+
+
+class SerialCorrelation(unittest.TestCase):
+    def test_two_spells_give_no_interval_and_alternation_the_plain_one(self):
+        # 8 low then 8 high: below-median indicator 1,1,...,0,0; batches of 4 have means 1, 1, 0, 0,
+        # variance 1/3 against 1/4 for one sample: f = 4 x (1/3) / (1/4) = 16/3, n / f = 3 < 6.
+        spells = [float(v) for v in range(1, 17)]
+        self.assertAlmostEqual(ps.serial_factor(spells), 16 / 3)
+        self.assertIsNone(ps.serial_median_ci(spells))
+        # The same values alternating low, high: every batch mean is 1/2, f = 1.
+        alternating = [v for pair in zip(spells[:8], spells[8:]) for v in pair]
+        self.assertEqual(ps.serial_factor(alternating), 1.0)
+        self.assertEqual(ps.serial_median_ci(alternating), ps.median_ci(alternating))
+        # Below 16 samples there is no estimate: the plain interval.
+        self.assertEqual(ps.serial_median_ci(spells[:15]), ps.median_ci(spells[:15]))
+
+    def test_coverage_with_spells_and_without(self):
+        rng = random.Random(20261204)
+        trials, n = 500, 100
+        for phi, plain_at_most, serial_at_least in ((0.0, 1.0, 0.95), (0.8, 0.75, 0.82)):
+            plain = serial = 0
+            for _ in range(trials):
+                xs = ar1_lognormal(rng, n, phi)
+                a, b = ps.median_ci(xs), ps.serial_median_ci(xs)
+                plain += a.lo <= 1000.0 <= a.hi
+                serial += b is None or b.lo <= 1000.0 <= b.hi
+            plain, serial = plain / trials, serial / trials
+            # Independent samples: both near their stated 95%+. Spells (lag-1 correlation 0.8):
+            # the plain interval covers far less than it states, the serial one most of the way back.
+            self.assertLessEqual(plain, plain_at_most, (phi, plain))
+            self.assertGreaterEqual(serial, serial_at_least, (phi, serial))
+            self.assertGreaterEqual(serial, plain, phi)
+
+    def test_independent_samples_pay_little_width(self):
+        rng = random.Random(7)
+        plain = serial = 0.0
+        for _ in range(300):
+            xs = lognormal(rng, 100, 0.1)
+            plain += ps.median_ci(xs).relative_half_width
+            serial += ps.serial_median_ci(xs).relative_half_width
+        self.assertLess(serial / plain, 1.2)
+
+    def test_the_stopping_rule_uses_the_serial_interval(self):
+        drift = [1000.0 + 2 * i for i in range(40)]  # the machine drifting through the run
+        # Plain: ranks (14, 27) of 40, 1026-1052 around 1039, +-1.3%. Serial: f = 6.04, the ranks
+        # (1, 6) of 6 samples placed at ranks (5, 36) of 40, 1008-1070, +-3.0%.
+        self.assertEqual(ps.decide(drift, 0.02, serial=False).status, ps.REACHED)
+        self.assertEqual(ps.decide(drift, 0.02, serial=True).status, ps.CONTINUE)
+        self.assertGreater(ps.projected_samples(drift, 0.02, serial=True), len(drift))
+        self.assertEqual(ps.projected_samples(drift, 0.02, serial=False), len(drift))
+
+
 class Bootstrap(unittest.TestCase):
     def test_is_seeded_and_brackets_the_median(self):
         xs = lognormal(random.Random(3), 25, 0.2)
