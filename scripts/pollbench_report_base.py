@@ -213,8 +213,9 @@ def with_interval(p: pr.Point, inp: ReportInput | None = None) -> str:
     """'169 µs [139–181 µs]': the median and its distribution-free interval (pr.median_interval;
     precision.json's median and interval when `inp` is given and the precision phase sampled p)."""
     iv = inp.interval(p) if inp is not None else None
-    if iv is not None and iv.source == "precision" and iv.lo is not None:
-        return f"{fmt(iv.median)} [{fmt(iv.lo)}–{fmt(iv.hi)}]"
+    if iv is not None and iv.source == "precision":
+        # No interval: its samples were too few for the spells they came in (serial_median_ci).
+        return f"{fmt(iv.median)} [{fmt(iv.lo)}–{fmt(iv.hi)}]" if iv.lo is not None else f"{fmt(iv.median)} [no interval]"
     interval = p.per_call_interval
     if interval is None:
         return fmt(p.per_call_ns)
@@ -229,8 +230,8 @@ def quoted_ns(p: pr.Point, inp: ReportInput | None = None) -> float:
 
 def _bounds(p: pr.Point, inp: ReportInput | None) -> tuple[float, float] | None:
     iv = inp.interval(p) if inp is not None else None
-    if iv is not None and iv.source == "precision" and iv.lo is not None:
-        return iv.lo, iv.hi
+    if iv is not None and iv.source == "precision":
+        return (iv.lo, iv.hi) if iv.lo is not None else None
     interval = p.per_call_interval
     return None if interval is None else (interval[0], interval[1])
 

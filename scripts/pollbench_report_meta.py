@@ -235,21 +235,25 @@ def budget_paragraph(inp: ReportInput) -> str:
         return ""
     groups: dict[tuple[str, str], list[tuple[int, float]]] = {}
     for name, e in inp.precision["points"].items():
-        if e.get("status") != "budget" or not isinstance(e.get("relative_half_width"), (int, float)):
+        if e.get("status") != "budget":
             continue
         _, labels, params, tags = pr.parse_name_and_tags(name)
         what = f"{labels[0] if labels else name} ({', '.join(labels[1:2] + tuple(tags.get(k, '') for k in ('mode',)))})"
         groups.setdefault((what, "/".join(e.get("role", [])) or "–"), []).append(
-            (params.get("fds", 0), e["relative_half_width"]))
+            (params.get("fds", 0), e.get("relative_half_width")))  # None: no interval
     if not groups:
         return "Every point of the precision phase reached its target; none stopped on budget."
     count = sum(len(v) for v in groups.values())
     items = []
     for (what, role), values in sorted(groups.items()):
         ns = sorted(n for n, _ in values)
-        widths = [w for _, w in values]
+        widths = [w for _, w in values if isinstance(w, (int, float))]
+        none = len(values) - len(widths)
         span = f"N = {ns[0]:,}" if len(ns) == 1 else f"{len(ns)} N from {ns[0]:,} to {ns[-1]:,}"
-        reached = (f"±{pct(widths[0])}" if len(widths) == 1 else f"±{pct(min(widths))} to ±{pct(max(widths))}")
+        reached = ("" if not widths else f"±{pct(widths[0])}" if len(widths) == 1
+                   else f"±{pct(min(widths))} to ±{pct(max(widths))}")
+        if none:  # too few samples for the spells they came in: no interval at all
+            reached += (", " if reached else "") + ("no interval" if none == 1 else f"{none} with no interval")
         items.append(f"{what}, {role}: {span}, reached {reached}")
     return f"**{count} points stopped on budget** before their target: " + "; ".join(items) + "."
 

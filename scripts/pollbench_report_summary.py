@@ -52,9 +52,10 @@ def precision_note(inp: ReportInput, cited: list[pr.Point]) -> str:
     entries = [(p, pr.precision_entry(inp.precision, p)) for p in cited]
     sampled = [(p, e) for p, e in entries if e is not None]
     reached = [p for p, e in sampled if e.get("status") == "reached"]
-    short = [f"{p.backend} at N = {p.params['fds']:,} ±{100 * e['relative_half_width']:.1f}%"
-             for p, e in sampled if e.get("status") != "reached" and isinstance(e.get("relative_half_width"),
-                                                                                  (int, float))]
+    short = [f"{p.backend} at N = {p.params['fds']:,} " + (
+                 f"±{100 * e['relative_half_width']:.1f}%" if isinstance(e.get("relative_half_width"), (int, float))
+                 else "(no interval: too few samples for the spells they came in)")
+             for p, e in sampled if e.get("status") != "reached"]
     asked_text = f"±{100 * asked:.0f}%" if isinstance(asked, (int, float)) else "?"
     counts = sorted(e["n"] for _p, e in sampled if isinstance(e.get("n"), int))
     over = (f", over {counts[0]}–{counts[-1]} fresh processes each" if counts and counts[0] != counts[-1]

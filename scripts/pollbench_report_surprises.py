@@ -159,7 +159,7 @@ def two_states(values: list[float]) -> tuple[list[bool], float, float] | None:
 class TwoStatePoint:
     backend: str
     fds: int
-    half_width: float  # the precision phase's ±, relative
+    half_width: float | None  # the precision phase's ±, relative (None: no interval)
     n: int
     low_share: float
     low_ns: float
@@ -193,7 +193,7 @@ def never_settle(inp: ReportInput) -> list[str]:
         return []
     at = " and ".join(f"{n:,}" for n in sorted({f.fds for f in found}))
     who = " and ".join(dict.fromkeys(f.backend for f in found))
-    widths = ", ".join(f"±{100 * f.half_width:.0f}%" for f in found)
+    widths = ", ".join(f"±{100 * f.half_width:.0f}%" if f.half_width is not None else "no interval" for f in found)
     f = max(found, key=lambda x: x.n)
     return [f"**At N = {at}, {who} never settle** ({widths}, n = {f.n}): each process's median is near "
             f"{fmt(f.low_ns)} or near {fmt(f.high_ns)} ({100 * f.low_share:.0f}% low), and consecutive processes "

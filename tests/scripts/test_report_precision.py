@@ -160,8 +160,33 @@ class OldRun(unittest.TestCase):
         self.assertIn("no precision phase", meta.spread_section(self.inp))
 
 
-if __name__ == "__main__":
-    unittest.main()
+class NoInterval(unittest.TestCase):
+    """A cited point whose samples were too few for the spells they came in: precision.json gives
+    its median and no interval, and the report says so instead of quoting the sweep's."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        run = Path(cls.tmp.name) / "run"
+        shutil.copytree(FIXTURE, run)
+        precision = json.loads((run / "precision.json").read_text())
+        precision["points"][SPREAD].update(lo=None, hi=None, coverage=None, relative_half_width=None,
+                                           status="budget")
+        (run / "precision.json").write_text(json.dumps(precision))
+        cls.median = precision["points"][SPREAD]["median"]
+        cls.inp = ReportInput(run, pr.load(run / "wait.json"), pr.load(run / "tcp.json"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_headline_and_budget_paragraph_say_no_interval(self):
+        text = summary.headline(self.inp)
+        self.assertIn(f"took {pr.format_ns(self.median)} [no interval] with select", text)
+        self.assertIn("select at N = 1,000 (no interval: too few samples for the spells they came in)", text)
+        self.assertIn("no interval", meta.budget_paragraph(self.inp))
+
+
 
 
 class TwoStates(unittest.TestCase):
@@ -181,3 +206,7 @@ class TwoStates(unittest.TestCase):
         self.assertIsNone(surprises.two_states([1000.0 + 10 * (i % 9) for i in range(60)]))  # spread < 2x
         self.assertIsNone(surprises.two_states([600.0] * 57 + [2600.0] * 3))  # the high state under 15%
         self.assertIsNone(surprises.two_states([600.0, 2600.0] * 5))  # too few processes to tell
+
+
+if __name__ == "__main__":
+    unittest.main()
