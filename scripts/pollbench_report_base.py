@@ -214,8 +214,9 @@ def with_interval(p: pr.Point, inp: ReportInput | None = None) -> str:
     precision.json's median and interval when `inp` is given and the precision phase sampled p)."""
     iv = inp.interval(p) if inp is not None else None
     if iv is not None and iv.source == "precision":
-        # No interval: its samples were too few for the spells they came in (serial_median_ci).
-        return f"{fmt(iv.median)} [{fmt(iv.lo)}–{fmt(iv.hi)}]" if iv.lo is not None else f"{fmt(iv.median)} [no interval]"
+        if iv.lo is None:  # its samples were too few for the spells they came in (serial_median_ci)
+            return f"{fmt(iv.median)} [no interval]"
+        return f"{fmt(iv.median)} [{fmt(iv.lo)}–{fmt(iv.hi)}]"
     interval = p.per_call_interval
     if interval is None:
         return fmt(p.per_call_ns)
